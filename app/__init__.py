@@ -1,0 +1,67 @@
+"""Moim: the event and meetup system of the agency's industry clusters."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, config_from_env
+
+
+def create_app(config: Config | type | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    if config is None:
+        config = config_from_env()
+    app.config.from_object(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (one metadata for Alembic)
+    from app.database import configure_engine
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.i18n import init_i18n, select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    from app.auth.services import load_user
+
+    login_manager.user_loader(load_user)
+    init_i18n(app)
+    with app.app_context():
+        configure_engine(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.auth.routes import bp as auth_bp
+    from app.events.routes import bp as events_bp
+    from app.i18n import bp as i18n_bp
+    from app.staff.routes import bp as staff_bp
+
+    app.register_blueprint(events_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(i18n_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""Accounts: sign-in, invitations, sign-up, password reset, role checks."""

@@ -1,0 +1,177 @@
+"""Account operations: sign-in, invitations, sign-up and password reset. Never commits."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext as _
+from sqlalchemy import select
+
+from app.auth.tokens import hash_token, new_token
+from app.extensions import db
+from app.mail import queue_mail
+from app.models import Company, Invitation, PasswordReset, Role, User, utcnow
+from app.models.user import normalize_email
+
+
+class AccountError(ValueError):
+    """A refused account operation, with a message for the user."""
+
+
+def load_user(user_id: str) -> User | None:
+    try:
+        return db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None."""
+    user = find_user_by_email(email)
+    if user is None:
+        # Spend the same hashing time as a real check so timing does not reveal accounts.
+        User(email="x@x", name="x", role=Role.MEMBER, password_hash="").set_password(password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def check_password_strength(password: str, email: str = "") -> None:
+    min_len = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < min_len:
+        raise AccountError(_("비밀번호는 %(n)d자 이상이어야 합니다.", n=min_len))
+    if email and normalize_email(email).split("@")[0] in password.lower() and len(email.split("@")[0]) >= 4:
+        raise AccountError(_("비밀번호에 이메일 주소를 넣을 수 없습니다."))
+    if len(set(password)) < 4:
+        raise AccountError(_("비밀번호가 너무 단순합니다. 여러 종류의 문자를 섞어 주세요."))
+
+
+def create_user(
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    company: Company | None = None,
+    mobile: str | None = None,
+    locale: str = "ko",
+) -> User:
+    if find_user_by_email(email):
+        raise AccountError(_("이미 가입된 이메일 주소입니다."))
+    if role == Role.MEMBER and company is None:
+        raise AccountError(_("기업 회원은 소속 기업이 있어야 합니다."))
+    check_password_strength(password, email)
+    user = User(email=email, name=name.strip(), role=role, company=company, mobile=mobile, locale=locale)
+    user.set_password(password)
+    db.session.add(user)
+    return user
+
+
+def can_invite_to(inviter: User, company: Company) -> bool:
+    """Staff invite to companies of their clusters; members to their own company."""
+    if inviter.role == Role.MEMBER:
+        return inviter.company_id == company.id
+    return inviter.can_manage_cluster(company.cluster_id)
+
+
+def _link(endpoint_path: str) -> str:
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + endpoint_path
+
+
+def create_invitation(inviter: User, company: Company, email: str, now: dt.datetime | None = None) -> Invitation:
+    """Create a single-use invitation and queue its mail."""
+    now = now or utcnow()
+    if not can_invite_to(inviter, company):
+        raise AccountError(_("이 기업에 회원을 초대할 권한이 없습니다."))
+    existing = find_user_by_email(email)
+    if existing is not None:
+        raise AccountError(_("이미 가입된 이메일 주소입니다."))
+    token = new_token()
+    invitation = Invitation(
+        email=email,
+        company=company,
+        invited_by=inviter,
+        token_hash=hash_token(token),
+        expires_at=now + dt.timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]),
+    )
+    db.session.add(invitation)
+    link = _link(f"/auth/signup/{token}")
+    with force_locale("ko"):
+        body = render_template(
+            "mail/invitation.txt", invitation=invitation, inviter=inviter, company=company, link=link
+        )
+        subject = _("[Moim] %(company)s 회원으로 초대합니다", company=company.name)
+    queue_mail(invitation.email, subject, body)
+    return invitation
+
+
+def find_invitation(token: str, now: dt.datetime | None = None) -> Invitation | None:
+    """The usable invitation for this token, or None (unknown, used, revoked or expired)."""
+    if not token or len(token) > 128:
+        return None
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    if invitation is None or not invitation.is_usable(now or utcnow()):
+        return None
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, name: str, password: str, mobile: str | None, locale: str) -> User:
+    user = create_user(
+        invitation.email, name, password, Role.MEMBER, company=invitation.company, mobile=mobile, locale=locale
+    )
+    invitation.used_at = utcnow()
+    return user
+
+
+def request_password_reset(email: str, now: dt.datetime | None = None) -> PasswordReset | None:
+    """Queue a reset mail if the account exists; the caller shows the same message either way."""
+    now = now or utcnow()
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return None
+    token = new_token()
+    reset = PasswordReset(
+        user=user,
+        token_hash=hash_token(token),
+        expires_at=now + dt.timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"]),
+    )
+    db.session.add(reset)
+    link = _link(f"/auth/reset/{token}")
+    locale = user.locale if user.locale in current_app.config["LANGUAGES"] else "ko"
+    with force_locale(locale):
+        body = render_template(
+            "mail/password_reset.txt",
+            user=user,
+            link=link,
+            minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"],
+        )
+        subject = _("[Moim] 비밀번호 재설정 안내")
+    queue_mail(user.email, subject, body)
+    return reset
+
+
+def find_password_reset(token: str, now: dt.datetime | None = None) -> PasswordReset | None:
+    if not token or len(token) > 128:
+        return None
+    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == hash_token(token)))
+    if reset is None or not reset.is_usable(now or utcnow()):
+        return None
+    return reset
+
+
+def reset_password(reset: PasswordReset, password: str) -> User:
+    check_password_strength(password, reset.user.email)
+    reset.user.set_password(password)
+    now = utcnow()
+    reset.used_at = now
+    # Any other outstanding links for this account stop working too.
+    for other in db.session.scalars(
+        select(PasswordReset).where(PasswordReset.user_id == reset.user_id, PasswordReset.used_at.is_(None))
+    ):
+        other.used_at = now
+    return reset.user

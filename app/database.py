@@ -1,0 +1,74 @@
+"""Engine set-up per backend and the write-lock helper for check-then-write transactions."""
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+
+_IMMEDIATE = "moim_sqlite_immediate"
+
+T = TypeVar("T")
+
+
+def configure_engine(app: Flask) -> None:
+    """Attach SQLite pragmas and explicit BEGIN handling to the app's engine."""
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+    busy_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
+    memory = engine.url.database in (None, "", ":memory:")
+    _install_sqlite_hooks(engine, busy_ms, wal=not memory)
+
+
+def _install_sqlite_hooks(engine: Engine, busy_ms: int, wal: bool) -> None:
+    if getattr(engine, "_moim_hooks", False):
+        return
+    engine._moim_hooks = True  # type: ignore[attr-defined]
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
+        # Take transaction control away from pysqlite so that we can emit
+        # BEGIN IMMEDIATE ourselves (pysqlite would otherwise BEGIN lazily, deferred).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+        if wal:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        if conn.get_execution_options().get(_IMMEDIATE):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def begin_write(session: Session | None = None) -> None:
+    """Start the current transaction as a writer before a check-then-write.
+
+    On SQLite this opens the transaction with BEGIN IMMEDIATE, so a second
+    process waits (busy timeout) until the first has committed and then reads
+    the new state: two processes cannot both pass a capacity or check-in check.
+    A read-only transaction already open (e.g. loading current_user) is ended
+    first; pending changes there would be a programming error.
+
+    On PostgreSQL it does nothing: the service locks the parent row with
+    SELECT ... FOR UPDATE (``with_for_update()``), which SQLite ignores.
+    """
+    session = session or db.session
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() must come before any change in the transaction")
+        session.commit()
+    session.connection(execution_options={_IMMEDIATE: True})

@@ -1,0 +1,1 @@
+"""Events: public event pages (staff management and RSVP build on this)."""

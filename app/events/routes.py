@@ -1,0 +1,35 @@
+"""Public event pages: the home page and an event's page."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+
+from app.events import queries
+from app.extensions import db
+from app.models import Event, EventStatus
+
+bp = Blueprint("events", __name__)
+
+
+@bp.get("/")
+def home():
+    groups = queries.upcoming_by_cluster()
+    return render_template("events/home.html", groups=groups)
+
+
+def _visible(event: Event) -> bool:
+    if event.status != EventStatus.DRAFT:
+        return True
+    return current_user.is_authenticated and current_user.can_manage_cluster(event.host_cluster_id)
+
+
+@bp.get("/events/<int:event_id>")
+def detail(event_id: int):
+    event = db.session.get(Event, event_id)
+    if event is None or not _visible(event):
+        abort(404)
+    row = queries.event_row(event)
+    map_url = "https://map.naver.com/p/search/" + quote(event.venue_address or event.venue_name) if (event.venue_address or event.venue_name) else None
+    return render_template("events/detail.html", row=row, event=event, map_url=map_url)

@@ -1,0 +1,103 @@
+"""Language choice (Korean default, English second) and Korean date formatting."""
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from flask import Blueprint, Flask, abort, current_app, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.extensions import db
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+bp = Blueprint("i18n", __name__)
+
+# Patterns per locale: 2026년 12월 3일 (목) 오후 7:00 / Thu, Dec 3, 2026, 7:00 PM
+_DATETIME_PATTERNS = {"ko": "y년 M월 d일 (E) a h:mm", "en": "EEE, MMM d, y, h:mm a"}
+_DATE_PATTERNS = {"ko": "y년 M월 d일 (E)", "en": "EEE, MMM d, y"}
+_TIME_PATTERNS = {"ko": "a h:mm", "en": "h:mm a"}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return "Asia/Seoul"
+
+
+def _locale_key() -> str:
+    return "en" if str(get_locale()) == "en" else "ko"
+
+
+def to_kst(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(SEOUL)
+
+
+def format_kst(value: dt.datetime | None, locale: str | None = None) -> str:
+    """A UTC instant as Seoul local time, e.g. 2026년 12월 3일 (목) 오후 7:00."""
+    if value is None:
+        return ""
+    key = locale or _locale_key()
+    return babel_format_datetime(value, _DATETIME_PATTERNS[key], tzinfo=SEOUL, locale=key)
+
+
+def format_kst_date(value: dt.datetime | dt.date | None, locale: str | None = None) -> str:
+    if value is None:
+        return ""
+    key = locale or _locale_key()
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(SEOUL).date()
+    return babel_format_date(value, _DATE_PATTERNS[key], locale=key)
+
+
+def format_kst_time(value: dt.datetime | None, locale: str | None = None) -> str:
+    if value is None:
+        return ""
+    key = locale or _locale_key()
+    return babel_format_datetime(value, _TIME_PATTERNS[key], tzinfo=SEOUL, locale=key)
+
+
+def format_kst_range(start: dt.datetime, end: dt.datetime, locale: str | None = None) -> str:
+    """Start and end; the end shows only its time when both fall on the same Seoul day."""
+    if to_kst(start).date() == to_kst(end).date():
+        return f"{format_kst(start, locale)} ~ {format_kst_time(end, locale)}"
+    return f"{format_kst(start, locale)} ~ {format_kst(end, locale)}"
+
+
+def init_i18n(app: Flask) -> None:
+    app.jinja_env.filters["kst"] = format_kst
+    app.jinja_env.filters["kst_date"] = format_kst_date
+    app.jinja_env.filters["kst_time"] = format_kst_time
+    app.jinja_env.globals["kst_range"] = format_kst_range
+    app.jinja_env.globals["current_locale"] = _locale_key
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site relative paths: never an open redirect.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("events.home")
+
+
+@bp.post("/language")
+def set_language():
+    code = request.form.get("locale", "")
+    if code not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["locale"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))

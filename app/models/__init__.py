@@ -1,0 +1,31 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+from app.models.checkin import CheckIn
+from app.models.cluster import Cluster
+from app.models.company import Company, ResearchGroup, research_group_members
+from app.models.event import Event, EventKind, EventStatus, event_clusters
+from app.models.outbox import OutboxMessage
+from app.models.registration import Registration, RegistrationStatus
+from app.models.types import UTCDateTime, utcnow
+from app.models.user import Invitation, PasswordReset, Role, User, staff_clusters
+
+__all__ = [
+    "CheckIn",
+    "Cluster",
+    "Company",
+    "Event",
+    "EventKind",
+    "EventStatus",
+    "Invitation",
+    "OutboxMessage",
+    "PasswordReset",
+    "Registration",
+    "RegistrationStatus",
+    "ResearchGroup",
+    "Role",
+    "UTCDateTime",
+    "User",
+    "event_clusters",
+    "research_group_members",
+    "staff_clusters",
+    "utcnow",
+]

@@ -1,0 +1,72 @@
+"""Company (tenant or guest firm) and research groups (연구회) of companies."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Column, Date, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from app.extensions import db
+from app.models.cluster import Cluster
+from app.models.types import UTCDateTime, utcnow
+from app.validators import format_brn, normalize_brn
+
+research_group_members = Table(
+    "research_group_members",
+    db.metadata,
+    Column("research_group_id", ForeignKey("research_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("company_id", ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Company(db.Model):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    # 사업자등록번호, 10 digits without dashes; unique when present.
+    brn: Mapped[str | None] = mapped_column(String(10), unique=True)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id"), index=True)
+    industry: Mapped[str] = mapped_column(String(120), default="")
+    is_council_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    council_joined_on: Mapped[dt.date | None] = mapped_column(Date)
+    website: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    cluster: Mapped[Cluster | None] = relationship()
+    research_groups: Mapped[list["ResearchGroup"]] = relationship(
+        secondary=research_group_members, back_populates="companies"
+    )
+
+    @validates("brn")
+    def _validate_brn(self, _key, value):
+        # Raises InvalidBRN (a ValueError) with a Korean message on a bad number.
+        return normalize_brn(value) if value else None
+
+    @property
+    def brn_display(self) -> str:
+        return format_brn(self.brn) if self.brn else ""
+
+    def __repr__(self) -> str:
+        return f"<Company {self.name}>"
+
+
+class ResearchGroup(db.Model):
+    __tablename__ = "research_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cluster: Mapped[Cluster] = relationship()
+    companies: Mapped[list[Company]] = relationship(
+        secondary=research_group_members, back_populates="research_groups"
+    )
+
+    def __repr__(self) -> str:
+        return f"<ResearchGroup {self.name}>"

@@ -1,0 +1,73 @@
+"""Registration: one person's seat (or waitlist place) at an event."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Enum, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from app.extensions import db
+from app.models.company import Company
+from app.models.event import Event
+from app.models.types import UTCDateTime, utcnow
+from app.models.user import User, normalize_email
+
+
+class RegistrationStatus(str, enum.Enum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Registration(db.Model):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        # One active (not cancelled) registration per event and e-mail address.
+        Index(
+            "uq_registrations_event_email_active",
+            "event_id",
+            "email",
+            unique=True,
+            sqlite_where=text("status <> 'cancelled'"),
+            postgresql_where=text("status <> 'cancelled'"),
+        ),
+        Index("ix_registrations_event_status", "event_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    # Guests (outside companies) have no Company row: their firm's name is kept here.
+    guest_company_name: Mapped[str | None] = mapped_column(String(200))
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[RegistrationStatus] = mapped_column(
+        Enum(
+            RegistrationStatus,
+            name="registration_status",
+            values_callable=lambda e: [m.value for m in e],
+            native_enum=False,
+            length=16,
+        ),
+        default=RegistrationStatus.CONFIRMED,
+    )
+    # Random secret carried by the QR badge (never the row id); kept in plain
+    # text because badges are reprinted from it.
+    ticket_code: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    company: Mapped[Company | None] = relationship()
+    registered_by: Mapped[User | None] = relationship()
+
+    @validates("email")
+    def _normalize_email(self, _key, value):
+        return normalize_email(value)
+
+    @property
+    def company_name(self) -> str:
+        return self.company.name if self.company else (self.guest_company_name or "")

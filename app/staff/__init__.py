@@ -1,0 +1,1 @@
+"""Staff pages: the cluster team's overview and, for admins, accounts."""

@@ -1,0 +1,62 @@
+"""Korean identifier formats: 사업자등록번호 (BRN) and mobile numbers."""
+from __future__ import annotations
+
+import re
+
+from stdnum.exceptions import ValidationError
+from stdnum.kr import brn as stdnum_brn
+
+# National Tax Service weights for the BRN check digit.
+_BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
+
+
+class InvalidBRN(ValueError):
+    """A 사업자등록번호 that is malformed or fails its check digit."""
+
+
+def brn_check_digit(first_nine: str) -> int:
+    """The check digit of the first nine digits of a BRN."""
+    total = sum(int(d) * w for d, w in zip(first_nine, _BRN_WEIGHTS))
+    total += int(first_nine[8]) * 5 // 10
+    return (10 - total % 10) % 10
+
+
+def normalize_brn(value: str) -> str:
+    """Return the 10 digits of a valid BRN, or raise InvalidBRN with a Korean message.
+
+    python-stdnum's stdnum.kr.brn checks length and format; it does not check
+    the check digit, so that is computed here.
+    """
+    raw = (value or "").strip()
+    try:
+        digits = stdnum_brn.validate(raw)
+    except ValidationError:
+        raise InvalidBRN("사업자등록번호는 10자리 숫자여야 합니다 (예: 123-45-67890).") from None
+    if brn_check_digit(digits[:9]) != int(digits[9]):
+        raise InvalidBRN("사업자등록번호의 검증번호가 맞지 않습니다. 번호를 다시 확인해 주세요.")
+    return digits
+
+
+def is_valid_brn(value: str) -> bool:
+    try:
+        normalize_brn(value)
+    except InvalidBRN:
+        return False
+    return True
+
+
+def format_brn(digits: str) -> str:
+    return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"
+
+
+_MOBILE_RE = re.compile(r"^01[016789]\d{7,8}$")
+
+
+def normalize_mobile(value: str) -> str:
+    """Return a Korean mobile number as 010-1234-5678, or raise ValueError."""
+    digits = re.sub(r"[\s\-.]", "", value or "")
+    if not _MOBILE_RE.match(digits):
+        raise ValueError("휴대전화 번호 형식이 올바르지 않습니다 (예: 010-1234-5678).")
+    if len(digits) == 10:
+        return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+    return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"

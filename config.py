@@ -1,0 +1,122 @@
+"""Configuration classes, read from the environment (see .env.example)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    """An environment variable, where an empty value (as in .env.example) counts as unset."""
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+INSTANCE_DIR = Path(_env("MOIM_INSTANCE_DIR") or BASE_DIR / "instance")
+
+
+def _dev_secret_key() -> str:
+    """A per-checkout secret kept in instance/, generated on first use.
+
+    Development needs a stable key (sessions survive restarts) but must never
+    fall back to a literal string that would be the same on every machine.
+    """
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    SQLALCHEMY_DATABASE_URI = _env(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'moim.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = int(_env("SQLITE_BUSY_TIMEOUT_MS", "5000"))
+
+    BABEL_DEFAULT_LOCALE = "ko"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Seoul"
+    LANGUAGES = ("ko", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
+
+    # "smtp" sends through MAIL_SERVER; "console" writes mail to the log
+    # (development without a mail server: the reset link shows in the terminal).
+    MAIL_BACKEND = _env("MAIL_BACKEND", "smtp")
+    MAIL_SERVER = _env("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(_env("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_USERNAME = _env("MAIL_USERNAME")
+    MAIL_PASSWORD = _env("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Moim <noreply@moim.local>")
+    MAIL_TIMEOUT = float(_env("MAIL_TIMEOUT", "10"))
+
+    # External base URL for links in mail when no request is around (CLI).
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    INVITATION_TTL_HOURS = int(_env("INVITATION_TTL_HOURS", str(24 * 7)))
+    PASSWORD_RESET_TTL_MINUTES = int(_env("PASSWORD_RESET_TTL_MINUTES", "60"))
+    PASSWORD_MIN_LENGTH = 10
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+    MAIL_BACKEND = _env("MAIL_BACKEND", "console")
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = _env("SECRET_KEY") or _dev_secret_key()
+
+
+class TestingConfig(Config):
+    TESTING = True
+    # CSRF stays on: tests post the token like a browser does.
+    SECRET_KEY = secrets.token_hex(32)
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = "127.0.0.1"
+    PUBLIC_BASE_URL = "http://localhost"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    def __init__(self) -> None:
+        key = _env("SECRET_KEY")
+        if not key:
+            raise RuntimeError("SECRET_KEY must be set in production (see .env.example)")
+        self.SECRET_KEY = key
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> Config:
+    name = _env("MOIM_CONFIG", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise RuntimeError(f"unknown MOIM_CONFIG {name!r}; use one of {sorted(CONFIGS)}") from None
