@@ -40,8 +40,8 @@ test-pg: translations
 
 # Refresh the message catalogs after changing UI strings.
 extract-messages: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
-	$(BIN)/pybabel update -q -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o app/translations/messages.pot .
+	$(BIN)/pybabel update --no-location -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 db-check: install
 	$(BIN)/flask db check

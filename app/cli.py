@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from app.extensions import db
@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
 @click.argument("email")
 @click.option("--name", default="관리자", show_default=True, help="Display name")
 @click.password_option(help="Password (prompted when omitted)")
+@with_appcontext
 def create_admin(email: str, name: str, password: str) -> None:
     """Create an admin account, or make an existing account admin."""
     from app.auth.services import AccountError, check_password_strength, create_user, find_user_by_email
@@ -46,6 +47,7 @@ def create_admin(email: str, name: str, password: str) -> None:
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Only seed when the database has no clusters yet.")
+@with_appcontext
 def seed_demo_command(if_empty: bool) -> None:
     """Load the demo clusters, companies, accounts and events (idempotent)."""
     from app.seed import database_is_empty, seed_demo
@@ -60,6 +62,7 @@ def seed_demo_command(if_empty: bool) -> None:
 
 
 @click.command("demo-logins")
+@with_appcontext
 def demo_logins() -> None:
     """Print the demo accounts that exist in this database."""
     from app.models import User

@@ -2,16 +2,21 @@
 the app, a client, a CLI runner, a real SMTP server (aiosmtpd) and a sign-in helper."""
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import socket
 import threading
+import uuid
 from email import message_from_bytes, policy
 
 import flask_migrate
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from flask.testing import FlaskCliRunner, FlaskClient
 
 from app import create_app
 from app.extensions import db, limiter
@@ -56,14 +61,24 @@ def smtp_server():
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    if ON_POSTGRES:
-        engine = create_engine(PG_URL)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-        return PG_URL
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'moim-test.db'}"
+    """An empty database for this test run.
+
+    On PostgreSQL (TEST_DATABASE_URL) a fresh database is created next to the
+    given one and dropped afterwards, so concurrent runs never share tables.
+    """
+    if not ON_POSTGRES:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'moim-test.db'}"
+        return
+    name = f"moim_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def make_config(database_url: str, **overrides) -> TestingConfig:
@@ -94,11 +109,30 @@ def _empty_all_tables() -> None:
     db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a real server does.
+
+    The app fixture keeps an app context pushed for the test body; without this,
+    Flask would reuse it for requests and share `g` (the signed-in user) and the
+    database session between the test and the request, hiding missing commits.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+class IsolatedCliRunner(FlaskCliRunner):
+    def invoke(self, *args, **kwargs):
+        return contextvars.Context().run(super().invoke, *args, **kwargs)
+
+
 @pytest.fixture
 def app(migrated, smtp_server):
     controller, sink = smtp_server
     sink.clear()
     application = create_app(make_config(migrated, MAIL_PORT=controller.port))
+    application.test_client_class = IsolatedClient
+    application.test_cli_runner_class = IsolatedCliRunner
     limiter.reset()
     with application.app_context():
         yield application
