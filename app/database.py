@@ -6,11 +6,12 @@ from typing import TypeVar
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from app.extensions import db
 
 _IMMEDIATE = "moim_sqlite_immediate"
+_CHANGES_AT_BEGIN = "moim_sqlite_changes_at_begin"
 
 T = TypeVar("T")
 
@@ -49,6 +50,9 @@ def _install_sqlite_hooks(engine: Engine, busy_ms: int, wal: bool) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
+        # Rows changed so far on this connection: begin_write() compares against it,
+        # because a flush empties session.new/dirty/deleted but its rows stay uncommitted.
+        conn.info[_CHANGES_AT_BEGIN] = conn.connection.dbapi_connection.total_changes
 
 
 def begin_write(session: Session | None = None) -> None:
@@ -63,12 +67,28 @@ def begin_write(session: Session | None = None) -> None:
     On PostgreSQL it does nothing: the service locks the parent row with
     SELECT ... FOR UPDATE (``with_for_update()``), which SQLite ignores.
     """
-    session = session or db.session
+    # db.session is a scoped_session, which does not proxy in_transaction():
+    # work on the session it stands for.
+    if session is None:
+        session = db.session
+    if isinstance(session, scoped_session):
+        session = session()
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
         return
     if session.in_transaction():
-        if session.new or session.dirty or session.deleted:
+        if session.new or session.dirty or session.deleted or _has_written(session):
             raise RuntimeError("begin_write() must come before any change in the transaction")
         session.commit()
     session.connection(execution_options={_IMMEDIATE: True})
+
+
+def _has_written(session: Session) -> bool:
+    """Whether the open SQLite transaction already changed rows (flushed ORM work or plain SQL).
+
+    Committing such a transaction in begin_write() would save half a unit of work
+    behind the caller's back, so it is refused like unflushed changes are.
+    """
+    conn = session.connection()
+    at_begin = conn.info.get(_CHANGES_AT_BEGIN)
+    return at_begin is not None and conn.connection.dbapi_connection.total_changes != at_begin
