@@ -35,11 +35,11 @@ def _snapshot():
 def test_seed_twice_gives_the_same_data(app, runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    db.session.expire_all()
+    db.session.rollback()  # end the read transaction: see what the command committed
     before = _snapshot()
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
-    db.session.expire_all()
+    db.session.rollback()  # end the read transaction: see what the command committed
     assert _snapshot() == before
     assert "=0" in second.output and "=1" not in second.output
     # --if-empty leaves a seeded database alone.

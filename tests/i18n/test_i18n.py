@@ -69,7 +69,7 @@ def test_language_choice_is_stored_on_the_account(app, client, auth):
     auth.login("foreign@example.com", PASSWORD)
     token = csrf_token(client, "/")
     client.post("/language", data={"locale": "en", "next": "/", "csrf_token": token})
-    db.session.expire_all()
+    db.session.rollback()
     assert db.session.get(User, user.id).locale == "en"
     # A new browser session: signing in brings English back.
     other = app.test_client()
