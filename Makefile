@@ -41,7 +41,7 @@ test-pg: translations
 # Refresh the message catalogs after changing UI strings.
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o app/translations/messages.pot .
-	$(BIN)/pybabel update --no-location -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel update --ignore-obsolete -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 db-check: install
 	$(BIN)/flask db check
