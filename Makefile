@@ -20,7 +20,7 @@ install: $(VENV)/.installed
 
 # Compiled catalogs (.mo) are build output, made here and never committed.
 translations: install
-	$(BIN)/pybabel compile --use-fuzzy -q -d app/translations
+	$(BIN)/pybabel -q compile -d app/translations
 
 run: translations
 	$(BIN)/flask db upgrade

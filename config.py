@@ -67,6 +67,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    # Number of trusted proxies in front (nginx: 1). Their X-Forwarded-For/-Proto are
+    # believed, so the login rate limit counts real client addresses. 0: no proxy.
+    PROXY_FIX_X_FOR = int(_env("PROXY_FIX_X_FOR", "0"))
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
 
     # "smtp" sends through MAIL_SERVER; "console" writes mail to the log

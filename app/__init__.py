@@ -13,6 +13,11 @@ def create_app(config: Config | type | None = None) -> Flask:
     if config is None:
         config = config_from_env()
     app.config.from_object(config)
+    if app.config.get("PROXY_FIX_X_FOR"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_X_FOR"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -35,6 +40,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("로그인이 필요한 페이지입니다. 먼저 로그인해 주세요.")
     from app.auth.services import load_user
 
     login_manager.user_loader(load_user)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
-from flask import Blueprint, Flask, abort, current_app, redirect, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -25,6 +25,9 @@ _TIME_PATTERNS = {"ko": "a h:mm", "en": "h:mm a"}
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # CLI commands and mail rendered outside a request: Korean unless forced.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")

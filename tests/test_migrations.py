@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXPECTED_TABLES = {
     "clusters", "companies", "research_groups", "research_group_members", "users", "staff_clusters",
     "invitations", "password_resets", "events", "event_clusters", "registrations", "checkins",
-    "outbox_messages", "alembic_version",
+    "outbox_messages", "company_imports", "alembic_version",
 }
 
 

@@ -11,7 +11,7 @@ from app.auth.forms import InviteForm, LoginForm, ResetPasswordForm, ResetReques
 from app.extensions import db, limiter
 from app.i18n import _safe_next
 from app.mail import deliver_pending
-from app.models import Cluster, Company, Role
+from app.models import Company, Role
 
 bp = Blueprint("auth", __name__)
 
@@ -86,8 +86,6 @@ def signup(token: str):
     invitation = services.find_invitation(token)
     if invitation is None:
         return render_template("auth/link_invalid.html", kind="invitation"), 404
-    if current_user.is_authenticated:
-        logout_user()
     form = SignupForm()
     if form.validate_on_submit():
         try:
@@ -98,6 +96,8 @@ def signup(token: str):
             flash(str(exc), "error")
             return render_template("auth/signup.html", form=form, invitation=invitation), 400
         db.session.commit()
+        # Someone else may be signed in on this browser: the new account replaces them.
+        logout_user()
         login_user(user)
         flash(_("가입을 환영합니다, %(name)s 님.", name=user.name), "success")
         return redirect(url_for("events.home"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext as _
@@ -18,11 +19,16 @@ class AccountError(ValueError):
     """A refused account operation, with a message for the user."""
 
 
-def load_user(user_id: str) -> User | None:
+def load_user(session_id: str) -> User | None:
+    """The user of a session cookie id "<user id>:<session nonce>", if still valid."""
+    user_id, _sep, nonce = (session_id or "").partition(":")
     try:
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
+    if user is None or not nonce or not hmac.compare_digest(user.session_nonce, nonce):
+        return None
+    return user
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -167,6 +173,8 @@ def find_password_reset(token: str, now: dt.datetime | None = None) -> PasswordR
 def reset_password(reset: PasswordReset, password: str) -> User:
     check_password_strength(password, reset.user.email)
     reset.user.set_password(password)
+    # Whoever had the old password may have a session open: end them all.
+    reset.user.end_all_sessions()
     now = utcnow()
     reset.used_at = now
     # Any other outstanding links for this account stop working too.

@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 from app.models.checkin import CheckIn
 from app.models.cluster import Cluster
-from app.models.company import Company, ResearchGroup, research_group_members
+from app.models.company import Company, CompanyImport, ResearchGroup, company_sort_name, research_group_members
 from app.models.event import Event, EventKind, EventStatus, event_clusters
 from app.models.outbox import OutboxMessage
 from app.models.registration import Registration, RegistrationStatus
@@ -12,6 +12,8 @@ __all__ = [
     "CheckIn",
     "Cluster",
     "Company",
+    "CompanyImport",
+    "company_sort_name",
     "Event",
     "EventKind",
     "EventStatus",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -59,6 +60,9 @@ class User(UserMixin, db.Model):
     )
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
     is_active_account: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
+    # Part of the session cookie's user id: rotating it signs the account out everywhere
+    # (after a password reset or when an account is removed).
+    session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(8))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -73,6 +77,12 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return bool(self.is_active_account)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_nonce}"
+
+    def end_all_sessions(self) -> None:
+        self.session_nonce = secrets.token_hex(8)
 
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt with a random salt.
