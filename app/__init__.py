@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
+    from app.directory.routes import bp as directory_bp
     from app.events.routes import bp as events_bp
     from app.i18n import bp as i18n_bp
     from app.staff.routes import bp as staff_bp
@@ -60,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(directory_bp, url_prefix="/directory")
     app.register_blueprint(i18n_bp)
 
 

@@ -1,0 +1,1 @@
+"""Cluster directory: companies, members, councils, research groups, import and export."""
