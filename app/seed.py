@@ -706,6 +706,14 @@ def _event_day(ev: EventSeed, today: dt.date) -> dt.date:
 # --------------------------------------------------------------------------- seeding
 
 
+# Contact person names and mobile numbers for the companies (fictional).
+_CONTACTS = [
+    ("김민준", "2481-3370"), ("이서연", "3920-1174"), ("박지호", "5172-8836"), ("최수아", "6603-2291"),
+    ("정도윤", "7714-5528"), ("강하은", "8825-6613"), ("조예준", "9036-7740"), ("윤지우", "4147-8852"),
+    ("장시우", "3258-9963"), ("임서윤", "2369-1075"), ("한주원", "5471-2186"), ("오채원", "6582-3297"),
+]
+
+
 def database_is_empty() -> bool:
     """True when there is no cluster yet (a fresh database)."""
     return db.session.scalar(select(Cluster.id).limit(1)) is None
@@ -744,9 +752,12 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
     for s in COMPANIES:
         company = companies.get(s.brn)
         if company is None:
+            contact = _CONTACTS[len(companies) % len(_CONTACTS)]
             company = Company(
                 name=s.name, brn=s.brn, cluster=clusters[s.cluster], industry=s.industry,
                 is_council_member=s.is_council_member, council_joined_on=s.council_joined_on, website=s.website,
+                contact_name=contact[0], contact_email=f"contact@{s.domain}.{MAIL_DOMAIN}",
+                contact_mobile=f"010-{contact[1]}",
             )
             session.add(company)
             companies[s.brn] = company
