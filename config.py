@@ -65,6 +65,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # Uploads (company lists) larger than this get a Korean 413 page.
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     # Number of trusted proxies in front (nginx: 1). Their X-Forwarded-For/-Proto are
@@ -90,6 +92,8 @@ class Config:
     INVITATION_TTL_HOURS = int(_env("INVITATION_TTL_HOURS", str(24 * 7)))
     PASSWORD_RESET_TTL_MINUTES = int(_env("PASSWORD_RESET_TTL_MINUTES", "60"))
     PASSWORD_MIN_LENGTH = 10
+    # Werkzeug's scrypt (N=32768, r=8, p=1, random salt), ~170 ms per hash here.
+    PASSWORD_HASH_METHOD = "scrypt"
 
 
 class DevelopmentConfig(Config):
@@ -109,6 +113,9 @@ class TestingConfig(Config):
     MAIL_BACKEND = "smtp"
     MAIL_SERVER = "127.0.0.1"
     PUBLIC_BASE_URL = "http://localhost"
+    # Still scrypt, with a small work factor: hundreds of sign-ins per test run would
+    # otherwise spend minutes hashing. Real configs keep the default above.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
 
 class ProductionConfig(Config):

@@ -52,6 +52,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.routing import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     from app.auth.routes import bp as auth_bp
     from app.directory.routes import bp as directory_bp
     from app.events.routes import bp as events_bp

@@ -16,6 +16,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_logins)
     app.cli.add_command(events_cli)
     app.cli.add_command(mail_cli)
+    from app.directory.cli import import_companies
+
+    app.cli.add_command(import_companies)
 
 
 @click.command("create-admin")

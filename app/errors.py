@@ -44,6 +44,15 @@ def register(app: Flask) -> None:
     def method_not_allowed(_e):
         return _render(405, _("허용되지 않는 요청입니다"), _("이 주소는 해당 방식의 요청을 받지 않습니다."))
 
+    @app.errorhandler(413)
+    def too_large(_e):
+        limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        return _render(
+            413,
+            _("파일이 너무 큽니다"),
+            _("올릴 수 있는 크기는 %(mb)dMB까지입니다. 파일을 나누거나 줄여서 다시 올려 주세요.", mb=limit_mb),
+        )
+
     @app.errorhandler(429)
     def too_many(_e):
         return _render(

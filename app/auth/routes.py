@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.auth import services
 from app.auth.forms import InviteForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
@@ -95,7 +96,13 @@ def signup(token: str):
         except services.AccountError as exc:
             flash(str(exc), "error")
             return render_template("auth/signup.html", form=form, invitation=invitation), 400
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # The same link submitted twice at once: the other request created the account.
+            db.session.rollback()
+            flash(_("이미 가입된 이메일 주소입니다."), "error")
+            return redirect(url_for("auth.login"))
         # Someone else may be signed in on this browser: the new account replaces them.
         logout_user()
         login_user(user)

@@ -95,7 +95,9 @@ def create_invitation(inviter: User, company: Company, email: str, now: dt.datet
     if not can_invite_to(inviter, company):
         raise AccountError(_("이 기업에 회원을 초대할 권한이 없습니다."))
     existing = find_user_by_email(email)
-    if existing is not None:
+    # A removed (inactive) member may be invited again, by any company: accepting the
+    # invitation moves the account there. Active accounts and staff accounts are refused.
+    if existing is not None and not _is_removed_member(existing):
         raise AccountError(_("이미 가입된 이메일 주소입니다."))
     token = new_token()
     invitation = Invitation(
@@ -126,10 +128,33 @@ def find_invitation(token: str, now: dt.datetime | None = None) -> Invitation | 
     return invitation
 
 
+def _is_removed_member(user: User) -> bool:
+    return user.role == Role.MEMBER and not user.is_active_account
+
+
 def accept_invitation(invitation: Invitation, name: str, password: str, mobile: str | None, locale: str) -> User:
-    user = create_user(
-        invitation.email, name, password, Role.MEMBER, company=invitation.company, mobile=mobile, locale=locale
-    )
+    """Sign up through an invitation: a new member, or a removed member who joins again.
+
+    A user belongs to one company at a time, so a removed member's account (kept for
+    history) is reactivated and moved to the inviting company, with the new name and password.
+    """
+    existing = find_user_by_email(invitation.email)
+    if existing is None:
+        user = create_user(
+            invitation.email, name, password, Role.MEMBER, company=invitation.company, mobile=mobile, locale=locale
+        )
+    elif _is_removed_member(existing):
+        check_password_strength(password, existing.email)
+        user = existing
+        user.name = name.strip()
+        user.mobile = mobile
+        user.locale = locale
+        user.company = invitation.company
+        user.set_password(password)
+        user.is_active_account = True
+        user.end_all_sessions()
+    else:
+        raise AccountError(_("이미 가입된 이메일 주소입니다."))
     invitation.used_at = utcnow()
     return user
 
@@ -140,14 +165,9 @@ def request_password_reset(email: str, now: dt.datetime | None = None) -> Passwo
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         return None
-    token = new_token()
-    reset = PasswordReset(
-        user=user,
-        token_hash=hash_token(token),
-        expires_at=now + dt.timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"]),
+    reset, link = _new_password_link(
+        user, now + dt.timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"])
     )
-    db.session.add(reset)
-    link = _link(f"/auth/reset/{token}")
     locale = user.locale if user.locale in current_app.config["LANGUAGES"] else "ko"
     with force_locale(locale):
         body = render_template(
@@ -159,6 +179,40 @@ def request_password_reset(email: str, now: dt.datetime | None = None) -> Passwo
         subject = _("[Moim] 비밀번호 재설정 안내")
     queue_mail(user.email, subject, body)
     return reset
+
+
+def _new_password_link(user: User, expires_at: dt.datetime) -> tuple[PasswordReset, str]:
+    """A single-use set-password token for the user, and the link that carries it."""
+    token = new_token()
+    reset = PasswordReset(user=user, token_hash=hash_token(token), expires_at=expires_at)
+    db.session.add(reset)
+    return reset, _link(f"/auth/reset/{token}")
+
+
+def account_setup_hours() -> int:
+    """How long a new account's set-password link works: longer than a reset, people start on Mondays."""
+    return int(current_app.config.get("ACCOUNT_SETUP_TTL_HOURS", 72))
+
+
+def send_account_setup(user: User, now: dt.datetime | None = None) -> PasswordReset:
+    """Queue the mail with which a new staff account chooses its password (through the reset page)."""
+    now = now or utcnow()
+    hours = account_setup_hours()
+    reset, link = _new_password_link(user, now + dt.timedelta(hours=hours))
+    with force_locale("ko"):
+        body = render_template("mail/account_setup.txt", user=user, link=link, hours=hours)
+        subject = _("[Moim] 운영 계정 비밀번호 설정 안내")
+    queue_mail(user.email, subject, body)
+    return reset
+
+
+def void_password_links(user: User, now: dt.datetime | None = None) -> None:
+    """Outstanding reset and set-password links of the account stop working."""
+    now = now or utcnow()
+    for reset in db.session.scalars(
+        select(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+    ):
+        reset.used_at = now
 
 
 def find_password_reset(token: str, now: dt.datetime | None = None) -> PasswordReset | None:

@@ -16,18 +16,13 @@ from app.directory.companies import CompanyData, DirectoryError, create_company,
 from app.directory.exports import companies_csv, companies_xlsx
 from app.directory.forms import CompanyForm, ConfirmForm
 from app.extensions import db
+from app.routing import page_arg
 from app.i18n import SEOUL
 from app.models import Cluster, Company, Role, User
 
 PER_PAGE = 50
 EXPORT_LIMIT = 20000
 
-
-def _page() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
 
 
 @bp.get("/companies")
@@ -37,7 +32,7 @@ def companies():
         # A company member's directory is their own company.
         return redirect(url_for("directory.company_detail", company_id=current_user.company_id))
     filters = queries.parse_filters(request.args)
-    pagination = db.paginate(queries.company_query(current_user, filters), page=_page(), per_page=PER_PAGE, error_out=False)
+    pagination = db.paginate(queries.company_query(current_user, filters), page=page_arg(request.args), per_page=PER_PAGE, error_out=False)
     rows = queries.company_rows(current_user, list(pagination.items))
     return render_template(
         "directory/companies.html",

@@ -9,16 +9,11 @@ from sqlalchemy.orm import selectinload
 from app.auth.decorators import admin_required, staff_required
 from app.events import queries
 from app.extensions import db
+from app.routing import page_arg
 from app.models import Cluster, User
 
 bp = Blueprint("staff", __name__)
 
-
-def _page() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
 
 
 @bp.get("/")
@@ -26,7 +21,7 @@ def _page() -> int:
 def dashboard():
     tab = "past" if request.args.get("tab") == "past" else "upcoming"
     cluster_ids = current_user.managed_cluster_ids()
-    pagination, rows = queries.staff_events(cluster_ids, upcoming=(tab == "upcoming"), page=_page())
+    pagination, rows = queries.staff_events(cluster_ids, upcoming=(tab == "upcoming"), page=page_arg(request.args))
     query = select(Cluster).order_by(Cluster.id)
     if cluster_ids is not None:
         query = query.where(Cluster.id.in_(cluster_ids))
@@ -42,5 +37,9 @@ def users():
         .options(selectinload(User.company), selectinload(User.clusters))
         .order_by(User.role, User.name)
     )
-    pagination = db.paginate(query, page=_page(), per_page=50, error_out=False)
+    pagination = db.paginate(query, page=page_arg(request.args), per_page=50, error_out=False)
     return render_template("staff/users.html", pagination=pagination)
+
+
+# Admin account management registers its routes on this blueprint.
+from app.staff import accounts  # noqa: E402,F401

@@ -88,3 +88,11 @@ def test_invite_with_a_nonsense_company_is_refused_not_500(client, auth, company
     response = post_form(client, "/auth/invite", {"email": "x@example.com", "company_id": company_id})
 
     assert response.status_code in (400, 404)
+
+
+def test_oversized_upload_gets_a_korean_413(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    resp = client.post("/auth/login", data={"email": "x" * (2 * 1024 * 1024)})
+    assert resp.status_code == 413
+    body = resp.get_data(as_text=True)
+    assert "파일이 너무 큽니다" in body and "1MB" in body

@@ -141,3 +141,17 @@ def test_processes_starting_together_agree_on_one_complete_dev_secret(tmp_path, 
         assert re.fullmatch(r"[0-9a-f]{64}", keys[0])
         assert sorted(p.name for p in directory.iterdir()) == ["secret_key"]
         assert stat.S_IMODE((directory / "secret_key").stat().st_mode) == 0o600
+
+
+def test_real_configs_hash_passwords_with_full_strength_scrypt(app, monkeypatch):
+    import config as config_module
+    from app.models import Role, User
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    for cfg in (config_module.DevelopmentConfig(), config_module.ProductionConfig()):
+        assert cfg.PASSWORD_HASH_METHOD == "scrypt"
+    app.config["PASSWORD_HASH_METHOD"] = config_module.ProductionConfig().PASSWORD_HASH_METHOD
+    user = User(email="strong@example.com", name="x", role=Role.ADMIN)
+    user.set_password("long-enough-password")
+    assert user.password_hash.startswith("scrypt:32768:8:1$")
+    assert user.check_password("long-enough-password") and not user.check_password("wrong")

@@ -1,0 +1,1 @@
+"""Tests of the council and research group pages."""

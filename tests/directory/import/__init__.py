@@ -1,0 +1,1 @@
+"""Tests of the company list import (service, pages, command)."""
