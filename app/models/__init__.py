@@ -4,11 +4,12 @@ from app.models.cluster import Cluster
 from app.models.company import Company, CompanyImport, ResearchGroup, company_sort_name, research_group_members
 from app.models.event import Event, EventKind, EventStatus, event_clusters
 from app.models.outbox import OutboxMessage
-from app.models.registration import Registration, RegistrationStatus
+from app.models.registration import AttendeeRole, Registration, RegistrationStatus
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import Invitation, PasswordReset, Role, User, staff_clusters
 
 __all__ = [
+    "AttendeeRole",
     "CheckIn",
     "Cluster",
     "Company",

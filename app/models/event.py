@@ -89,6 +89,10 @@ class Event(db.Model):
     registration_opens_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     open_to_guests: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Networking nights: companies of every cluster may register, not only the host's.
+    open_to_all_clusters: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Council meetings: observers (non-voting) may come besides the voting representative.
+    allows_observers: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[EventStatus] = mapped_column(_enum(EventStatus, "event_status"), default=EventStatus.DRAFT)
     # iCalendar SEQUENCE: bumped on every material change (time, place, cancellation).
     sequence: Mapped[int] = mapped_column(Integer, default=0)

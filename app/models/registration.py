@@ -20,6 +20,12 @@ class RegistrationStatus(str, enum.Enum):
     CANCELLED = "cancelled"
 
 
+class AttendeeRole(str, enum.Enum):
+    ATTENDEE = "attendee"
+    VOTER = "voter"  # a council member company's voting representative (one per company)
+    OBSERVER = "observer"  # attends a council meeting without a vote
+
+
 class Registration(db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
@@ -44,6 +50,20 @@ class Registration(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254))
     mobile: Mapped[str | None] = mapped_column(String(20))
+    job_title: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[AttendeeRole] = mapped_column(
+        Enum(AttendeeRole, name="attendee_role", values_callable=lambda e: [m.value for m in e],
+             native_enum=False, length=16),
+        default=AttendeeRole.ATTENDEE,
+    )
+    # Guests register their firm's 사업자등록번호 (check digit validated), never a resident number.
+    guest_brn: Mapped[str | None] = mapped_column(String(10))
+    # PIPA consent: which version of the consent text was agreed, and when.
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    consented_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # SHA-256 of a guest's private manage link token.
+    manage_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    promoted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[RegistrationStatus] = mapped_column(
         Enum(
             RegistrationStatus,
