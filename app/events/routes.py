@@ -30,6 +30,14 @@ def detail(event_id: int):
     event = db.session.get(Event, event_id)
     if event is None or not _visible(event):
         abort(404)
+    return render_detail(event, **rsvp_routes.rsvp_panel(event))
+
+
+def render_detail(event: Event, status: int = 200, **extra):
+    """The event page; `extra` is the RSVP part (see rsvp_routes.rsvp_panel)."""
     row = queries.event_row(event)
     map_url = "https://map.naver.com/p/search/" + quote(event.venue_address or event.venue_name) if (event.venue_address or event.venue_name) else None
-    return render_template("events/detail.html", row=row, event=event, map_url=map_url)
+    return render_template("events/detail.html", row=row, event=event, map_url=map_url, **extra), status
+
+
+from app.events import rsvp_routes  # noqa: E402  (RSVP routes register themselves on `bp`; needs bp above)
