@@ -48,6 +48,11 @@ def to_kst(value: dt.datetime) -> dt.datetime:
     return value.astimezone(SEOUL)
 
 
+def seoul_today() -> dt.date:
+    """Today's date in Seoul (dates like a council join date are Seoul dates)."""
+    return dt.datetime.now(SEOUL).date()
+
+
 def format_kst(value: dt.datetime | None, locale: str | None = None) -> str:
     """A UTC instant as Seoul local time, e.g. 2026년 12월 3일 (목) 오후 7:00."""
     if value is None:

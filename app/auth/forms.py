@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from app.validators import normalize_mobile
+from app.forms import strip
 
 
 class LoginForm(FlaskForm):
@@ -35,14 +36,11 @@ class SignupForm(FlaskForm):
     submit = SubmitField(_l("가입하기"))
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
 
 class InviteForm(FlaskForm):
     email = EmailField(
         _l("초대할 이메일"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(_l("이메일을 입력해 주세요.")), Email(_l("이메일 주소 형식이 올바르지 않습니다."), check_deliverability=False), Length(max=254)],
     )
     company_id = SelectField(_l("소속 기업"), coerce=int, validate_choice=True)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import seoul_today
 from app.models import Cluster, Company, User
 from app.validators import InvalidBRN, normalize_brn, normalize_mobile
 
@@ -56,10 +57,11 @@ def _clean(data: CompanyData, actor: User, company: Company | None) -> dict:
             mobile = normalize_mobile(data.contact_mobile)
         except ValueError as exc:
             raise DirectoryError(str(exc)) from None
+    today = seoul_today()
     joined = data.council_joined_on if data.is_council_member else None
     if data.is_council_member and joined is None:
-        joined = dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date()
-    if joined and joined > dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date():
+        joined = today
+    if joined and joined > today:
         raise DirectoryError(_("협의회 가입일은 오늘 이후일 수 없습니다."))
     return {
         "name": name,

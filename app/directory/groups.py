@@ -10,7 +10,6 @@ from sqlalchemy.orm import selectinload
 
 from app.database import begin_write
 from app.extensions import db
-from app.i18n import SEOUL
 from app.models import Cluster, Company, ResearchGroup, research_group_members
 
 # A select box stays usable up to this many companies; beyond it staff narrow by name.
@@ -20,10 +19,6 @@ GROUPS_PER_PAGE = 50
 
 class GroupError(ValueError):
     """A change refused for a reason the user can fix; the message is shown as is (Korean)."""
-
-
-def seoul_today() -> dt.date:
-    return dt.datetime.now(SEOUL).date()
 
 
 def _scoped(query, column, cluster_ids: list[int] | None):

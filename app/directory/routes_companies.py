@@ -14,7 +14,8 @@ from app.directory.access import can_manage_company, can_manage_members, can_see
 from app.directory.blueprint import bp
 from app.directory.companies import CompanyData, DirectoryError, create_company, set_company_active, update_company
 from app.directory.exports import companies_csv, companies_xlsx
-from app.directory.forms import CompanyForm, ConfirmForm
+from app.directory.forms import CompanyForm
+from app.forms import ConfirmForm
 from app.extensions import db
 from app.routing import page_arg
 from app.i18n import SEOUL

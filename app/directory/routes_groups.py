@@ -17,6 +17,8 @@ from app.directory.blueprint import bp
 from app.extensions import db
 from app.routing import MAX_DB_INT, page_arg
 from app.models import Cluster, Company, ResearchGroup
+from app.forms import ConfirmForm
+from app.i18n import seoul_today
 
 SEARCH_MAX = 100
 
@@ -36,9 +38,6 @@ class CouncilAddForm(FlaskForm):
 class CouncilDateForm(FlaskForm):
     joined_on = DateField(_l("가입일"), validators=[InputRequired(_l("가입일을 입력해 주세요."))])
 
-
-class ConfirmForm(FlaskForm):
-    submit = SubmitField(_l("제외"))
 
 
 class GroupForm(FlaskForm):
@@ -118,7 +117,7 @@ def clusters():
 
 
 def _render_council(cluster: Cluster, form: CouncilAddForm | None = None, status: int = 200):
-    today = services.seoul_today()
+    today = seoul_today()
     if form is None:
         form = CouncilAddForm(formdata=None)
         form.joined_on.data = today
@@ -146,7 +145,7 @@ def council_add(slug: str):
     if company is None:
         abort(404)
     try:
-        services.add_council_member(cluster, company, form.joined_on.data, services.seoul_today())
+        services.add_council_member(cluster, company, form.joined_on.data, seoul_today())
     except services.GroupError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -188,7 +187,7 @@ def council_edit_date(slug: str, company_id: int):
         _flash_form_errors(form)
         return _render_council(cluster, status=400)
     try:
-        services.set_council_joined_on(company, form.joined_on.data, services.seoul_today())
+        services.set_council_joined_on(company, form.joined_on.data, seoul_today())
     except services.GroupError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -16,18 +16,16 @@ from app.directory.blueprint import bp
 from app.extensions import db
 from app.mail import deliver_pending
 from app.models import Company, Invitation, Role, User
+from app.forms import ConfirmForm, strip
 
 # Werkzeug's int converter accepts any length; ids beyond the column's range are simply unknown.
 
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class MemberInviteForm(FlaskForm):
     email = EmailField(
         _l("초대할 이메일"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("이메일을 입력해 주세요.")),
             Email(_l("이메일 주소 형식이 올바르지 않습니다."), check_deliverability=False),
@@ -36,9 +34,6 @@ class MemberInviteForm(FlaskForm):
     )
     submit = SubmitField(_l("초대 메일 보내기"))
 
-
-class ConfirmForm(FlaskForm):
-    """The explicit second step of a destructive action: a POST carrying its CSRF token."""
 
 
 def _company_for_members(company_id: int) -> Company:

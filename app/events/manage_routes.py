@@ -26,12 +26,10 @@ from app.i18n import SEOUL
 from app.mail import deliver_pending
 from app.models import Cluster, Event, EventKind, ResearchGroup
 from app.staff.routes import bp
+from app.forms import ConfirmForm, strip
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
 
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _none_if_zero(value):
@@ -46,14 +44,14 @@ class EventForm(FlaskForm):
         _l("참여 클러스터 (클러스터 간 포럼만)"), coerce=int, validate_choice=False,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
     )
-    title_ko = StringField(_l("행사명"), filters=[_strip], validators=[DataRequired(_l("행사명을 입력해 주세요.")), Length(max=200)])
-    title_en = StringField(_l("영문 행사명 (선택)"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    title_ko = StringField(_l("행사명"), filters=[strip], validators=[DataRequired(_l("행사명을 입력해 주세요.")), Length(max=200)])
+    title_en = StringField(_l("영문 행사명 (선택)"), filters=[strip], validators=[Optional(), Length(max=200)])
     description_ko = TextAreaField(_l("소개"), validators=[Optional(), Length(max=10000)])
     description_en = TextAreaField(_l("영문 소개 (선택)"), validators=[Optional(), Length(max=10000)])
     starts_at = DateTimeLocalField(_l("시작 일시 (한국 시간)"), format=DT_FORMAT, validators=[DataRequired(_l("시작 일시와 종료 일시를 입력해 주세요."))])
     ends_at = DateTimeLocalField(_l("종료 일시 (한국 시간)"), format=DT_FORMAT, validators=[DataRequired(_l("시작 일시와 종료 일시를 입력해 주세요."))])
-    venue_name = StringField(_l("장소"), filters=[_strip], validators=[Optional(), Length(max=200)])
-    venue_address = StringField(_l("주소"), filters=[_strip], validators=[Optional(), Length(max=300)])
+    venue_name = StringField(_l("장소"), filters=[strip], validators=[Optional(), Length(max=200)])
+    venue_address = StringField(_l("주소"), filters=[strip], validators=[Optional(), Length(max=300)])
     capacity = IntegerField(_l("정원"), validators=[DataRequired(_l("정원은 1명 이상이어야 합니다.")), NumberRange(min=1, message=_l("정원은 1명 이상이어야 합니다."))])
     seats_per_company = IntegerField(_l("기업당 인원 (선택)"), validators=[Optional(), NumberRange(min=1, message=_l("기업당 인원은 1명 이상이거나 비워 두어야 합니다."))])
     registration_opens_at = DateTimeLocalField(_l("신청 시작 (선택)"), format=DT_FORMAT, validators=[Optional()])
@@ -74,9 +72,6 @@ class NewEventForm(EventForm):
     repeat_months = IntegerField(_l("반복 기간 (개월)"), validators=[Optional()])
     repeat_until = DateField(_l("또는 반복 종료일"), validators=[Optional()])
 
-
-class ConfirmForm(FlaskForm):
-    submit = SubmitField(_l("확인"))
 
 
 def _kst(value: dt.datetime | None) -> dt.datetime | None:

@@ -10,22 +10,20 @@ from wtforms.validators import Length, Optional
 from app.events.consent import CONSENT_LABEL
 from app.events.registration import AttendeeData
 from app.models import AttendeeRole, Event, EventKind
+from app.forms import strip
 
 # Attendee rows shown when the event has no per-company limit.
 DEFAULT_ROWS = 5
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
 
 class AttendeeRowForm(Form):
     """One attendee; a row left entirely blank is ignored."""
 
-    name = StringField(_l("이름"), filters=[_strip], validators=[Optional(), Length(max=100)])
-    email = StringField(_l("이메일"), filters=[_strip], validators=[Optional(), Length(max=254)])
-    mobile = StringField(_l("휴대전화"), filters=[_strip], validators=[Optional(), Length(max=20)])
-    job_title = StringField(_l("직함"), filters=[_strip], validators=[Optional(), Length(max=100)])
+    name = StringField(_l("이름"), filters=[strip], validators=[Optional(), Length(max=100)])
+    email = StringField(_l("이메일"), filters=[strip], validators=[Optional(), Length(max=254)])
+    mobile = StringField(_l("휴대전화"), filters=[strip], validators=[Optional(), Length(max=20)])
+    job_title = StringField(_l("직함"), filters=[strip], validators=[Optional(), Length(max=100)])
     # Only rendered (and only read) for council meetings; the service checks the value.
     role = SelectField(
         _l("구분"),

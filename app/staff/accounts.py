@@ -18,17 +18,15 @@ from app.mail import deliver_pending
 from app.models import Cluster, Role
 from app.staff import account_services as service
 from app.staff.routes import bp
+from app.forms import ConfirmForm, strip
 
 # Werkzeug's int converter accepts any length; ids beyond the column's range are simply unknown.
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
 
 class AccountForm(FlaskForm):
     name = StringField(
-        _l("이름"), filters=[_strip], validators=[DataRequired(_l("이름을 입력해 주세요.")), Length(max=100)]
+        _l("이름"), filters=[strip], validators=[DataRequired(_l("이름을 입력해 주세요.")), Length(max=100)]
     )
     role = SelectField(
         _l("역할"),
@@ -47,7 +45,7 @@ class AccountForm(FlaskForm):
 class NewAccountForm(AccountForm):
     email = EmailField(
         _l("이메일"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("이메일을 입력해 주세요.")),
             Email(_l("이메일 주소 형식이 올바르지 않습니다."), check_deliverability=False),
@@ -56,9 +54,6 @@ class NewAccountForm(AccountForm):
     )
     submit = SubmitField(_l("계정 만들고 안내 메일 보내기"))
 
-
-class ConfirmForm(FlaskForm):
-    """The explicit second step of (de)activation: a POST carrying its CSRF token."""
 
 
 
