@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import CheckIn, Cluster, Event, EventStatus, Registration, RegistrationStatus, utcnow
+from app.i18n import SEOUL
+from app.models import CheckIn, Cluster, Event, EventKind, EventStatus, Registration, RegistrationStatus, utcnow
 
 
 @dataclass
@@ -103,3 +104,74 @@ def all_events_for_listing() -> list[EventRow]:
         select(Event).options(selectinload(Event.host_cluster)).order_by(Event.starts_at, Event.id)
     ).all()
     return _rows(list(events))
+
+
+@dataclass(frozen=True)
+class EventListFilters:
+    """Filters of the public event lists, already checked (see list_routes.parse_list_filters)."""
+
+    cluster: Cluster | None = None
+    kind: EventKind | None = None
+    month: dt.date | None = None  # the first day of a month in Seoul
+    q: str = ""
+
+    def as_args(self) -> dict[str, str]:
+        """Query-string arguments that reproduce these filters (for pager and tab links)."""
+        args = {
+            "cluster": self.cluster.slug if self.cluster else "",
+            "kind": self.kind.value if self.kind else "",
+            "month": self.month.strftime("%Y-%m") if self.month else "",
+            "q": self.q,
+        }
+        return {k: v for k, v in args.items() if v}
+
+
+def active_clusters() -> list[Cluster]:
+    """Clusters that run events now (the public lists' cluster choices), in seed order."""
+    return list(db.session.scalars(select(Cluster).where(Cluster.is_active.is_(True)).order_by(Cluster.id)))
+
+
+def kst_month_range(first_day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The instants where a Seoul calendar month starts and where the next one starts."""
+    start = dt.datetime(first_day.year, first_day.month, 1, tzinfo=SEOUL)
+    year, month = (first_day.year + 1, 1) if first_day.month == 12 else (first_day.year, first_day.month + 1)
+    return start, dt.datetime(year, month, 1, tzinfo=SEOUL)
+
+
+def public_events(filters: EventListFilters, *, past: bool, page: int = 1, per_page: int = 20,
+                  now: dt.datetime | None = None):
+    """The public event lists, paginated, with counts (four statements whatever the page holds).
+
+    Upcoming: events that have not ended, by start time; cancelled ones stay listed (marked) so
+    that people who planned to come see it. Past: events that ended and were held, newest first.
+    Drafts never appear. The search matches titles (Korean and English), venue name and address
+    and the host cluster's names, case-insensitively, with LIKE wildcards taken literally.
+    """
+    now = now or utcnow()
+    query = select(Event).options(selectinload(Event.host_cluster))
+    if past:
+        query = query.where(Event.status == EventStatus.PUBLISHED, Event.ends_at < now)
+        query = query.order_by(Event.starts_at.desc(), Event.id.desc())
+    else:
+        query = query.where(Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)), Event.ends_at >= now)
+        query = query.order_by(Event.starts_at, Event.id)
+    if filters.cluster is not None:
+        query = query.where(Event.host_cluster_id == filters.cluster.id)
+    if filters.kind is not None:
+        query = query.where(Event.kind == filters.kind)
+    if filters.month is not None:
+        start, end = kst_month_range(filters.month)
+        query = query.where(Event.starts_at >= start, Event.starts_at < end)
+    if filters.q:
+        needle = filters.q.lower()
+        hosts = select(Cluster.id).where(or_(
+            func.lower(Cluster.name_ko).contains(needle, autoescape=True),
+            func.lower(Cluster.name_en).contains(needle, autoescape=True),
+        ))
+        query = query.where(or_(
+            *(func.lower(column).contains(needle, autoescape=True)
+              for column in (Event.title_ko, Event.title_en, Event.venue_name, Event.venue_address)),
+            Event.host_cluster_id.in_(hosts),
+        ))
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return pagination, _rows(list(pagination.items))

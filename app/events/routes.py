@@ -41,3 +41,4 @@ def render_detail(event: Event, status: int = 200, **extra):
 
 
 from app.events import rsvp_routes  # noqa: E402  (RSVP routes register themselves on `bp`; needs bp above)
+from app.events import list_routes  # noqa: E402,F401  (the public event lists, also on `bp`)
