@@ -100,13 +100,58 @@ mail_cli = AppGroup("mail", help="Outgoing mail.")
 
 @mail_cli.command("send")
 def send_mail() -> None:
-    """Send mail still waiting in the outbox (e.g. after an SMTP outage)."""
-    from app.mail import deliver_pending
+    """Try every message still waiting in the outbox now (e.g. after an SMTP outage)."""
+    from app.mail import send_all
 
-    total = 0
-    while True:
-        sent = deliver_pending(limit=100)
-        total += sent
-        if sent == 0:
-            break
-    click.echo(f"Sent {total} message(s).")
+    sent, failed = send_all()
+    click.echo(f"Sent {sent} message(s).")
+    if failed:
+        click.echo(f"{failed} message(s) failed and stay in the outbox for a later try.", err=True)
+        raise SystemExit(1)
+
+
+@mail_cli.command("status")
+def mail_status() -> None:
+    """How many messages wait in the outbox, and how many of them have failed before."""
+    from app.mail import pending_counts
+
+    unsent, failing = pending_counts()
+    click.echo(f"Waiting: {unsent} message(s), {failing} of them failed at least once.")
+
+
+@mail_cli.command("worker")
+@click.option("--interval", type=float, default=None, help="Seconds between polls when idle (MAIL_WORKER_INTERVAL).")
+@click.option("--batch", type=int, default=50, show_default=True, help="Messages claimed per round.")
+def mail_worker(interval: float | None, batch: int) -> None:
+    """Send the outbox continuously, retrying failures with backoff, until SIGTERM or Ctrl-C."""
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from app.extensions import db
+    from app.mail import send_due
+
+    interval = interval if interval is not None else current_app.config["MAIL_WORKER_INTERVAL"]
+    stop = threading.Event()
+
+    def _stop(signum, _frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo(f"Mail worker started (backend {current_app.config['MAIL_BACKEND']}, poll every {interval:g} s).")
+    while not stop.is_set():
+        try:
+            sent = send_due(limit=batch)
+        except Exception as exc:  # database away: keep running, try again after a pause
+            db.session.rollback()
+            click.echo(f"Mail worker: {type(exc).__name__}: {exc}", err=True)
+            sent = 0
+        finally:
+            db.session.remove()
+        if sent:
+            click.echo(f"Sent {sent} message(s).")
+        else:
+            stop.wait(interval)
+    click.echo("Mail worker stopped.")

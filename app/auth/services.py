@@ -4,13 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 
-from flask import current_app, render_template
-from flask_babel import force_locale, gettext as _
+from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.tokens import hash_token, new_token
 from app.extensions import db
-from app.mail import queue_mail
+from app.mail import queue_template
 from app.models import Company, Invitation, PasswordReset, Role, User, utcnow
 from app.models.user import normalize_email
 
@@ -109,12 +109,9 @@ def create_invitation(inviter: User, company: Company, email: str, now: dt.datet
     )
     db.session.add(invitation)
     link = _link(f"/auth/signup/{token}")
-    with force_locale("ko"):
-        body = render_template(
-            "mail/invitation.txt", invitation=invitation, inviter=inviter, company=company, link=link
-        )
-        subject = _("[Moim] %(company)s 회원으로 초대합니다", company=company.name)
-    queue_mail(invitation.email, subject, body)
+    # The invitee has no account yet, so no language of their own: Korean.
+    queue_template(invitation.email, "invitation", locale="ko",
+                   invitation=invitation, inviter=inviter, company=company, link=link)
     return invitation
 
 
@@ -168,16 +165,8 @@ def request_password_reset(email: str, now: dt.datetime | None = None) -> Passwo
     reset, link = _new_password_link(
         user, now + dt.timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"])
     )
-    locale = user.locale if user.locale in current_app.config["LANGUAGES"] else "ko"
-    with force_locale(locale):
-        body = render_template(
-            "mail/password_reset.txt",
-            user=user,
-            link=link,
-            minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"],
-        )
-        subject = _("[Moim] 비밀번호 재설정 안내")
-    queue_mail(user.email, subject, body)
+    queue_template(user.email, "password_reset", user=user, link=link,
+                   minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"])
     return reset
 
 
@@ -199,10 +188,7 @@ def send_account_setup(user: User, now: dt.datetime | None = None) -> PasswordRe
     now = now or utcnow()
     hours = account_setup_hours()
     reset, link = _new_password_link(user, now + dt.timedelta(hours=hours))
-    with force_locale("ko"):
-        body = render_template("mail/account_setup.txt", user=user, link=link, hours=hours)
-        subject = _("[Moim] 운영 계정 비밀번호 설정 안내")
-    queue_mail(user.email, subject, body)
+    queue_template(user.email, "account_setup", user=user, link=link, hours=hours)
     return reset
 
 

@@ -25,7 +25,7 @@ def test_queued_mail_is_delivered_through_smtp_in_korean(app, mailbox):
     msg = mailbox[0]
     assert msg["To"] == "kim@example.com"
     assert msg["Subject"] == "[Moim] 행사 안내"
-    assert "12월 3일 행사에 초대합니다" in msg.get_content()
+    assert "12월 3일 행사에 초대합니다" in msg.get_body(preferencelist=("plain",)).get_content()
     sent = db.session.scalar(select(OutboxMessage))
     assert sent.sent_at is not None and sent.attempts == 1
     # Nothing is sent twice.

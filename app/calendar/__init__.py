@@ -1,0 +1,1 @@
+"""Calendar: the iCalendar (.ics) builder and the calendar download routes."""

@@ -1,0 +1,74 @@
+"""Mail about registrations and events, queued in the caller's transaction (HTML + text, .ics).
+
+Each function renders ``templates/mail/<name>.txt|.html`` in the recipient's language (the
+locale of their account, Korean otherwise) and attaches the event's calendar file where the
+recipient's calendar should change.
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.calendar.ics import IcsEntry, build_calendar, public_url
+from app.extensions import db
+from app.mail import Attachment, queue_template, recipient_locales
+from app.models import Event, Registration, RegistrationStatus
+
+
+def _ics(event: Event) -> Attachment:
+    body = build_calendar([IcsEntry(event)], name=event.title_ko).decode()
+    return Attachment(f"moim-event-{event.id}.ics", "text/calendar; method=PUBLISH", body)
+
+
+def _event_url(event: Event) -> str:
+    return public_url(f"/events/{event.id}")
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1-based place in the event's waitlist (arrival order), or None when not waitlisted."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        select(func.count()).select_from(Registration).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            (Registration.created_at < registration.created_at)
+            | ((Registration.created_at == registration.created_at) & (Registration.id < registration.id)),
+        )
+    ) or 0
+    return ahead + 1
+
+
+def registered(event: Event, registration: Registration, *, manage_url: str | None = None) -> None:
+    """Confirmation (with the .ics) or waitlist notice for a new registration."""
+    if registration.status == RegistrationStatus.CONFIRMED:
+        queue_template(registration.email, "registration_confirmed", attachments=[_ics(event)],
+                       event=event, registration=registration, event_url=_event_url(event), manage_url=manage_url)
+    else:
+        db.session.flush()  # the position counts rows added in this transaction
+        queue_template(registration.email, "registration_waitlisted",
+                       event=event, registration=registration, event_url=_event_url(event),
+                       manage_url=manage_url, position=waitlist_position(registration))
+
+
+def promoted(event: Event, registration: Registration) -> None:
+    """A waitlisted person got a seat (a cancellation or staff moved them up)."""
+    queue_template(registration.email, "registration_promoted", attachments=[_ics(event)],
+                   event=event, registration=registration, event_url=_event_url(event))
+
+
+def event_changed(event: Event, recipients: list[str]) -> None:
+    """Time or place changed: everyone registered gets the new details and an updated .ics."""
+    attachment = _ics(event)
+    locales = recipient_locales(recipients)
+    for email in recipients:
+        queue_template(email, "event_changed", locale=locales[email], attachments=[attachment], event=event,
+                       event_url=_event_url(event))
+
+
+def event_cancelled(event: Event, recipients: list[str]) -> None:
+    """The event is cancelled: the .ics (STATUS:CANCELLED, bumped SEQUENCE) removes it from calendars."""
+    attachment = _ics(event)
+    locales = recipient_locales(recipients)
+    for email in recipients:
+        queue_template(email, "event_cancelled", locale=locales[email], attachments=[attachment], event=event,
+                       event_url=_event_url(event))
