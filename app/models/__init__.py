@@ -4,6 +4,7 @@ from app.models.cluster import Cluster
 from app.models.company import Company, CompanyImport, ResearchGroup, company_sort_name, research_group_members
 from app.models.event import Event, EventKind, EventStatus, event_clusters
 from app.models.outbox import OutboxMessage
+from app.models.proxy import CouncilProxy
 from app.models.registration import AttendeeRole, Registration, RegistrationStatus
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import Invitation, PasswordReset, Role, User, staff_clusters
@@ -14,6 +15,7 @@ __all__ = [
     "Cluster",
     "Company",
     "CompanyImport",
+    "CouncilProxy",
     "company_sort_name",
     "Event",
     "EventKind",
