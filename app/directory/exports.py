@@ -1,7 +1,6 @@
 """Company list exports: XLSX and CSV (UTF-8 with BOM, so Excel reads Korean)."""
 from __future__ import annotations
 
-import csv
 import io
 
 from flask_babel import gettext as _
@@ -9,6 +8,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app.directory.queries import CompanyRow
+from app.exports import csv_bytes
+from app.exports import safe_cell as _safe_cell
 
 
 def _headers() -> list[str]:
@@ -33,20 +34,8 @@ def _values(row: CompanyRow) -> list:
     ]
 
 
-def _safe_cell(value):
-    # A cell starting with = + - @ would run as a formula in Excel (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def companies_csv(rows: list[CompanyRow]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(_headers())
-    for row in rows:
-        writer.writerow([_safe_cell(v) for v in _values(row)])
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes(_headers(), (_values(row) for row in rows))
 
 
 def companies_xlsx(rows: list[CompanyRow]) -> bytes:

@@ -44,3 +44,4 @@ def users():
 # Admin account management registers its routes on this blueprint.
 from app.staff import accounts  # noqa: E402,F401
 from app.events import manage_routes  # noqa: E402,F401
+from app.events import staff_registrations  # noqa: E402,F401

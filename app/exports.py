@@ -1,0 +1,46 @@
+"""Spreadsheet export pieces shared by every area: formula-safe cells, CSV for Excel, download names."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from urllib.parse import quote
+
+# Characters Windows and macOS refuse in file names, and control characters.
+_UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+
+
+def safe_cell(value):
+    """A cell starting with = + - @ (or tab/CR) would run as a formula in Excel (CSV injection):
+    prefix it with an apostrophe so Excel shows it as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def csv_bytes(header: list[str], rows: Iterable[list]) -> bytes:
+    """CSV as UTF-8 with a byte-order mark (Excel in Korea reads UTF-8 only with one), every cell formula-safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([safe_cell(v) for v in header])
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def clean_filename(name: str, max_length: int = 120) -> str:
+    """A file name safe on every desktop: no path separators or reserved characters, collapsed spaces."""
+    name = _UNSAFE_FILENAME.sub(" ", name or "")
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    return name[:max_length].strip(" .")
+
+
+def attachment_disposition(filename: str, fallback: str) -> str:
+    """Content-Disposition for a download with a (Korean) name: RFC 6266 / RFC 5987.
+
+    ``filename`` is for browsers (percent-encoded UTF-8 in ``filename*``); ``fallback`` is an
+    ASCII name for clients that do not read ``filename*``.
+    """
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", fallback).strip("-") or "download"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"

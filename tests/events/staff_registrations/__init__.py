@@ -1,0 +1,1 @@
+"""Tests of the staff registrations page of an event."""
