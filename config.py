@@ -73,6 +73,8 @@ class Config:
     # believed, so the login rate limit counts real client addresses. 0: no proxy.
     PROXY_FIX_X_FOR = int(_env("PROXY_FIX_X_FOR", "0"))
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
+    # Guest registration and "resend my manage link" (per client address, POSTs only).
+    GUEST_RSVP_RATE_LIMIT = _env("GUEST_RSVP_RATE_LIMIT", "20 per minute")
 
     # "smtp" sends through MAIL_SERVER; "console" writes mail to the log
     # (development without a mail server: the reset link shows in the terminal).
@@ -85,6 +87,18 @@ class Config:
     MAIL_PASSWORD = _env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Moim <noreply@moim.local>")
     MAIL_TIMEOUT = float(_env("MAIL_TIMEOUT", "10"))
+    # "file" backend: one .eml file per message in this folder.
+    MAIL_FILE_DIR = _env("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+    # How queued mail leaves after a request's commit (see app/mail): "worker" (only
+    # `flask mail worker` sends), "background" (a thread in the web process) or "inline".
+    MAIL_DELIVERY = _env("MAIL_DELIVERY", "worker")
+    # Retry after a failed send: 30 s, 1 min, 2 min, ... at most hourly, never given up.
+    MAIL_RETRY_BASE_SECONDS = float(_env("MAIL_RETRY_BASE_SECONDS", "30"))
+    MAIL_RETRY_MAX_SECONDS = float(_env("MAIL_RETRY_MAX_SECONDS", "3600"))
+    # Idle worker polls the outbox this often (seconds).
+    MAIL_WORKER_INTERVAL = float(_env("MAIL_WORKER_INTERVAL", "5"))
+    # Domain part of iCalendar UIDs; must never change once events have been published.
+    ICAL_UID_DOMAIN = _env("ICAL_UID_DOMAIN", "moim.local")
 
     # External base URL for links in mail when no request is around (CLI).
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
@@ -99,6 +113,7 @@ class Config:
 class DevelopmentConfig(Config):
     DEBUG = True
     MAIL_BACKEND = _env("MAIL_BACKEND", "console")
+    MAIL_DELIVERY = _env("MAIL_DELIVERY", "background")
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY") or _dev_secret_key()
@@ -112,6 +127,9 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "smtp"
     MAIL_SERVER = "127.0.0.1"
+    # Sent right after the commit, so a test reads the mailbox at once; the worker
+    # and the never-blocking path have their own tests.
+    MAIL_DELIVERY = "inline"
     PUBLIC_BASE_URL = "http://localhost"
     # Still scrypt, with a small work factor: hundreds of sign-ins per test run would
     # otherwise spend minutes hashing. Real configs keep the default above.

@@ -34,6 +34,9 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
+    from app.forms import reject_nul_input
+
+    app.before_request(reject_nul_input)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
@@ -47,6 +50,9 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
     init_i18n(app)
+    from app.mail import linkify
+
+    app.jinja_env.filters["mail_linkify"] = linkify
     with app.app_context():
         configure_engine(app)
 
@@ -56,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = BoundedIntConverter
     from app.auth.routes import bp as auth_bp
+    from app.calendar.routes import bp as calendar_bp
     from app.directory.routes import bp as directory_bp
     from app.events.routes import bp as events_bp
     from app.i18n import bp as i18n_bp
@@ -66,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(directory_bp, url_prefix="/directory")
     app.register_blueprint(i18n_bp)
+    app.register_blueprint(calendar_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

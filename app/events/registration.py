@@ -19,8 +19,10 @@ from app.checkin.codes import new_ticket_code
 from app.database import begin_write
 from app.extensions import db
 from app.i18n import format_kst
+from app.events import notifications
 from app.mail import queue_mail
-from app.models import Company, Event, EventKind, EventStatus, Registration, RegistrationStatus
+from app.models import CheckIn, Company, Event, EventKind, EventStatus, Registration, RegistrationStatus
+from app.models.proxy import CouncilProxy
 from app.models.registration import AttendeeRole
 from app.models.user import normalize_email
 from app.validators import InvalidBRN, normalize_brn, normalize_mobile
@@ -169,10 +171,12 @@ def register(
     registered_by=None,
     consent_version: str | None,
     now: dt.datetime,
+    manage_url: str | None = None,
     _lock: bool = True,
 ) -> list[Registration]:
     """Register attendees for a company (or a guest firm): confirmed while seats last, then waitlisted.
 
+    ``manage_url``: a guest's private manage link, added to the registration mail.
     ``_lock=False`` is for the control test only: it skips the write lock to show the race.
     """
     if _lock:
@@ -218,6 +222,13 @@ def register(
         voters = sum(1 for c in cleaned if c.role == AttendeeRole.VOTER)
         if voters > 1 or (voters and _count(event.id, *ACTIVE, role=AttendeeRole.VOTER, **owner)):
             raise RegistrationError("voter_taken", _("의결권 대표는 기업당 한 명만 신청할 수 있습니다."))
+        # A company that handed its vote to another member (app/events/proxy.py) has no voter of its own.
+        if voters and company is not None and db.session.scalar(
+            select(CouncilProxy.id).where(CouncilProxy.event_id == event.id, CouncilProxy.from_company_id == company.id,
+                                          CouncilProxy.revoked_at.is_(None)).limit(1)
+        ) is not None:
+            raise RegistrationError("vote_delegated", _(
+                "이 기업은 의결권을 다른 회원사에 위임했습니다. 의결권 대표로 신청하려면 먼저 위임을 철회해 주세요."))
 
     confirmed = _count(event.id, RegistrationStatus.CONFIRMED)
     if _after_count is not None:
@@ -246,7 +257,7 @@ def register(
         )
         db.session.add(registration)
         registrations.append(registration)
-        _queue_registered_mail(event, registration)
+        _queue_registered_mail(event, registration, manage_url)
     db.session.flush()
     return registrations
 
@@ -269,26 +280,20 @@ def _lock_registration(registration_id: int) -> tuple[Event, Registration]:
 def _confirm(event: Event, registration: Registration, now: dt.datetime) -> None:
     registration.status = RegistrationStatus.CONFIRMED
     registration.promoted_at = now
-    queue_mail(
-        registration.email,
-        _("[Moim] %(title)s: 자리가 확정되었습니다", title=event.title_ko),
-        _(
-            "%(name)s님, 대기 중이던 '%(title)s' 참가 자리가 확정되었습니다.\n"
-            "일시: %(when)s\n장소: %(venue)s\n\n참석이 어려우시면 신청을 취소해 주세요. 다음 대기자에게 자리가 돌아갑니다.",
-            name=registration.name, title=event.title_ko, when=format_kst(event.starts_at, "ko"),
-            venue=event.venue_name,
-        ),
-    )
+    notifications.promoted(event, registration)
 
 
-def cancel(registration_id: int, *, now: dt.datetime) -> Registration | None:
+def cancel(registration_id: int, *, now: dt.datetime, by_staff: bool = False) -> Registration | None:
     """Cancel a registration; if it held a seat, the earliest waitlisted person gets it.
 
-    Returns the promoted registration, or None. Cancelling twice is a no-op.
+    Members may cancel until the event starts, staff (``by_staff``) until it ends
+    (see check_cancellable). Returns the promoted registration, or None.
+    Cancelling twice is a no-op.
     """
     event, registration = _lock_registration(registration_id)
     if registration.status == RegistrationStatus.CANCELLED:
         return None
+    check_cancellable(event, now=now, by_staff=by_staff)
     held_seat = registration.status == RegistrationStatus.CONFIRMED
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
@@ -320,19 +325,107 @@ def promote(registration_id: int, *, now: dt.datetime) -> Registration:
     return registration
 
 
-def _queue_registered_mail(event: Event, registration: Registration) -> None:
-    when = format_kst(event.starts_at, "ko")
-    if registration.status == RegistrationStatus.CONFIRMED:
-        subject = _("[Moim] %(title)s: 참가 신청이 확정되었습니다", title=event.title_ko)
-        body = _(
-            "%(name)s님, '%(title)s' 참가 신청이 확정되었습니다.\n일시: %(when)s\n장소: %(venue)s",
-            name=registration.name, title=event.title_ko, when=when, venue=event.venue_name,
+def _queue_registered_mail(event: Event, registration: Registration, manage_url: str | None = None) -> None:
+    notifications.registered(event, registration, manage_url=manage_url)
+
+
+# --- the company member's side: seats left, cancel window, swapping an attendee ----------
+
+
+def company_seats_left(event: Event, company_id: int) -> int | None:
+    """Seats the company may still ask for (confirmed + waitlisted count), or None without a limit."""
+    if event.seats_per_company is None:
+        return None
+    return max(event.seats_per_company - _count(event.id, *ACTIVE, company_id=company_id), 0)
+
+
+def is_registered(event_id: int, email: str) -> bool:
+    """Whether this address holds an active (confirmed or waitlisted) registration for the event."""
+    return _count(event_id, *ACTIVE, email=normalize_email(email)) > 0
+
+
+def check_cancellable(event: Event, *, now: dt.datetime, by_staff: bool = False) -> None:
+    """Members cancel until the event starts (after registration closes too: a freed seat
+    still helps the waitlist); staff cancelling on a company's behalf until it ends."""
+    if by_staff:
+        if now >= event.ends_at:
+            raise RegistrationError("ended", _("행사가 이미 끝나 취소할 수 없습니다."))
+    elif now >= event.starts_at:
+        raise RegistrationError("started", _("행사가 이미 시작되어 취소할 수 없습니다"))
+
+
+def replace_deadline(event: Event) -> dt.datetime:
+    """Attendees can be swapped while registration is open: until it closes, or the start."""
+    if event.registration_closes_at is not None:
+        return min(event.registration_closes_at, event.starts_at)
+    return event.starts_at
+
+
+def check_replaceable(event: Event, registration: Registration | None = None, *, now: dt.datetime) -> None:
+    """Raise RegistrationError unless attendees of this event (this registration's, when
+    given) may be swapped now."""
+    if registration is not None and registration.status not in ACTIVE:
+        raise RegistrationError("not_active", _("취소된 신청은 교체할 수 없습니다."))
+    if event.status == EventStatus.CANCELLED:
+        raise RegistrationError("cancelled", _("취소된 행사입니다."))
+    if now >= replace_deadline(event):
+        raise RegistrationError("replace_closed", _("참가 신청이 마감되어 참가자를 교체할 수 없습니다."))
+
+
+def replace_attendee(
+    registration_id: int,
+    attendee: AttendeeData,
+    *,
+    company: Company,
+    consent_version: str | None,
+    now: dt.datetime,
+) -> Registration:
+    """Put a colleague in one of the company's places: same seat or waitlist position,
+    same council role, new person, new ticket code (the old badge stops working) and
+    the new person's own consent. Mails the new attendee and tells the replaced one."""
+    event, registration = _lock_registration(registration_id)
+    if registration.company_id is None or registration.company_id != company.id:
+        raise RegistrationError("not_company", _("우리 기업의 신청만 교체할 수 있습니다."))
+    check_replaceable(event, registration, now=now)
+    if db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.registration_id == registration.id)):
+        raise RegistrationError("checked_in", _("이미 입장한 참가자는 교체할 수 없습니다."))
+    if not (consent_version or "").strip():
+        raise RegistrationError("consent_required", _("개인정보 수집·이용에 동의해야 신청할 수 있습니다."))
+    # The role belongs to the place, not the person: the council vote stays with the company.
+    (new,) = _clean_attendees(event, [dataclasses.replace(attendee, role=registration.role)])
+    if new.email == registration.email:
+        raise RegistrationError("same_attendee", _("기존 참가자와 같은 이메일입니다. 다른 참가자의 이메일을 입력해 주세요."))
+    taken = db.session.scalar(
+        select(func.count()).select_from(Registration).where(
+            Registration.event_id == event.id, Registration.status.in_(ACTIVE),
+            Registration.email == new.email, Registration.id != registration.id,
         )
-    else:
-        subject = _("[Moim] %(title)s: 대기자로 등록되었습니다", title=event.title_ko)
-        body = _(
-            "%(name)s님, '%(title)s'은(는) 정원이 차서 대기자로 등록되었습니다.\n"
-            "일시: %(when)s\n장소: %(venue)s\n\n자리가 나면 신청 순서대로 확정되며 메일로 알려 드립니다.",
-            name=registration.name, title=event.title_ko, when=when, venue=event.venue_name,
-        )
-    queue_mail(registration.email, subject, body)
+    )
+    if taken:
+        raise RegistrationError("already_registered", _("이미 신청한 이메일입니다: %(email)s", email=new.email))
+
+    old_name, old_email = registration.name, registration.email
+    registration.name = new.name
+    registration.email = new.email
+    registration.mobile = new.mobile
+    registration.job_title = new.job_title
+    registration.consent_version = consent_version.strip()
+    registration.consented_at = now
+    registration.ticket_code = new_ticket_code()
+    db.session.flush()
+    _queue_registered_mail(event, registration)
+    _queue_replaced_mail(event, old_name, old_email, company.name)
+    return registration
+
+
+def _queue_replaced_mail(event: Event, name: str, email: str, company_name: str) -> None:
+    queue_mail(
+        email,
+        _("[Moim] %(title)s: 참가자가 변경되었습니다", title=event.title_ko),
+        _(
+            "%(name)s님, %(company)s의 '%(title)s' 참가자가 다른 분으로 변경되었습니다.\n"
+            "일시: %(when)s\n\n%(name)s님의 참가 신청과 입장 코드는 더 이상 유효하지 않습니다. "
+            "잘못된 변경이라면 %(company)s 담당자에게 문의해 주세요.",
+            name=name, company=company_name, title=event.title_ko, when=format_kst(event.starts_at, "ko"),
+        ),
+    )

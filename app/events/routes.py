@@ -35,6 +35,8 @@ def detail(event_id: int):
 
 def render_detail(event: Event, status: int = 200, **extra):
     """The event page; `extra` is the RSVP part (see rsvp_routes.rsvp_panel)."""
+    if "proxy_state" not in extra:  # the council proxy part (see proxy_routes.proxy_panel)
+        extra.update(proxy_routes.proxy_panel(event))
     row = queries.event_row(event)
     map_url = "https://map.naver.com/p/search/" + quote(event.venue_address or event.venue_name) if (event.venue_address or event.venue_name) else None
     return render_template("events/detail.html", row=row, event=event, map_url=map_url, **extra), status
@@ -42,3 +44,5 @@ def render_detail(event: Event, status: int = 200, **extra):
 
 from app.events import rsvp_routes  # noqa: E402  (RSVP routes register themselves on `bp`; needs bp above)
 from app.events import list_routes  # noqa: E402,F401  (the public event lists, also on `bp`)
+from app.events import proxy_routes  # noqa: E402  (council proxy routes, same pattern)
+from app.events import guest_routes  # noqa: E402  (guest registration and manage link routes, same pattern)

@@ -45,13 +45,19 @@ class RsvpForm(FlaskForm):
     submit = SubmitField(_l("참가 신청"))
 
 
-def row_count(event: Event) -> int:
-    return event.seats_per_company or DEFAULT_ROWS
+def row_count(event: Event, seats_left: int | None = None) -> int:
+    """Attendee rows offered: the seats the company has left (registration.company_seats_left)
+    when the event limits seats per company, `seats_per_company` when that is not known
+    (a guest), DEFAULT_ROWS without a limit."""
+    if event.seats_per_company is None:
+        return DEFAULT_ROWS
+    return event.seats_per_company if seats_left is None else seats_left
 
 
-def make_rsvp_form(event: Event, member=None, formdata=None) -> RsvpForm:
-    """The form for this event: `row_count` rows; on GET the first row is the member themself."""
-    rows = row_count(event)
+def make_rsvp_form(event: Event, member=None, formdata=None, rows: int | None = None) -> RsvpForm:
+    """The form for this event: `rows` rows (default `row_count(event)`); on GET the first
+    row is `member` (the caller passes None when the member is already registered)."""
+    rows = row_count(event) if rows is None else rows
 
     class _EventRsvpForm(RsvpForm):
         attendees = FieldList(FormField(AttendeeRowForm), min_entries=rows)
@@ -81,3 +87,19 @@ def attendees_from(form: RsvpForm, event: Event) -> list[AttendeeData]:
             job_title=row.job_title.data or None, role=role,
         ))
     return people
+
+
+class ReplaceAttendeeForm(FlaskForm):
+    """Swap one of the company's attendees for a colleague; the council role stays with the place."""
+
+    name = StringField(_l("이름"), filters=[strip], validators=[Length(max=100)])
+    email = StringField(_l("이메일"), filters=[strip], validators=[Length(max=254)])
+    mobile = StringField(_l("휴대전화"), filters=[strip], validators=[Optional(), Length(max=20)])
+    job_title = StringField(_l("직함"), filters=[strip], validators=[Optional(), Length(max=100)])
+    # The new attendee's own consent: never pre-checked, recorded again with its version.
+    consent = BooleanField(CONSENT_LABEL, default=False)
+    submit = SubmitField(_l("참가자 교체"))
+
+    def attendee(self) -> AttendeeData:
+        return AttendeeData(name=self.name.data or "", email=self.email.data or "",
+                            mobile=self.mobile.data or None, job_title=self.job_title.data or None)
