@@ -8,13 +8,12 @@ import calendar
 import dataclasses
 import datetime as dt
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
-from app.i18n import SEOUL, format_kst_range
-from app.mail import queue_mail
+from app.events import notifications
+from app.i18n import SEOUL
 from app.models import Cluster, Event, EventKind, EventStatus, Registration, RegistrationStatus, ResearchGroup, User
 
 MAX_SERIES = 52
@@ -154,25 +153,10 @@ def _active_recipients(event: Event) -> list[str]:
 
 def _notify(event: Event, cancelled: bool) -> int:
     recipients = _active_recipients(event)
-    with force_locale("ko"):
-        if cancelled:
-            subject = _("[Moim] 행사 취소 안내: %(title)s", title=event.title_ko)
-            body = _(
-                "신청하신 행사 '%(title)s'(%(when)s)이(가) 취소되었습니다.\n"
-                "불편을 드려 죄송합니다.",
-                title=event.title_ko, when=format_kst_range(event.starts_at, event.ends_at, "ko"),
-            )
-        else:
-            subject = _("[Moim] 행사 변경 안내: %(title)s", title=event.title_ko)
-            body = _(
-                "신청하신 행사 '%(title)s'의 일시 또는 장소가 바뀌었습니다.\n\n"
-                "일시: %(when)s\n장소: %(venue)s %(address)s\n\n"
-                "참석이 어려우시면 신청을 취소해 주세요.",
-                title=event.title_ko, when=format_kst_range(event.starts_at, event.ends_at, "ko"),
-                venue=event.venue_name, address=event.venue_address,
-            )
-    for email in recipients:
-        queue_mail(email, subject, body)
+    if cancelled:
+        notifications.event_cancelled(event, recipients)
+    else:
+        notifications.event_changed(event, recipients)
     return len(recipients)
 
 
@@ -265,6 +249,10 @@ def series_dates(first: dt.date, rule: SeriesRule) -> list[dt.date]:
     if rule.months is not None:
         if rule.months < 1:
             raise EventError(_("반복 개월 수는 1 이상이어야 합니다."))
+        if rule.months > MAX_SERIES:
+            # More months than occurrences allowed (at least one a month); a huge number
+            # would also overflow the date arithmetic below.
+            raise EventError(_("반복 일정은 한 번에 %(max)d회까지 만들 수 있습니다.", max=MAX_SERIES))
         y, m = _add_months(first.year, first.month, rule.months)
         limit = dt.date(y, m, 1) - dt.timedelta(days=1)  # last day of the last month
     else:

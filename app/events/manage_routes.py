@@ -25,6 +25,7 @@ from app.extensions import db
 from app.i18n import SEOUL
 from app.mail import deliver_pending
 from app.models import Cluster, Event, EventKind, ResearchGroup
+from app.routing import MAX_DB_INT
 from app.staff.routes import bp
 from app.forms import ConfirmForm, strip
 
@@ -32,8 +33,34 @@ DT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 
+def _db_id(value) -> int:
+    """An id posted in the form. One no database integer holds overflowed the driver (a 500);
+    the ValueError makes it WTForms' "not a valid choice" instead."""
+    number = int(value)
+    if not 0 <= number <= MAX_DB_INT:
+        raise ValueError(value)
+    return number
+
+
 def _none_if_zero(value):
-    return None if value in (None, "", 0, "0") else int(value)
+    return None if value in (None, "", 0, "0") else _db_id(value)
+
+
+# Years an event may be in. Year 1 or 9999 overflowed the KST -> UTC conversion into a 500;
+# a date outside is refused like unparseable input, with WTForms' own (translated) message.
+EVENT_YEARS = range(2000, 2101)
+# A variable, not a literal: the text is in WTForms' catalog, not one for pybabel to extract.
+_WTFORMS_INVALID_DATETIME = "Not a valid datetime value."
+
+
+class EventDateTimeField(DateTimeLocalField):
+    """A Seoul wall-clock date-time within EVENT_YEARS."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and self.data.year not in EVENT_YEARS:
+            self.data = None
+            raise ValueError(self.gettext(_WTFORMS_INVALID_DATETIME))
 
 
 class EventForm(FlaskForm):
@@ -41,21 +68,22 @@ class EventForm(FlaskForm):
     host_cluster_id = SelectField(_l("주최 클러스터"), coerce=int, validate_choice=True)
     research_group_id = SelectField(_l("연구회 (연구회 모임만)"), coerce=_none_if_zero, validate_choice=False)
     participating_cluster_ids = SelectMultipleField(
-        _l("참여 클러스터 (클러스터 간 포럼만)"), coerce=int, validate_choice=False,
+        _l("참여 클러스터 (클러스터 간 포럼만)"), coerce=_db_id, validate_choice=False,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
     )
     title_ko = StringField(_l("행사명"), filters=[strip], validators=[DataRequired(_l("행사명을 입력해 주세요.")), Length(max=200)])
     title_en = StringField(_l("영문 행사명 (선택)"), filters=[strip], validators=[Optional(), Length(max=200)])
     description_ko = TextAreaField(_l("소개"), validators=[Optional(), Length(max=10000)])
     description_en = TextAreaField(_l("영문 소개 (선택)"), validators=[Optional(), Length(max=10000)])
-    starts_at = DateTimeLocalField(_l("시작 일시 (한국 시간)"), format=DT_FORMAT, validators=[DataRequired(_l("시작 일시와 종료 일시를 입력해 주세요."))])
-    ends_at = DateTimeLocalField(_l("종료 일시 (한국 시간)"), format=DT_FORMAT, validators=[DataRequired(_l("시작 일시와 종료 일시를 입력해 주세요."))])
+    starts_at = EventDateTimeField(_l("시작 일시 (한국 시간)"), format=DT_FORMAT, validators=[DataRequired(_l("시작 일시와 종료 일시를 입력해 주세요."))])
+    ends_at = EventDateTimeField(_l("종료 일시 (한국 시간)"), format=DT_FORMAT, validators=[DataRequired(_l("시작 일시와 종료 일시를 입력해 주세요."))])
     venue_name = StringField(_l("장소"), filters=[strip], validators=[Optional(), Length(max=200)])
     venue_address = StringField(_l("주소"), filters=[strip], validators=[Optional(), Length(max=300)])
-    capacity = IntegerField(_l("정원"), validators=[DataRequired(_l("정원은 1명 이상이어야 합니다.")), NumberRange(min=1, message=_l("정원은 1명 이상이어야 합니다."))])
-    seats_per_company = IntegerField(_l("기업당 인원 (선택)"), validators=[Optional(), NumberRange(min=1, message=_l("기업당 인원은 1명 이상이거나 비워 두어야 합니다."))])
-    registration_opens_at = DateTimeLocalField(_l("신청 시작 (선택)"), format=DT_FORMAT, validators=[Optional()])
-    registration_closes_at = DateTimeLocalField(_l("신청 마감 (선택)"), format=DT_FORMAT, validators=[Optional()])
+    # max: a number the database integer column holds (larger ones overflowed into a 500).
+    capacity = IntegerField(_l("정원"), validators=[DataRequired(_l("정원은 1명 이상이어야 합니다.")), NumberRange(min=1, message=_l("정원은 1명 이상이어야 합니다.")), NumberRange(max=MAX_DB_INT)])
+    seats_per_company = IntegerField(_l("기업당 인원 (선택)"), validators=[Optional(), NumberRange(min=1, message=_l("기업당 인원은 1명 이상이거나 비워 두어야 합니다.")), NumberRange(max=MAX_DB_INT)])
+    registration_opens_at = EventDateTimeField(_l("신청 시작 (선택)"), format=DT_FORMAT, validators=[Optional()])
+    registration_closes_at = EventDateTimeField(_l("신청 마감 (선택)"), format=DT_FORMAT, validators=[Optional()])
     open_to_guests = BooleanField(_l("외부 기업 참가 허용"))
     open_to_all_clusters = BooleanField(_l("모든 클러스터 기업 참가 허용"))
     allows_observers = BooleanField(_l("참관 허용 (협의회 정기회의)"), default=True)
