@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from email.utils import parseaddr
 
 import icalendar
@@ -98,8 +99,23 @@ def build_calendar(entries: list[IcsEntry], *, name: str, method: str = "PUBLISH
     for entry in entries:
         cal.add_component(_vevent(entry))
     if entries:
-        cal.add_missing_timezones()
+        cal.add_component(_seoul_vtimezone())
     return cal.to_ical()
+
+
+@functools.cache
+def _seoul_vtimezone() -> icalendar.Timezone:
+    """Asia/Seoul's VTIMEZONE, built once per process (about 17 ms each time otherwise).
+
+    Every DTSTART/DTEND is written in Seoul time, so this is the one timezone any file needs.
+    """
+    probe = icalendar.Calendar()
+    sample = icalendar.Event()
+    sample.add("dtstart", dt.datetime(2026, 1, 1, tzinfo=SEOUL))
+    probe.add_component(sample)
+    probe.add_missing_timezones()
+    [timezone] = probe.walk("VTIMEZONE")
+    return timezone
 
 
 def event_ics(event: Event) -> bytes:
