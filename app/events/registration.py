@@ -13,7 +13,7 @@ from typing import Callable
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.checkin.codes import new_ticket_code
 from app.database import begin_write
@@ -161,6 +161,30 @@ def _count(event_id: int, *statuses: RegistrationStatus, **where) -> int:
     return db.session.scalar(query) or 0
 
 
+def _seats_used(event_id: int, *, company_id: int | None = None, brn: str | None = None) -> int:
+    """Active registrations that count against one firm's seats per company.
+
+    A firm is a directory company and the same business registering as a guest by its BRN
+    (e.g. a tenant of another cluster at a guest-open event): both ways share one limit.
+    """
+    from app.models import Company
+
+    if company_id is not None and brn is None:
+        brn = db.session.scalar(select(Company.brn).where(Company.id == company_id))
+    if brn is not None and company_id is None:
+        company_id = db.session.scalar(select(Company.id).where(Company.brn == brn))
+    owner = []
+    if company_id is not None:
+        owner.append(Registration.company_id == company_id)
+    if brn is not None:
+        owner.append(Registration.guest_brn == brn)
+    return db.session.scalar(
+        select(func.count()).select_from(Registration).where(
+            Registration.event_id == event_id, Registration.status.in_(ACTIVE), or_(*owner)
+        )
+    ) or 0
+
+
 def register(
     event_id: int,
     attendees: list[AttendeeData],
@@ -210,7 +234,7 @@ def register(
 
     owner = {"company_id": company.id} if company is not None else {"guest_brn": brn}
     if event.seats_per_company is not None:
-        used = _count(event.id, *ACTIVE, **owner)
+        used = _seats_used(event.id, company_id=company.id if company is not None else None, brn=brn)
         if used + len(cleaned) > event.seats_per_company:
             raise RegistrationError(
                 "company_limit",
@@ -336,7 +360,7 @@ def company_seats_left(event: Event, company_id: int) -> int | None:
     """Seats the company may still ask for (confirmed + waitlisted count), or None without a limit."""
     if event.seats_per_company is None:
         return None
-    return max(event.seats_per_company - _count(event.id, *ACTIVE, company_id=company_id), 0)
+    return max(event.seats_per_company - _seats_used(event.id, company_id=company_id), 0)
 
 
 def is_registered(event_id: int, email: str) -> bool:
