@@ -1,4 +1,5 @@
 """All models, imported here so Alembic and the app see one metadata."""
+from app.models.calendar_token import CalendarToken, CalendarTokenKind
 from app.models.checkin import CheckIn
 from app.models.cluster import Cluster
 from app.models.company import Company, CompanyImport, ResearchGroup, company_sort_name, research_group_members
@@ -11,6 +12,8 @@ from app.models.user import Invitation, PasswordReset, Role, User, staff_cluster
 
 __all__ = [
     "AttendeeRole",
+    "CalendarToken",
+    "CalendarTokenKind",
     "CheckIn",
     "Cluster",
     "Company",

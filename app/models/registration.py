@@ -79,6 +79,12 @@ class Registration(db.Model):
     ticket_code: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Any change (status, cancellation, promotion, a replaced attendee) moves this: the
+    # personal and company calendar feeds build their ETags from it. The server default
+    # only fills rows that existed before the column (the migration sets them exactly).
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, server_default=text("CURRENT_TIMESTAMP")
+    )
 
     event: Mapped[Event] = relationship()
     company: Mapped[Company | None] = relationship()

@@ -1,0 +1,386 @@
+"""Personal and company calendar feeds: their secret URL tokens and what each feed contains.
+
+A personal feed holds the events one person is registered for (registrations are by e-mail);
+a company feed every event the company's people are registered for, with who attends. Both
+keep a cancelled registration or event as STATUS:CANCELLED for a while, so subscribed
+calendars remove it instead of keeping a meeting that will not happen.
+
+Services only: nothing here commits; the view does, once.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import re
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import aliased, contains_eager, joinedload
+
+from app.auth.tokens import hash_token, new_token
+from app.calendar.http import feed_etag
+from app.calendar.ics import IcsEntry
+from app.database import begin_write
+from app.extensions import db
+from app.models import (
+    CalendarToken,
+    CalendarTokenKind,
+    Company,
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    User,
+)
+
+# Bump when the feed's output changes shape: every stored ETag then changes with it.
+FEED_FORMAT = "1"
+# A cancellation stays in the feed this long: long enough for every calendar app's refresh
+# (hourly to daily) to see it and remove the event, short enough that the feed stays small.
+CANCELLED_DAYS = 30
+# Past events stay for 90 days so subscribers still see recent meetings (for expense reports
+# and 참가확인서), then leave the feed; calendars usually keep what they already have.
+PAST_DAYS = 90
+# A token as new_token() makes it: 32 random bytes, URL-safe base64 without padding.
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
+LAST_USED_EVERY = dt.timedelta(hours=1)
+
+Owner = User | Company
+
+
+class FeedTokenError(Exception):
+    """A token change that cannot be done (e.g. rotating when there is no token)."""
+
+
+# --- tokens ---------------------------------------------------------------------------
+
+
+def _kind(owner: Owner) -> CalendarTokenKind:
+    return CalendarTokenKind.PERSONAL if isinstance(owner, User) else CalendarTokenKind.COMPANY
+
+
+def _owner_clause(owner: Owner):
+    if isinstance(owner, User):
+        return CalendarToken.user_id == owner.id
+    return CalendarToken.company_id == owner.id
+
+
+def active_token(owner: Owner) -> CalendarToken | None:
+    """The owner's working token row, or None (the plain token is not kept anywhere)."""
+    return db.session.scalars(
+        select(CalendarToken).where(_owner_clause(owner), CalendarToken.revoked_at.is_(None))
+    ).first()
+
+
+def _lock_owner(owner: Owner) -> None:
+    """Serialise token changes of one owner (SQLite: BEGIN IMMEDIATE; PostgreSQL: row lock),
+    so two clicks at once end with one active token instead of a unique-index error."""
+    begin_write()
+    model = type(owner)
+    db.session.execute(select(model.id).where(model.id == owner.id).with_for_update())
+
+
+def _revoke_active(owner: Owner, now: dt.datetime) -> bool:
+    token = active_token(owner)
+    if token is None:
+        return False
+    token.revoked_at = now
+    db.session.flush()  # before a new active row meets the partial unique index
+    return True
+
+
+def issue_token(owner: Owner, *, now: dt.datetime) -> tuple[CalendarToken, str]:
+    """A new feed token for a user (personal) or a company; any previous one stops working.
+
+    Returns the row and the plain token, which the caller shows once: only its hash is stored.
+    """
+    _lock_owner(owner)
+    _revoke_active(owner, now)
+    plain = new_token()
+    token = CalendarToken(
+        kind=_kind(owner),
+        user_id=owner.id if isinstance(owner, User) else None,
+        company_id=owner.id if isinstance(owner, Company) else None,
+        token_hash=hash_token(plain),
+        created_at=now,
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token, plain
+
+
+def rotate(owner: Owner, *, now: dt.datetime) -> tuple[CalendarToken, str]:
+    """Replace the owner's token: the old URL is refused from this commit on."""
+    if active_token(owner) is None:
+        raise FeedTokenError("no active token")
+    return issue_token(owner, now=now)
+
+
+def revoke(owner: Owner, *, now: dt.datetime) -> bool:
+    """Stop the owner's feed URL. False when there was none (revoking twice is a no-op)."""
+    _lock_owner(owner)
+    return _revoke_active(owner, now)
+
+
+def lookup(token: str) -> CalendarToken | None:
+    """The active token row for a plain token from a URL, with its owner loaded; else None.
+
+    Found by its SHA-256 hash, so the time taken says nothing about how much of a guess was
+    right; malformed strings never reach the database. A deactivated account or company
+    makes its token stop working too.
+    """
+    if not isinstance(token, str) or not _TOKEN_RE.fullmatch(token):
+        return None
+    digest = hash_token(token)
+    row = db.session.scalars(
+        select(CalendarToken)
+        .where(CalendarToken.token_hash == digest, CalendarToken.revoked_at.is_(None))
+        .options(joinedload(CalendarToken.user), joinedload(CalendarToken.company))
+    ).first()
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    if row.kind == CalendarTokenKind.PERSONAL:
+        return row if row.user is not None and row.user.is_active else None
+    return row if row.company is not None and row.company.is_active else None
+
+
+# --- what a feed holds -------------------------------------------------------------------
+
+
+def _cutoffs(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    return now - dt.timedelta(days=PAST_DAYS), now - dt.timedelta(days=CANCELLED_DAYS)
+
+
+def _feed_rows(criterion, now: dt.datetime) -> list[Registration]:
+    """The owner's registrations of non-draft events that ended within PAST_DAYS, with their
+    events and host clusters, in one query (the .ics builder reads nothing else)."""
+    past_cutoff, _ = _cutoffs(now)
+    return list(db.session.scalars(
+        select(Registration)
+        .join(Registration.event)
+        .where(criterion, Event.status != EventStatus.DRAFT, Event.ends_at >= past_cutoff)
+        .options(contains_eager(Registration.event).joinedload(Event.host_cluster))
+        .order_by(Event.starts_at, Event.id, Registration.created_at, Registration.id)
+    ).unique())
+
+
+def _waitlist_positions(criterion) -> dict[int, int]:
+    """Registration id -> 1-based waitlist place (arrival order), for the owner's waitlisted
+    registrations, all events in one window-function query."""
+    # correlate(None): these subqueries read registrations on their own, not the outer row.
+    mine = select(Registration.event_id).where(
+        criterion, Registration.status == RegistrationStatus.WAITLISTED).correlate(None)
+    ranked = (
+        select(
+            Registration.id.label("id"),
+            func.row_number().over(
+                partition_by=Registration.event_id, order_by=(Registration.created_at, Registration.id)
+            ).label("position"),
+        )
+        .where(Registration.status == RegistrationStatus.WAITLISTED, Registration.event_id.in_(mine))
+        .subquery()
+    )
+    mine_ids = select(Registration.id).where(
+        criterion, Registration.status == RegistrationStatus.WAITLISTED).correlate(None)
+    return dict(db.session.execute(select(ranked.c.id, ranked.c.position).where(ranked.c.id.in_(mine_ids))).all())
+
+
+def _by_event(rows: list[Registration]) -> list[tuple[Event, list[Registration]]]:
+    grouped: dict[int, tuple[Event, list[Registration]]] = {}
+    for registration in rows:
+        grouped.setdefault(registration.event_id, (registration.event, []))[1].append(registration)
+    return list(grouped.values())
+
+
+def _sequence_bump(registrations: list[Registration]) -> int:
+    """Grows with every registration and every cancellation of this owner for the event, so
+    each state a calendar sees (registered, cancelled, registered again, ...) has a higher
+    SEQUENCE than the one before: 0, then 1 after a cancellation, 2 after registering again."""
+    cancelled = sum(r.status == RegistrationStatus.CANCELLED for r in registrations)
+    return len(registrations) - 1 + cancelled
+
+
+def _cancelled_since(event: Event, active: list[Registration], registrations: list[Registration]) -> dt.datetime:
+    """When this entry became cancelled: the event's cancellation while the owner was still
+    registered, else the owner's last cancellation."""
+    if event.status == EventStatus.CANCELLED and active:
+        return event.updated_at
+    return max(r.cancelled_at or r.updated_at for r in registrations)
+
+
+def _last_change(registrations: list[Registration]) -> dt.datetime:
+    return max(r.updated_at for r in registrations)
+
+
+def personal_entries(user: User, now: dt.datetime) -> list[IcsEntry]:
+    """The events `user` is registered for (by their e-mail), one entry per event.
+
+    Confirmed -> CONFIRMED; waitlisted -> TENTATIVE with "대기 순번 N번"; a cancelled
+    registration or event -> CANCELLED for CANCELLED_DAYS after the cancellation, then gone.
+    Two queries, whatever the number of events.
+    """
+    criterion = Registration.email == user.email
+    rows = _feed_rows(criterion, now)
+    positions = _waitlist_positions(criterion) if any(r.status == RegistrationStatus.WAITLISTED for r in rows) else {}
+    _, cancelled_cutoff = _cutoffs(now)
+    entries = []
+    for event, registrations in _by_event(rows):
+        active = [r for r in registrations if r.status != RegistrationStatus.CANCELLED]
+        bump = _sequence_bump(registrations)
+        changed = _last_change(registrations)
+        if event.status == EventStatus.CANCELLED or not active:
+            if _cancelled_since(event, active, registrations) < cancelled_cutoff:
+                continue
+            note = "행사가 취소되었습니다." if event.status == EventStatus.CANCELLED else "참가 신청이 취소되었습니다."
+            entries.append(IcsEntry(event, status="CANCELLED", note=note, sequence_bump=bump, last_modified=changed))
+            continue
+        registration = active[0]  # one active registration per event and address (unique index)
+        if registration.status == RegistrationStatus.WAITLISTED:
+            position = positions.get(registration.id)
+            note = f"대기 순번 {position}번" if position else "대기 중"
+            entries.append(IcsEntry(event, status="TENTATIVE", note=note, sequence_bump=bump, last_modified=changed))
+        else:
+            entries.append(IcsEntry(event, status="CONFIRMED", sequence_bump=bump, last_modified=changed))
+    return entries
+
+
+def _attendee_label(registration: Registration, positions: dict[int, int]) -> str:
+    if registration.status == RegistrationStatus.CONFIRMED:
+        return f"{registration.name}(확정)"
+    position = positions.get(registration.id)
+    return f"{registration.name}(대기 {position})" if position else f"{registration.name}(대기)"
+
+
+def company_entries(company: Company, now: dt.datetime) -> list[IcsEntry]:
+    """Every event the company's people are registered for, one entry per event, with who
+    attends ("참석자: 김민지(확정), 이도윤(대기 2)"). CONFIRMED if anyone has a seat, TENTATIVE
+    if all are waitlisted, CANCELLED for CANCELLED_DAYS when all cancelled or the event was.
+    Two queries, whatever the number of events."""
+    criterion = Registration.company_id == company.id
+    rows = _feed_rows(criterion, now)
+    positions = _waitlist_positions(criterion) if any(r.status == RegistrationStatus.WAITLISTED for r in rows) else {}
+    _, cancelled_cutoff = _cutoffs(now)
+    entries = []
+    for event, registrations in _by_event(rows):
+        active = [r for r in registrations if r.status != RegistrationStatus.CANCELLED]
+        bump = _sequence_bump(registrations)
+        changed = _last_change(registrations)
+        attendees = ", ".join(_attendee_label(r, positions) for r in active)
+        if event.status == EventStatus.CANCELLED or not active:
+            if _cancelled_since(event, active, registrations) < cancelled_cutoff:
+                continue
+            note = ("행사가 취소되었습니다." + (f" 신청자: {attendees}" if attendees else "")
+                    if event.status == EventStatus.CANCELLED else "참가 신청이 모두 취소되었습니다.")
+            entries.append(IcsEntry(event, status="CANCELLED", note=note, sequence_bump=bump, last_modified=changed))
+            continue
+        confirmed = any(r.status == RegistrationStatus.CONFIRMED for r in active)
+        entries.append(IcsEntry(event, status="CONFIRMED" if confirmed else "TENTATIVE", note=f"참석자: {attendees}",
+                                sequence_bump=bump, last_modified=changed))
+    return entries
+
+
+def feed_entries(token: CalendarToken, now: dt.datetime) -> list[IcsEntry]:
+    if token.kind == CalendarTokenKind.PERSONAL:
+        return personal_entries(token.user, now)
+    return company_entries(token.company, now)
+
+
+def feed_name(token: CalendarToken) -> str:
+    """The calendar's name in the subscriber's app (X-WR-CALNAME), Korean like the feed."""
+    if token.kind == CalendarTokenKind.PERSONAL:
+        return "Moim · 내 행사"
+    return f"Moim · {token.company.name} 참가 행사"
+
+
+# --- conditional requests ----------------------------------------------------------------
+
+
+def feed_fingerprint(token: CalendarToken, now: dt.datetime) -> str:
+    """A hash that changes whenever the feed's content may have changed, from one aggregate
+    query and without building the calendar, so a 304 costs two small queries.
+
+    It covers the owner's registrations and their events (count, latest updated_at), the
+    registrations of events where the owner waits (a place ahead moving changes the position)
+    and, for each time window, how many rows are still inside it: a window only ever closes,
+    so an entry aging out of the feed lowers one of those counts.
+    """
+    if token.kind == CalendarTokenKind.PERSONAL:
+        criterion = Registration.email == token.user.email
+        owner_key = f"user:{token.user_id}:{token.user.email}"
+    else:
+        criterion = Registration.company_id == token.company_id
+        owner_key = f"company:{token.company_id}:{token.company.name}"
+    past_cutoff, cancelled_cutoff = _cutoffs(now)
+    # correlate(None): these subqueries read registrations on their own, not the outer row.
+    waited_events = select(Registration.event_id).where(
+        criterion, Registration.status == RegistrationStatus.WAITLISTED).correlate(None)
+    other = aliased(Registration)
+    others_count = (select(func.count(other.id)).where(other.event_id.in_(waited_events))
+                    .correlate(None).scalar_subquery())
+    others_changed = (select(func.max(other.updated_at)).where(other.event_id.in_(waited_events))
+                      .correlate(None).scalar_subquery())
+    row = db.session.execute(
+        select(
+            func.count(Registration.id),
+            func.max(Registration.updated_at),
+            func.max(Event.updated_at),
+            func.coalesce(func.sum(case((
+                (Registration.status == RegistrationStatus.CANCELLED)
+                & (func.coalesce(Registration.cancelled_at, Registration.updated_at) >= cancelled_cutoff), 1
+            ), else_=0)), 0),
+            func.coalesce(func.sum(case(
+                ((Event.status == EventStatus.CANCELLED) & (Event.updated_at >= cancelled_cutoff), 1), else_=0
+            )), 0),
+            others_count,
+            others_changed,
+        )
+        .select_from(Registration)
+        .join(Event, Event.id == Registration.event_id)
+        .where(criterion, Event.status != EventStatus.DRAFT, Event.ends_at >= past_cutoff)
+    ).one()
+    # feed_etag() adds the builder's version and the settings written into the file.
+    basis = "|".join(str(part) for part in (FEED_FORMAT, owner_key, *row))
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class FeedState:
+    """What the feed route needs for a conditional answer, and what to remember of this poll."""
+
+    etag_basis: str  # the fingerprint: feed_response() derives the ETag from it
+    last_modified: dt.datetime
+    updates: dict  # columns of the token row to write; empty on an ordinary unchanged poll
+
+
+def feed_state(token: CalendarToken, now: dt.datetime) -> FeedState:
+    """The feed's fingerprint and Last-Modified date, without building the calendar.
+
+    Last-Modified is when this token's feed was first served with its current content (kept
+    on the token row): unlike the newest updated_at it also moves when an entry leaves the
+    feed. Whole seconds (HTTP dates), always later than the previous one, so two changes
+    within a second still differ. last_used_at is written at most once an hour.
+    """
+    basis = feed_fingerprint(token, now)
+    etag = feed_etag(basis)
+    updates: dict = {}
+    last_modified = token.feed_changed_at
+    if token.feed_etag != etag or last_modified is None:
+        changed = now.replace(microsecond=0)
+        if last_modified is not None and changed <= last_modified:
+            changed = last_modified + dt.timedelta(seconds=1)
+        updates.update(feed_etag=etag, feed_changed_at=changed)
+        last_modified = changed
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
+        updates["last_used_at"] = now
+    return FeedState(etag_basis=basis, last_modified=last_modified, updates=updates)
+
+
+def save_feed_state(token_id: int, updates: dict) -> None:
+    """Write what feed_state() asked for, as a writer transaction (SQLite: BEGIN IMMEDIATE,
+    so a poll never fails on a read snapshot that went stale meanwhile)."""
+    begin_write()
+    db.session.execute(
+        update(CalendarToken).where(CalendarToken.id == token_id).values(**updates)
+        .execution_options(synchronize_session=False)
+    )
