@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -40,10 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from rsvp_rush import HOST, free_port, percentile, server_env, start_gunicorn, stop, wait_until_up  # noqa: E402
+from rsvp_rush import HOST, Database, free_port, percentile, server_env, start_gunicorn, stop, wait_until_up  # noqa: E402
 
 CLUSTER = "dmc"
 BARE_PATH = "/_bench/bare"
@@ -72,32 +68,6 @@ def bare_wsgi(environ, start_response):
 
 
 # --- the database ------------------------------------------------------------------------
-
-
-class Database:
-    """A fresh database for one run; `drop()` removes what was created."""
-
-    def __init__(self, given: str | None, tmp: Path) -> None:
-        self.admin = None
-        self.name = None
-        if not given or given.startswith("sqlite"):
-            path = Path(given.split("sqlite:///", 1)[1]) if given and given.startswith("sqlite:///") else tmp / "feeds.db"
-            if path.exists():
-                raise SystemExit(f"{path} exists; give a new file (the benchmark fills it)")
-            self.url, self.kind = f"sqlite:///{path}", "sqlite"
-        else:
-            self.kind = make_url(given).get_backend_name()
-            self.name = f"moim_feeds_{uuid.uuid4().hex[:12]}"
-            self.admin = create_engine(given, isolation_level="AUTOCOMMIT")
-            with self.admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{self.name}"'))
-            self.url = make_url(given).set(database=self.name).render_as_string(hide_password=False)
-
-    def drop(self) -> None:
-        if self.admin is not None:
-            with self.admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-            self.admin.dispose()
 
 
 def _app(db_url: str):
@@ -250,7 +220,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="moim-feeds-") as tmp_name:
         tmp = Path(tmp_name)
-        database = Database(args.database_url, tmp)
+        database = Database(args.database_url, tmp, label="feeds")
         server = bare = None
         try:
             env = server_env(database.url, tmp)

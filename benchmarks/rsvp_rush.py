@@ -51,18 +51,18 @@ _CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="cs
 class Database:
     """A fresh database for one run; `drop()` removes what was created."""
 
-    def __init__(self, given: str | None, tmp: Path) -> None:
+    def __init__(self, given: str | None, tmp: Path, label: str = "rush") -> None:
         self.admin = None
         self.name = None
         if not given or given.startswith("sqlite"):
-            path = Path(given.split("sqlite:///", 1)[1]) if given and given.startswith("sqlite:///") else tmp / "rush.db"
+            path = Path(given.split("sqlite:///", 1)[1]) if given and given.startswith("sqlite:///") else tmp / f"{label}.db"
             if path.exists():
                 raise SystemExit(f"{path} exists; give a new file (the benchmark fills it)")
             self.url = f"sqlite:///{path}"
             self.kind = "sqlite"
         else:
             self.kind = make_url(given).get_backend_name()
-            self.name = f"moim_rush_{uuid.uuid4().hex[:12]}"
+            self.name = f"moim_{label}_{uuid.uuid4().hex[:12]}"
             self.admin = create_engine(given, isolation_level="AUTOCOMMIT")
             with self.admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{self.name}"'))

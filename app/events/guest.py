@@ -14,7 +14,7 @@ import re
 from typing import Callable
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 
 from app.auth.tokens import hash_token, new_token
 from app.events.registration import (
@@ -26,6 +26,7 @@ from app.events.registration import (
     cancel,
     register,
 )
+from app.events.notifications import waitlist_position  # noqa: F401  (used by guest_routes)
 from app.extensions import db
 from app.mail import queue_mail
 from app.models import Event, EventStatus, Registration, RegistrationStatus
@@ -77,23 +78,6 @@ def may_change(registration: Registration, now: dt.datetime) -> bool:
 
 def may_cancel(registration: Registration, now: dt.datetime) -> bool:
     return registration.status != RegistrationStatus.CANCELLED and now < registration.event.starts_at
-
-
-def waitlist_position(registration: Registration) -> int | None:
-    """1 for the next person to get a seat; None unless waitlisted. Same order as cancel()'s promotion."""
-    if registration.status != RegistrationStatus.WAITLISTED:
-        return None
-    ahead = db.session.scalar(
-        select(func.count()).select_from(Registration).where(
-            Registration.event_id == registration.event_id,
-            Registration.status == RegistrationStatus.WAITLISTED,
-            or_(
-                Registration.created_at < registration.created_at,
-                and_(Registration.created_at == registration.created_at, Registration.id < registration.id),
-            ),
-        )
-    )
-    return (ahead or 0) + 1
 
 
 # --- registering ---------------------------------------------------------------------

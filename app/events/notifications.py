@@ -56,19 +56,19 @@ def promoted(event: Event, registration: Registration) -> None:
                    event=event, registration=registration, event_url=_event_url(event))
 
 
-def event_changed(event: Event, recipients: list[str]) -> None:
-    """Time or place changed: everyone registered gets the new details and an updated .ics."""
+def _to_everyone(event: Event, recipients: list[str], template: str) -> None:
     attachment = _ics(event)
     locales = recipient_locales(recipients)
     for email in recipients:
-        queue_template(email, "event_changed", locale=locales[email], attachments=[attachment], event=event,
+        queue_template(email, template, locale=locales[email], attachments=[attachment], event=event,
                        event_url=_event_url(event))
+
+
+def event_changed(event: Event, recipients: list[str]) -> None:
+    """Time or place changed: everyone registered gets the new details and an updated .ics."""
+    _to_everyone(event, recipients, "event_changed")
 
 
 def event_cancelled(event: Event, recipients: list[str]) -> None:
     """The event is cancelled: the .ics (STATUS:CANCELLED, bumped SEQUENCE) removes it from calendars."""
-    attachment = _ics(event)
-    locales = recipient_locales(recipients)
-    for email in recipients:
-        queue_template(email, "event_cancelled", locale=locales[email], attachments=[attachment], event=event,
-                       event_url=_event_url(event))
+    _to_everyone(event, recipients, "event_cancelled")
