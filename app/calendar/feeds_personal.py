@@ -22,6 +22,7 @@ from app.auth.tokens import hash_token, new_token
 from app.calendar.http import feed_etag
 from app.calendar.ics import IcsEntry
 from app.database import begin_write
+from app.events.queries import waitlist_positions
 from app.extensions import db
 from app.models import (
     CalendarToken,
@@ -166,24 +167,12 @@ def _feed_rows(criterion, now: dt.datetime) -> list[Registration]:
 
 
 def _waitlist_positions(criterion) -> dict[int, int]:
-    """Registration id -> 1-based waitlist place (arrival order), for the owner's waitlisted
-    registrations, all events in one window-function query."""
+    """Registration id -> 1-based waitlist place, for the owner's waitlisted registrations,
+    all events in one query."""
     # correlate(None): these subqueries read registrations on their own, not the outer row.
-    mine = select(Registration.event_id).where(
-        criterion, Registration.status == RegistrationStatus.WAITLISTED).correlate(None)
-    ranked = (
-        select(
-            Registration.id.label("id"),
-            func.row_number().over(
-                partition_by=Registration.event_id, order_by=(Registration.created_at, Registration.id)
-            ).label("position"),
-        )
-        .where(Registration.status == RegistrationStatus.WAITLISTED, Registration.event_id.in_(mine))
-        .subquery()
-    )
-    mine_ids = select(Registration.id).where(
-        criterion, Registration.status == RegistrationStatus.WAITLISTED).correlate(None)
-    return dict(db.session.execute(select(ranked.c.id, ranked.c.position).where(ranked.c.id.in_(mine_ids))).all())
+    mine = select(Registration.event_id, Registration.id).where(
+        criterion, Registration.status == RegistrationStatus.WAITLISTED).correlate(None).subquery()
+    return waitlist_positions(select(mine.c.event_id), select(mine.c.id))
 
 
 def _by_event(rows: list[Registration]) -> list[tuple[Event, list[Registration]]]:

@@ -26,7 +26,6 @@ from app.events.registration import (
     cancel,
     register,
 )
-from app.events.notifications import waitlist_position  # noqa: F401  (used by guest_routes)
 from app.extensions import db
 from app.mail import queue_mail
 from app.models import Event, EventStatus, Registration, RegistrationStatus

@@ -5,6 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from app.events import consent, guest
+from app.events.notifications import waitlist_position
 from app.events.guest_forms import GuestDetailsForm, GuestRegistrationForm, ResendLinkForm
 from app.events.registration import RegistrationError, check_eligibility
 from app.events.routes import _visible, bp
@@ -111,7 +112,7 @@ def guest_done(event_id: int):
         if registration is None or registration.event_id != event.id or registration.company_id is not None:
             registration = None
     return render_template("events/guest_done.html", event=event, registration=registration,
-                           position=guest.waitlist_position(registration) if registration else None)
+                           position=waitlist_position(registration) if registration else None)
 
 
 @bp.route("/events/<int:event_id>/guest/resend", methods=["GET", "POST"])
@@ -147,7 +148,7 @@ def _render_manage(registration: Registration, form=None, error: str | None = No
         })
     return render_template(
         "events/guest_manage.html", registration=registration, event=registration.event, form=form, error=error,
-        position=guest.waitlist_position(registration), may_change=guest.may_change(registration, now),
+        position=waitlist_position(registration), may_change=guest.may_change(registration, now),
         may_cancel=guest.may_cancel(registration, now), change_deadline=guest.change_deadline(registration.event),
     ), status
 

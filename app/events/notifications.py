@@ -6,9 +6,8 @@ recipient's calendar should change.
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from app.calendar.ics import IcsEntry, build_calendar, public_url
+from app.events.queries import waitlist_positions
 from app.extensions import db
 from app.mail import Attachment, queue_template, recipient_locales
 from app.models import Event, Registration, RegistrationStatus
@@ -27,15 +26,7 @@ def waitlist_position(registration: Registration) -> int | None:
     """1-based place in the event's waitlist (arrival order), or None when not waitlisted."""
     if registration.status != RegistrationStatus.WAITLISTED:
         return None
-    ahead = db.session.scalar(
-        select(func.count()).select_from(Registration).where(
-            Registration.event_id == registration.event_id,
-            Registration.status == RegistrationStatus.WAITLISTED,
-            (Registration.created_at < registration.created_at)
-            | ((Registration.created_at == registration.created_at) & (Registration.id < registration.id)),
-        )
-    ) or 0
-    return ahead + 1
+    return waitlist_positions([registration.event_id], [registration.id]).get(registration.id)
 
 
 def registered(event: Event, registration: Registration, *, manage_url: str | None = None) -> None:

@@ -24,6 +24,29 @@ class EventRow:
         return max(self.event.capacity - self.confirmed, 0)
 
 
+def waitlist_positions(event_ids, registration_ids=None) -> dict[int, int]:
+    """Registration id -> 1-based place in its event's waitlist (1 = next to get a seat).
+
+    Arrival order (created_at, id), the order cancel() promotes in, counted over each whole
+    waitlist. ``event_ids`` and ``registration_ids`` are id lists or id subqueries; without
+    ``registration_ids`` every waitlisted registration of those events is ranked. One query.
+    """
+    ranked = (
+        select(
+            Registration.id.label("id"),
+            func.row_number().over(
+                partition_by=Registration.event_id, order_by=(Registration.created_at, Registration.id)
+            ).label("position"),
+        )
+        .where(Registration.status == RegistrationStatus.WAITLISTED, Registration.event_id.in_(event_ids))
+        .subquery()
+    )
+    query = select(ranked.c.id, ranked.c.position)
+    if registration_ids is not None:
+        query = query.where(ranked.c.id.in_(registration_ids))
+    return dict(db.session.execute(query).all())
+
+
 def registration_counts(event_ids: list[int]) -> dict[int, dict[RegistrationStatus, int]]:
     """Per event: number of registrations by status, in one query."""
     counts: dict[int, dict[RegistrationStatus, int]] = {eid: {} for eid in event_ids}

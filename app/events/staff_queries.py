@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
+from app.events import queries
 from app.events.queries import registration_counts
 from app.extensions import db
 from app.models import AttendeeRole, Cluster, Company, Event, Registration, RegistrationStatus, company_sort_name
@@ -137,22 +138,11 @@ def registration_query(event_id: int, filters: RegistrationFilters) -> Select:
 
 
 def waitlist_positions(event_id: int, registration_ids: list[int] | None = None) -> dict[int, int]:
-    """Place in the waitlist (1 = next to get a seat) by registration id: arrival order,
-    counted over the whole event's waitlist, not the filtered set. One query."""
-    ranked = (
-        select(
-            Registration.id.label("id"),
-            func.row_number().over(order_by=(Registration.created_at, Registration.id)).label("position"),
-        )
-        .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.WAITLISTED)
-        .subquery()
-    )
-    query = select(ranked.c.id, ranked.c.position)
-    if registration_ids is not None:
-        if not registration_ids:
-            return {}
-        query = query.where(ranked.c.id.in_(registration_ids))
-    return {rid: position for rid, position in db.session.execute(query)}
+    """Place in the event's waitlist by registration id, counted over the whole waitlist, not
+    the filtered set (see queries.waitlist_positions)."""
+    if registration_ids is not None and not registration_ids:
+        return {}
+    return queries.waitlist_positions([event_id], registration_ids)
 
 
 @dataclass

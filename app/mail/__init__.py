@@ -30,11 +30,12 @@ from pathlib import Path
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from markupsafe import Markup, escape
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from app.database import begin_write
 from app.extensions import db
-from app.models import OutboxMessage, utcnow
+from app.models import OutboxMessage, User, utcnow
+from app.models.user import normalize_email
 
 log = logging.getLogger(__name__)
 
@@ -96,22 +97,17 @@ def _html_from_text(subject: str, body_text: str) -> str:
     return render_template("mail/_plain.html", subject=subject, paragraphs=[p for p in paragraphs if p])
 
 
-def recipient_locale(email: str) -> str:
-    """The language a recipient chose on their account, or Korean (also for people without one)."""
-    from app.models import User
-    from app.models.user import normalize_email
-
-    locale = db.session.scalar(select(User.locale).where(User.email == normalize_email(email)))
-    return locale if locale in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
 def recipient_locales(emails: list[str]) -> dict[str, str]:
-    """``recipient_locale`` for many addresses in one query."""
-    from app.models import User
-
+    """The language each recipient chose on their account, or Korean (also for people without
+    one), in one query. Addresses are expected normalized, as registrations store them."""
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     found = dict(db.session.execute(select(User.email, User.locale).where(User.email.in_(emails))).all()) if emails else {}
     return {e: (found.get(e) if found.get(e) in current_app.config["LANGUAGES"] else default) for e in emails}
+
+
+def recipient_locale(email: str) -> str:
+    email = normalize_email(email)
+    return recipient_locales([email])[email]
 
 
 def queue_template(
@@ -258,8 +254,6 @@ def send_all(batch: int = 100) -> tuple[int, int]:
 
 def pending_counts() -> tuple[int, int]:
     """(unsent messages, of which failed at least once)."""
-    from sqlalchemy import func
-
     unsent = db.session.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None))) or 0
     failing = db.session.scalar(
         select(func.count()).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts > 0)

@@ -7,6 +7,7 @@ import hashlib
 import pytest
 
 from app.events import guest
+from app.events.notifications import waitlist_position
 from app.events.registration import RegistrationError
 from app.extensions import db
 from app.models import OutboxMessage, RegistrationStatus, utcnow
@@ -58,12 +59,12 @@ def test_waitlist_position_follows_promotion_order(app):
     first = _register(event, "a@outside.example")
     second = _register(event, "b@outside.example")
     third = _register(event, "c@outside.example")
-    assert first.status == RegistrationStatus.CONFIRMED and guest.waitlist_position(first) is None
-    assert [guest.waitlist_position(r) for r in (second, third)] == [1, 2]
+    assert first.status == RegistrationStatus.CONFIRMED and waitlist_position(first) is None
+    assert [waitlist_position(r) for r in (second, third)] == [1, 2]
     guest.cancel_guest_registration(first.id, now=utcnow())
     db.session.commit()
     assert second.status == RegistrationStatus.CONFIRMED
-    assert guest.waitlist_position(third) == 1
+    assert waitlist_position(third) == 1
 
 
 def test_mobile_is_required_for_guests(app):
