@@ -75,6 +75,12 @@ class Config:
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
     # Guest registration and "resend my manage link" (per client address, POSTs only).
     GUEST_RSVP_RATE_LIMIT = _env("GUEST_RSVP_RATE_LIMIT", "20 per minute")
+    # Door check-in opens this long before the start; check-out is recorded until this long after the end.
+    CHECKIN_OPENS_MINUTES_BEFORE = int(_env("CHECKIN_OPENS_MINUTES_BEFORE", "60"))
+    CHECKOUT_GRACE_MINUTES = int(_env("CHECKOUT_GRACE_MINUTES", "180"))
+    # Badge QR codes are HMAC(TICKET_CODE_KEY, salt); unset, a key derived from SECRET_KEY is used.
+    # Changing either invalidates every printed badge.
+    TICKET_CODE_KEY = _env("TICKET_CODE_KEY")
 
     # "smtp" sends through MAIL_SERVER; "console" writes mail to the log
     # (development without a mail server: the reset link shows in the terminal).

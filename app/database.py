@@ -76,6 +76,8 @@ def begin_write(session: Session | None = None) -> None:
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
         return
+    if session.in_transaction() and session.connection().get_execution_options().get(_IMMEDIATE):
+        return  # already the writer (a view that began the write before its own lookups)
     if session.in_transaction():
         if session.new or session.dirty or session.deleted or _has_written(session):
             raise RuntimeError("begin_write() must come before any change in the transaction")

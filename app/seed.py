@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app.checkin.codes import new_ticket_code
+from app.checkin.codes import issue_ticket
 from app.extensions import db
 from app.models import (
     CheckIn,
@@ -850,7 +850,6 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
                 email=p.email,
                 mobile=p.mobile,
                 status=p.status,
-                ticket_code=new_ticket_code(),
                 created_at=created_at,
                 # Cancelled a little later, still inside the window (hence before now).
                 cancelled_at=(
@@ -859,6 +858,7 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
                     else None
                 ),
             )
+            issue_ticket(reg)
             session.add(reg)
             created["registrations"] += 1
             if p.checkin_after_s is not None:

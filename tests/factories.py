@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from app.checkin.codes import new_ticket_code
+from app.checkin.codes import issue_ticket
 from app.extensions import db
 from app.models import (
     CheckIn,
@@ -29,7 +29,8 @@ _seq = itertools.count(1)
 def valid_brn(n: int | None = None) -> str:
     """A 10-digit BRN with a correct check digit, unique per call."""
     n = next(_seq) if n is None else n
-    first = f"{500 + n % 400:03d}81{n % 10000:04d}"
+    # Serial 0000 is not a valid BRN: the serial runs 0001-9999.
+    first = f"{500 + n % 400:03d}81{n % 9999 + 1:04d}"
     return first + str(brn_check_digit(first))
 
 
@@ -115,9 +116,10 @@ def make_registration(event: Event, company: Company | None = None, **kw) -> Reg
         name=kw.pop("name", f"참가자{n}"),
         email=kw.pop("email", f"attendee{n}@example.com"),
         status=kw.pop("status", RegistrationStatus.CONFIRMED),
-        ticket_code=kw.pop("ticket_code", new_ticket_code()),
         **kw,
     )
+    if registration.ticket_salt is None:
+        issue_ticket(registration)
     db.session.add(registration)
     db.session.flush()
     return registration

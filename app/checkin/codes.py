@@ -1,8 +1,83 @@
-"""Ticket codes carried by QR badges: random, 256 bits, never a row id."""
+"""Ticket codes carried by QR badges: 128 random bits, never a row id, stored only as a hash.
+
+A registration keeps a random 128-bit salt and the SHA-256 of its code. The code itself is
+HMAC-SHA256(ticket key, salt) cut to 128 bits and written in RFC 4648 base32 (26 characters,
+QR alphanumeric mode, version 2 at error correction M). The database alone therefore yields
+no usable code (salt without key, hash without preimage), yet a badge can be reprinted any
+time from the salt and the server key. Reissuing draws a new salt: the old code stops working.
+"""
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 
+from flask import current_app
 
-def new_ticket_code() -> str:
-    return secrets.token_urlsafe(32)
+CODE_LENGTH = 26  # ceil(128 / 5) base32 characters
+_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+
+
+def ticket_key() -> bytes:
+    """The server key behind every code: TICKET_CODE_KEY, else derived from SECRET_KEY."""
+    configured = current_app.config.get("TICKET_CODE_KEY")
+    if configured:
+        return configured.encode() if isinstance(configured, str) else configured
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(secret, b"moim ticket codes v1", hashlib.sha256).digest()
+
+
+def new_ticket_salt() -> str:
+    return secrets.token_hex(16)
+
+
+def code_from_salt(salt: str, key: bytes | None = None) -> str:
+    digest = hmac.new(key or ticket_key(), salt.encode(), hashlib.sha256).digest()[:16]
+    return base64.b32encode(digest).decode().rstrip("=")
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def normalize_code(raw: str | None) -> str | None:
+    """What a scanner or a person typed, as a code; None when it cannot be one of ours.
+
+    Scanners and people add spaces, dashes and lower case; the code is case-insensitive
+    base32, so those are dropped rather than refused.
+    """
+    if not raw or len(raw) > 200:
+        return None
+    cleaned = "".join(ch for ch in raw.upper() if ch not in " -\t\r\n")
+    if len(cleaned) != CODE_LENGTH or not set(cleaned) <= _ALPHABET:
+        return None
+    return cleaned
+
+
+def issue_ticket(registration, key: bytes | None = None) -> str:
+    """Give the registration a fresh code (revoking any earlier one); returns the plain code."""
+    salt = new_ticket_salt()
+    code = code_from_salt(salt, key)
+    registration.ticket_salt = salt
+    registration.ticket_hash = hash_code(code)
+    return code
+
+
+def ticket_code(registration, key: bytes | None = None) -> str:
+    """The plain code for a badge, recomputed from the stored salt."""
+    if not registration.ticket_salt:
+        raise ValueError(f"registration {registration.id} has no ticket yet")
+    return code_from_salt(registration.ticket_salt, key)
+
+
+def ensure_tickets(registrations) -> int:
+    """Issue codes to registrations that have none (rows older than hashed codes); returns how many."""
+    key = ticket_key()
+    issued = 0
+    for registration in registrations:
+        if not registration.ticket_salt:
+            issue_ticket(registration, key)
+            issued += 1
+    return issued

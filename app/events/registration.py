@@ -15,7 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
-from app.checkin.codes import new_ticket_code
+from app.checkin.codes import issue_ticket
 from app.database import begin_write
 from app.extensions import db
 from app.i18n import format_kst
@@ -56,13 +56,21 @@ class AttendeeData:
 # --- eligibility ---------------------------------------------------------------------
 
 
-def check_eligibility(event: Event, *, company: Company | None = None, guest: bool = False, now: dt.datetime) -> None:
-    """Raise RegistrationError unless this company (or a guest) may register now."""
+def check_eligibility(event: Event, *, company: Company | None = None, guest: bool = False, now: dt.datetime,
+                      at_the_door: bool = False) -> None:
+    """Raise RegistrationError unless this company (or a guest) may register now.
+
+    ``at_the_door``: staff registering a walk-in, which the registration window does not bind
+    (the event is under way); the event must not have ended.
+    """
     if event.status == EventStatus.CANCELLED:
         raise RegistrationError("cancelled", _("취소된 행사입니다."))
     if event.status != EventStatus.PUBLISHED:
         raise RegistrationError("not_published", _("아직 공개되지 않은 행사입니다."))
-    if event.registration_opens_at is not None and now < event.registration_opens_at:
+    if at_the_door:
+        if now >= event.ends_at:
+            raise RegistrationError("ended", _("이미 끝난 행사입니다."))
+    elif event.registration_opens_at is not None and now < event.registration_opens_at:
         raise RegistrationError("not_open_yet", _("아직 참가 신청 기간이 아닙니다."))
     if (event.registration_closes_at is not None and now >= event.registration_closes_at) or now >= event.starts_at:
         raise RegistrationError("closed", _("참가 신청이 마감되었습니다."))
@@ -132,7 +140,10 @@ def _clean_attendees(event: Event, attendees: list[AttendeeData]) -> list[_Clean
             except ValueError as exc:
                 raise RegistrationError("invalid_mobile", str(exc)) from None
         role = AttendeeRole(a.role)
-        if event.kind == EventKind.COUNCIL:
+        if role in (AttendeeRole.SPEAKER, AttendeeRole.STAFF):
+            # Set by staff (walk-ins at the door); members' forms only offer voter and observer.
+            pass
+        elif event.kind == EventKind.COUNCIL:
             if role == AttendeeRole.ATTENDEE:
                 raise RegistrationError("invalid_role", _("협의회 회의에는 의결권 대표 또는 참관인으로 신청해 주세요."))
             if role == AttendeeRole.OBSERVER and not event.allows_observers:
@@ -196,18 +207,21 @@ def register(
     consent_version: str | None,
     now: dt.datetime,
     manage_url: str | None = None,
+    walk_in: bool = False,
     _lock: bool = True,
 ) -> list[Registration]:
     """Register attendees for a company (or a guest firm): confirmed while seats last, then waitlisted.
 
     ``manage_url``: a guest's private manage link, added to the registration mail.
+    ``walk_in``: staff registering at the door: outside the registration window, and only
+    with a free seat (someone standing at the door is not put on a waiting list).
     ``_lock=False`` is for the control test only: it skips the write lock to show the race.
     """
     if _lock:
         begin_write()
     event = _lock_event(event_id, _lock)
     guest = company is None
-    check_eligibility(event, company=company, guest=guest, now=now)
+    check_eligibility(event, company=company, guest=guest, now=now, at_the_door=walk_in)
 
     if not (consent_version or "").strip():
         raise RegistrationError("consent_required", _("개인정보 수집·이용에 동의해야 신청할 수 있습니다."))
@@ -257,6 +271,8 @@ def register(
     confirmed = _count(event.id, RegistrationStatus.CONFIRMED)
     if _after_count is not None:
         _after_count()
+    if walk_in and confirmed + len(cleaned) > event.capacity:
+        raise RegistrationError("full", _("정원이 찼습니다 (남은 자리 %(left)d석).", left=max(event.capacity - confirmed, 0)))
 
     registrations = []
     for c in cleaned:
@@ -277,8 +293,8 @@ def register(
             status=status,
             consent_version=consent_version.strip(),
             consented_at=now,
-            ticket_code=new_ticket_code(),
         )
+        issue_ticket(registration)
         db.session.add(registration)
         registrations.append(registration)
         _queue_registered_mail(event, registration, manage_url)
@@ -435,7 +451,7 @@ def replace_attendee(
     registration.job_title = new.job_title
     registration.consent_version = consent_version.strip()
     registration.consented_at = now
-    registration.ticket_code = new_ticket_code()
+    issue_ticket(registration)  # the old person's badge stops working
     db.session.flush()
     _queue_registered_mail(event, registration)
     _queue_replaced_mail(event, old_name, old_email, company.name)

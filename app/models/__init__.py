@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 from app.models.calendar_token import CalendarToken, CalendarTokenKind
-from app.models.checkin import CheckIn
+from app.models.checkin import CheckIn, DoorDevice, ScanLog
 from app.models.cluster import Cluster
 from app.models.company import Company, CompanyImport, ResearchGroup, company_sort_name, research_group_members
 from app.models.event import Event, EventKind, EventStatus, event_clusters
@@ -15,6 +15,8 @@ __all__ = [
     "CalendarToken",
     "CalendarTokenKind",
     "CheckIn",
+    "DoorDevice",
+    "ScanLog",
     "Cluster",
     "Company",
     "CompanyImport",

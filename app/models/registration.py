@@ -24,6 +24,8 @@ class AttendeeRole(str, enum.Enum):
     ATTENDEE = "attendee"
     VOTER = "voter"  # a council member company's voting representative (one per company)
     OBSERVER = "observer"  # attends a council meeting without a vote
+    SPEAKER = "speaker"  # presents at the event (set by staff)
+    STAFF = "staff"  # agency or cluster staff working the event (set by staff)
 
 
 class Registration(db.Model):
@@ -74,9 +76,13 @@ class Registration(db.Model):
         ),
         default=RegistrationStatus.CONFIRMED,
     )
-    # Random secret carried by the QR badge (never the row id); kept in plain
-    # text because badges are reprinted from it.
-    ticket_code: Mapped[str] = mapped_column(String(64), unique=True)
+    # The QR badge's code is HMAC(ticket key, ticket_salt) and only its SHA-256 is stored
+    # (app/checkin/codes.py): a leaked database gives no usable code, badges can be reprinted,
+    # and a new salt revokes the old code.
+    ticket_salt: Mapped[str | None] = mapped_column(String(32))
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # When a badge for this registration was last printed by staff (batch "not yet printed").
+    badge_printed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Any change (status, cancellation, promotion, a replaced attendee) moves this: the

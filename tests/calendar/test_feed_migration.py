@@ -49,8 +49,8 @@ def test_existing_registrations_get_their_last_change_as_updated_at(tmp_path):
         }
         # Rows written later (without the ORM) still get a value.
         db.session.execute(text(
-            "INSERT INTO registrations (id, event_id, name, email, status, ticket_code, created_at, role) "
-            "VALUES (4, 1, 'x', 'p4@example.com', 'confirmed', 'code4', '2026-02-01 00:00:00.000000', 'attendee')"))
+            "INSERT INTO registrations (id, event_id, name, email, status, created_at, role) "
+            "VALUES (4, 1, 'x', 'p4@example.com', 'confirmed', '2026-02-01 00:00:00.000000', 'attendee')"))
         assert db.session.scalar(text("SELECT updated_at FROM registrations WHERE id = 4")) is not None
         db.session.rollback()
         db.session.remove()

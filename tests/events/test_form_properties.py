@@ -151,7 +151,7 @@ def assert_complete(reg: Registration) -> None:
     assert reg.name and reg.name == reg.name.strip()
     validate_email(reg.email, check_deliverability=False)
     assert reg.consent_version == CONSENT_VERSION and reg.consented_at is not None
-    assert reg.ticket_code and len(reg.ticket_code) >= 32
+    assert reg.ticket_salt and len(reg.ticket_hash) == 64
     assert reg.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
     assert_no_nul(reg)
 

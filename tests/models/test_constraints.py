@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from app.checkin.codes import new_ticket_code
 from app.extensions import db
 from app.models import (
+    ScanLog,
     Company,
     Event,
     EventKind,
@@ -133,20 +133,19 @@ def test_same_email_may_register_for_another_event(app):
     assert _count(Registration, Registration.email == "choi@example.com") == 2
 
 
-def test_ticket_code_is_unique(app):
-    code = new_ticket_code()
+def test_ticket_hash_is_unique(app):
     cluster = make_cluster()
-    make_registration(make_event(cluster), ticket_code=code)
+    first = make_registration(make_event(cluster))
     db.session.commit()
     with pytest.raises(IntegrityError):
-        make_registration(make_event(cluster), ticket_code=code)
+        make_registration(make_event(cluster), ticket_salt=first.ticket_salt, ticket_hash=first.ticket_hash)
     db.session.rollback()
 
 
 def test_registration_for_missing_event_is_rejected(app):
     # On SQLite this only holds when PRAGMA foreign_keys is on for app connections.
     db.session.add(
-        Registration(event_id=987654, name="유령", email="ghost@example.com", ticket_code=new_ticket_code())
+        Registration(event_id=987654, name="유령", email="ghost@example.com")
     )
     with pytest.raises(IntegrityError):
         db.session.flush()
@@ -176,15 +175,30 @@ def test_a_registration_is_checked_in_at_most_once(app):
     db.session.rollback()
 
 
-def test_checkin_nonce_is_unique_but_optional(app):
-    event = make_event()
-    make_checkin(make_registration(event), nonce="scan-7f3a")
-    # Check-ins without a nonce (manual desk check-in) do not collide with each other.
-    make_checkin(make_registration(event))
-    make_checkin(make_registration(event))
+def test_scan_nonce_is_unique_per_event_but_optional(app):
+    event, other = make_event(), make_event()
+
+    def log(event_, nonce):
+        db.session.add(ScanLog(event_id=event_.id, mode="in", result="ok", nonce=nonce))
+        db.session.flush()
+
+    log(event, "scan-7f3a")
+    log(other, "scan-7f3a")  # another event's scanner may pick the same nonce
+    # Scans without a nonce (walk-ins registered at the desk) do not collide with each other.
+    log(event, None)
+    log(event, None)
     db.session.commit()
     with pytest.raises(IntegrityError):
-        make_checkin(make_registration(event), nonce="scan-7f3a")
+        log(event, "scan-7f3a")
+    db.session.rollback()
+
+
+def test_a_registration_is_checked_in_once(app):
+    registration = make_registration(make_event())
+    make_checkin(registration)
+    db.session.commit()
+    with pytest.raises(IntegrityError):
+        make_checkin(registration)
     db.session.rollback()
 
 

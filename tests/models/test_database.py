@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.checkin.codes import new_ticket_code
+from app.checkin.codes import issue_ticket
 from app.database import begin_write
 from app.extensions import db
 from app.models import Cluster, Event, Registration, RegistrationStatus
@@ -136,15 +136,14 @@ def _register_if_seat_left(engine, event_id: int, email: str, barrier: threading
         )
         time.sleep(RACE_WINDOW_S)
         if confirmed < event.capacity:
-            session.add(
-                Registration(
-                    event_id=event_id,
-                    name="동시 신청자",
-                    email=email,
-                    status=RegistrationStatus.CONFIRMED,
-                    ticket_code=new_ticket_code(),
-                )
+            registration = Registration(
+                event_id=event_id,
+                name="동시 신청자",
+                email=email,
+                status=RegistrationStatus.CONFIRMED,
             )
+            issue_ticket(registration, key=b"race-test-key")
+            session.add(registration)
         session.commit()
     except Exception:
         session.rollback()

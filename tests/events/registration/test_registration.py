@@ -190,7 +190,7 @@ def test_register_stores_consent_ticket_and_queues_mail(app):
     assert reg.status == RegistrationStatus.CONFIRMED
     assert reg.email == "hana@example.com" and reg.mobile == "010-1234-5678" and reg.job_title == "대표"
     assert reg.consent_version == CONSENT and reg.consented_at == now
-    assert len(reg.ticket_code) >= 40
+    assert len(reg.ticket_salt) == 32 and len(reg.ticket_hash) == 64
     mail = db.session.scalars(select(OutboxMessage)).one()
     assert mail.recipient == "hana@example.com" and "확정" in mail.subject
 

@@ -29,7 +29,7 @@ def fresh(registration_id: int) -> Registration:
 
 def snapshot(registration_id: int) -> tuple:
     r = fresh(registration_id)
-    return (r.name, r.email, r.mobile, r.job_title, r.role, r.status, r.ticket_code, r.consent_version,
+    return (r.name, r.email, r.mobile, r.job_title, r.role, r.status, r.ticket_hash, r.consent_version,
             r.consented_at, r.created_at)
 
 
@@ -76,7 +76,7 @@ def swap(registration, company, attendee=COLLEAGUE, consent_version=CONSENT_VERS
 
 def test_swap_keeps_the_waitlist_place_and_gives_a_new_code(app, world, queue):
     event, seat, ours, theirs = queue
-    old_code, created = ours.ticket_code, ours.created_at
+    old_code, created = ours.ticket_hash, ours.created_at
     now = utcnow().replace(microsecond=0)
     swap(ours, world.nuri, now=now)
     r = fresh(ours.id)
@@ -84,9 +84,9 @@ def test_swap_keeps_the_waitlist_place_and_gives_a_new_code(app, world, queue):
     assert r.status == RegistrationStatus.WAITLISTED and r.created_at == created
     assert r.company_id == world.nuri.id and r.role == AttendeeRole.ATTENDEE
     assert r.consent_version == CONSENT_VERSION and r.consented_at == now
-    assert r.ticket_code != old_code and len(r.ticket_code) >= 32
+    assert r.ticket_hash != old_code and len(r.ticket_hash) == 64
     # The old badge code no longer finds anything.
-    assert db.session.scalar(select(Registration).where(Registration.ticket_code == old_code)) is None
+    assert db.session.scalar(select(Registration).where(Registration.ticket_hash == old_code)) is None
     # The place in the queue is kept: the freed seat goes to the replacement, not to the later waiter.
     promoted = cancel(seat.id, now=utcnow())
     db.session.commit()
@@ -210,7 +210,7 @@ def test_swap_allowed_until_the_deadline(app, world):
 
 def test_member_swaps_an_attendee_on_the_page(client, world, queue, mailbox):
     event, seat, ours, theirs = queue
-    old_code = ours.ticket_code
+    old_code = ours.ticket_hash
     login(client, world.member.email)
     html = client.get(page(event.id)).get_data(as_text=True)
     assert f'href="{replace_url(event, ours)}"' in html
@@ -224,7 +224,7 @@ def test_member_swaps_an_attendee_on_the_page(client, world, queue, mailbox):
     assert resp.status_code == 302 and resp.headers["Location"].endswith(page(event.id))
     r = fresh(ours.id)
     assert (r.name, r.email, r.status) == ("박동료", "park@nuri.example", RegistrationStatus.WAITLISTED)
-    assert r.ticket_code != old_code and r.consent_version == CONSENT_VERSION
+    assert r.ticket_hash != old_code and r.consent_version == CONSENT_VERSION
     mails = {m["To"]: m for m in wait_for_mail(mailbox, 2)}
     assert set(mails) == {"park@nuri.example", "kim@nuri.example"}
     assert "대기자로 등록되었습니다" in mails["park@nuri.example"]["Subject"]
