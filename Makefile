@@ -6,7 +6,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-pg install translations extract-messages db-check clean
+.PHONY: run test test-pg install translations browser extract-messages db-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,11 +31,26 @@ run: translations
 	@echo "Moim: http://127.0.0.1:$(PORT)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: translations
+# The scanner's browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	echo "Installing Chromium for the browser tests (apt-get install chromium chromium-driver)"; \
+	if [ "$$(id -u)" -eq 0 ]; then SUDO=""; \
+	elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; \
+	else echo "browser: $(CHROMIUM) is missing and neither root nor sudo is available to install it" >&2; exit 1; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "browser: $(CHROMIUM) is missing and apt-get is not available; install Chromium (chromium, chromium-driver) yourself" >&2; exit 1; fi; \
+	$$SUDO apt-get update -q || { echo "browser: apt-get update failed (network or apt sources?)" >&2; exit 1; }; \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver \
+	  || { echo "browser: apt-get install chromium chromium-driver failed (see above)" >&2; exit 1; }; \
+	[ -x "$(CHROMIUM)" ] || { echo "browser: installed, but $(CHROMIUM) still does not exist" >&2; exit 1; }
+
+test: translations browser
 	$(BIN)/python -m pytest
 
 # The same suite against PostgreSQL (CI runs this with CI=true).
-test-pg: translations
+test-pg: translations browser
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest
 
 # Refresh the message catalogs after changing UI strings.

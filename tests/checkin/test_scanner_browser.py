@@ -1,0 +1,391 @@
+"""The door scanner page in a real browser: Debian's Chromium driven by Playwright against the app
+served on a free port, with a fake camera showing a real badge QR, a typed (HID) code, the retry
+queue under a dead network and the name search."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+import qrcode
+from PIL import Image
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from app.checkin import devices
+from app.checkin.codes import ticket_code
+from app.extensions import db
+from app.database import begin_write
+from app.models import CheckIn, DoorDevice, Event, Role, ScanLog, utcnow
+from tests.auth.helpers import see_committed
+from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_registration, make_user
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+CHROMIUM = os.environ.get("MOIM_CHROMIUM", "/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOT = REPO / "docs" / "screenshots" / "scanner-green.png"
+CHROME_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ANSWER_TIMEOUT_MS = 15_000
+
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} missing: `make browser` installs Debian's chromium"
+)
+
+
+# --- the browser ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def font_env(tmp_path_factory):
+    """Chromium's environment, with the repository's Korean font visible to fontconfig.
+
+    A bare CI machine has no Korean font, so names would render as empty boxes in the
+    screenshot; phones have their own. The page itself loads no font.
+    """
+    folder = tmp_path_factory.mktemp("fontconfig")
+    conf = folder / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        f"  <dir>{REPO / 'app' / 'static' / 'fonts'}</dir>\n"
+        f"  <cachedir>{folder / 'cache'}</cachedir>\n"
+        "</fontconfig>\n"
+    )
+    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    with playwright_api.sync_playwright() as pw:
+        yield pw
+
+
+def launch(playwright, font_env, extra_args=()):
+    # Playwright gives every launch a fresh temporary user-data-dir of its own.
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=[*CHROME_ARGS, *extra_args], env=font_env,
+    )
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright, font_env):
+    browser = launch(playwright, font_env)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def laptop(chromium):
+    """A door laptop: a keyboard, maybe a USB scanner, no camera."""
+    context = chromium.new_context(viewport={"width": 1024, "height": 768}, locale="ko-KR")
+    context.set_default_timeout(ANSWER_TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+# --- the server ----------------------------------------------------------------------------------
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+        self.server.server_close()
+
+
+@pytest.fixture
+def live_server(app):
+    # Requests run in the server's threads, each in its own app context and database session:
+    # the test commits its data first and ends its own read transaction before checking results.
+    with LiveServer(app) as server:
+        yield server
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def door(app):
+    """An event whose doors are open, a staff member of its cluster and one confirmed attendee."""
+    cluster = make_cluster(name_ko="상암 DMC")
+    staff = make_user(Role.STAFF, clusters=[cluster], email="door-staff@example.com")
+    event = make_event(cluster, starts_in=dt.timedelta(minutes=20), title_ko="DMC 네트워킹 나이트")
+    company = make_company(cluster, name="(주)상암미디어")
+    registration = make_registration(event, company=company, name="김민수", mobile="010-1234-5678")
+    code = ticket_code(registration)
+    db.session.commit()
+    return {"event_id": event.id, "staff_email": staff.email, "registration_id": registration.id, "code": code}
+
+
+def checkins(registration_id: int) -> list[CheckIn]:
+    see_committed()
+    return list(db.session.scalars(select(CheckIn).where(CheckIn.registration_id == registration_id)))
+
+
+def door_link(event_id: int, gate: str) -> tuple[int, str]:
+    see_committed()
+    device, token = devices.create_device(
+        db.session.get(Event, event_id), gate=gate, valid_hours=4, created_by_id=None, now=utcnow()
+    )
+    db.session.commit()
+    return device.id, token
+
+
+def sign_in(page, base: str, email: str) -> None:
+    page.goto(f"{base}/auth/login")
+    page.fill("main input[name=email]", email)
+    page.fill("main input[name=password]", PASSWORD)
+    page.click("main form [type=submit]")
+    page.wait_for_url(lambda url: "/auth/login" not in url)
+
+
+def open_staff_scanner(context, base: str, door: dict):
+    page = context.new_page()
+    sign_in(page, base, door["staff_email"])
+    page.goto(f"{base}/staff/events/{door['event_id']}/scanner")
+    expect(page.locator("#code-input")).to_be_visible()
+    return page
+
+
+def answer(page):
+    return page.locator("#answer")
+
+
+def expect_answer(page, tone: str, *texts: str) -> None:
+    overlay = answer(page)
+    expect(overlay).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(overlay).to_have_class(re.compile(rf"\btone-{tone}\b"), timeout=ANSWER_TIMEOUT_MS)
+    for text in texts:
+        expect(overlay).to_contain_text(text, timeout=ANSWER_TIMEOUT_MS)
+
+
+def type_code(page, code: str) -> None:
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+
+
+# --- a fake camera showing a badge ---------------------------------------------------------------
+
+
+def write_qr_video(path: Path, text: str, width: int = 640, height: int = 480, frames: int = 3) -> Path:
+    """A YUV4MPEG2 (4:2:0, JPEG range) clip of `text` as a QR code on white, for Chromium's fake camera."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    qr.add_data(text)
+    qr.make(fit=True)
+    modules = qr.modules_count + 2 * qr.border
+    qr.box_size = max(int(min(width, height) * 0.8) // modules, 1)
+    badge = qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+    frame = Image.new("RGB", (width, height), "white")
+    frame.paste(badge, ((width - badge.width) // 2, (height - badge.height) // 2))
+
+    # Y at full size; Cb and Cr averaged over 2x2 blocks (4:2:0), all three full range as in JPEG.
+    y, cb, cr = frame.convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    planes = y.tobytes() + cb.resize(half, Image.Resampling.BOX).tobytes() + cr.resize(half, Image.Resampling.BOX).tobytes()
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + planes)
+    return path
+
+
+def test_qr_video_has_the_y4m_layout(tmp_path):
+    path = write_qr_video(tmp_path / "qr.y4m", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", frames=2)
+    data = path.read_bytes()
+    header, _, rest = data.partition(b"\n")
+    assert header == b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg"
+    frame_size = len(b"FRAME\n") + 640 * 480 * 3 // 2
+    assert len(rest) == 2 * frame_size
+    assert rest.startswith(b"FRAME\n")
+
+
+# --- the tests -----------------------------------------------------------------------------------
+
+
+def test_camera_scan_on_the_door_device_then_on_the_staff_page(app, live_server, door, playwright, font_env, tmp_path):
+    video = write_qr_video(tmp_path / "badge.y4m", door["code"])
+    device_id, token = door_link(door["event_id"], "A게이트")
+    browser = launch(playwright, font_env, [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ])
+    try:
+        # A volunteer's phone opens the device link and turns the camera on.
+        phone = browser.new_context(
+            viewport={"width": 390, "height": 780}, device_scale_factor=1, is_mobile=True, has_touch=True,
+            locale="ko-KR",
+        )
+        phone.set_default_timeout(ANSWER_TIMEOUT_MS)
+        page = phone.new_page()
+        page.goto(f"{live_server.url}/door/{token}")
+        expect(page.locator(".gate-fixed")).to_have_text("A게이트")
+        page.click("#camera-toggle")
+        expect_answer(page, "ok", "김민수", "(주)상암미디어", "체크인 완료")
+        if os.environ.get("MOIM_SAVE_SCREENSHOTS") == "1":
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT))
+
+        rows = checkins(door["registration_id"])
+        assert len(rows) == 1
+        assert (rows[0].gate, rows[0].device_id, rows[0].method) == ("A게이트", device_id, "qr")
+        # The badge stays in front of the camera: it is not sent again and again.
+        page.wait_for_timeout(1500)
+        see_committed()
+        assert db.session.scalar(select(func.count()).select_from(ScanLog)
+                                 .where(ScanLog.registration_id == door["registration_id"])) == 1
+        phone.close()
+
+        # Staff scan the same badge on their own page: amber, with when and where it was admitted.
+        desk = browser.new_context(viewport={"width": 1024, "height": 768}, locale="ko-KR")
+        desk.set_default_timeout(ANSWER_TIMEOUT_MS)
+        staff_page = open_staff_scanner(desk, live_server.url, door)
+        staff_page.click("#camera-toggle")
+        expect_answer(staff_page, "warn", "이미 체크인됨", "A게이트", "김민수")
+        assert len(checkins(door["registration_id"])) == 1
+        desk.close()
+    finally:
+        browser.close()
+
+
+def test_hid_scanner_admits_then_says_already_checked_in(app, live_server, door, laptop):
+    page = open_staff_scanner(laptop, live_server.url, door)
+    page.fill("#gate-input", "정문")
+    page.locator("#gate-input").dispatch_event("change")
+    page.locator("#code-input").focus()
+    type_code(page, door["code"])
+    expect_answer(page, "ok", "김민수", "(주)상암미디어", "체크인 완료")
+    rows = checkins(door["registration_id"])
+    assert len(rows) == 1
+    assert (rows[0].gate, rows[0].method) == ("정문", "hid")
+
+    # Tap away the answer; the scanner input has focus again for the next badge.
+    answer(page).click()
+    expect(answer(page)).to_be_hidden()
+    expect(page.locator("#code-input")).to_be_focused()
+
+    # With focus nowhere, a scanner's fast keystrokes and Enter are still caught.
+    page.evaluate("document.activeElement.blur()")
+    type_code(page, door["code"])
+    expect_answer(page, "warn", "이미 체크인됨", "정문")
+    assert len(checkins(door["registration_id"])) == 1
+    expect(page.locator("#history li")).to_have_count(2)
+
+    # The gate name is remembered on this laptop.
+    page.reload()
+    expect(page.locator("#gate-input")).to_have_value("정문")
+
+
+def test_unknown_code_is_red_with_the_reason(app, live_server, door, laptop):
+    page = open_staff_scanner(laptop, live_server.url, door)
+    expect(page.locator("#code-input")).to_be_focused()
+    type_code(page, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    expect_answer(page, "error", "등록되지 않은 코드")
+    assert checkins(door["registration_id"]) == []
+
+
+def test_revoked_device_link_says_so(app, live_server, door, laptop):
+    device_id, token = door_link(door["event_id"], "B게이트")
+    page = laptop.new_page()
+    page.goto(f"{live_server.url}/door/{token}")
+    expect(page.locator("#code-input")).to_be_focused()
+
+    # Opening the link wrote last_seen_at: write from a fresh (immediate) transaction, not a stale snapshot.
+    see_committed()
+    begin_write()
+    devices.revoke_device(db.session.get(DoorDevice, device_id), utcnow())
+    db.session.commit()
+    type_code(page, door["code"])
+    expect_answer(page, "error", "만료되었거나 취소되었습니다")
+    assert checkins(door["registration_id"]) == []
+
+
+def test_offline_scan_waits_and_is_sent_once(app, live_server, door, laptop):
+    page = open_staff_scanner(laptop, live_server.url, door)
+    expect(page.locator("#code-input")).to_be_focused()
+    laptop.set_offline(True)
+    type_code(page, door["code"])
+    expect_answer(page, "pending", "전송 대기")
+    banner = page.locator("#net-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_have_text("네트워크 연결 끊김 · 1건 재시도 대기 중")
+    assert checkins(door["registration_id"]) == []
+
+    laptop.set_offline(False)
+    expect(banner).to_be_hidden(timeout=ANSWER_TIMEOUT_MS)
+    first = page.locator("#history li").first
+    expect(first).to_have_class(re.compile(r"\btone-ok\b"))
+    expect(first).to_contain_text("김민수")
+    assert len(checkins(door["registration_id"])) == 1
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.endsWith(':queue'))"
+                         ".map(k => JSON.parse(localStorage.getItem(k)).length)") == [0]
+
+
+def test_lost_answer_is_retried_with_the_same_nonce(app, live_server, door, laptop):
+    """The server admits the badge but the answer never reaches the phone: the retry must not admit twice."""
+    page = open_staff_scanner(laptop, live_server.url, door)
+    expect(page.locator("#code-input")).to_be_focused()
+    bodies = []
+
+    def lose_first_answer(route):
+        bodies.append(route.request.post_data_json)
+        if len(bodies) == 1:
+            route.fetch()  # reaches the server, which commits the check-in
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/checkin/events/*/scan", lose_first_answer)
+    type_code(page, door["code"])
+    expect_answer(page, "pending", "전송 대기")
+    first = page.locator("#history li").first
+    expect(first).to_have_class(re.compile(r"\btone-ok\b"), timeout=ANSWER_TIMEOUT_MS)
+    assert len(bodies) == 2
+    assert bodies[0]["nonce"] == bodies[1]["nonce"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", bodies[0]["nonce"])
+    assert len(checkins(door["registration_id"])) == 1
+    assert db.session.scalar(select(func.count()).select_from(ScanLog)
+                             .where(ScanLog.nonce == bodies[0]["nonce"])) == 1
+
+
+def test_search_by_name_checks_in_and_staff_can_undo(app, live_server, door, laptop):
+    page = open_staff_scanner(laptop, live_server.url, door)
+    page.fill("#search-input", "김민")
+    result = page.locator("#search-results li").filter(has_text="김민수")
+    expect(result).to_have_count(1)
+    expect(result).to_contain_text("(주)상암미디어")
+    result.locator("button").click()
+    expect_answer(page, "ok", "김민수", "체크인 완료")
+    rows = checkins(door["registration_id"])
+    assert len(rows) == 1 and rows[0].method == "manual"
+    expect(page.locator("#search-input")).to_have_value("")
+
+    # A wrong person admitted: staff take it back from the answer.
+    page.click("#answer-undo")
+    expect_answer(page, "pending", "체크인을 취소했습니다")
+    assert checkins(door["registration_id"]) == []
+
+    # A badge scanned while the search box has focus is taken as the scan it is.
+    answer(page).click()
+    page.locator("#search-input").focus()
+    type_code(page, door["code"])
+    expect_answer(page, "ok", "김민수")
+    assert [c.method for c in checkins(door["registration_id"])] == ["hid"]
+
