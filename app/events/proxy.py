@@ -233,6 +233,8 @@ class VotingPower:
     company_id: int
     own: int  # 1 when the company has an active voting representative
     received: int  # active proxies received
+    # The companies whose active proxies it holds (the door quorum counts each giver once).
+    givers: tuple[int, ...] = ()
 
     @property
     def total(self) -> int:
@@ -253,13 +255,15 @@ def voting_power(event_id: int) -> dict[int, VotingPower]:
             Registration.status.in_(ACTIVE),
         )
     ).all()
-    received = dict(db.session.execute(
-        select(CouncilProxy.to_company_id, func.count())
+    givers: dict[int, list[int]] = {}
+    for from_id, to_id in db.session.execute(
+        select(CouncilProxy.from_company_id, CouncilProxy.to_company_id)
         .where(CouncilProxy.event_id == event_id, CouncilProxy.revoked_at.is_(None))
-        .group_by(CouncilProxy.to_company_id)
-    ).all())
+        .order_by(CouncilProxy.id)
+    ):
+        givers.setdefault(to_id, []).append(from_id)
     power: dict[int, VotingPower] = {}
-    for company_id in set(own_ids) | set(received):
-        power[company_id] = VotingPower(company_id, 1 if company_id in own_ids else 0,
-                                        received.get(company_id, 0))
+    for company_id in set(own_ids) | set(givers):
+        held = tuple(givers.get(company_id, ()))
+        power[company_id] = VotingPower(company_id, 1 if company_id in own_ids else 0, len(held), held)
     return power

@@ -1,0 +1,388 @@
+"""Figures of the live check-in dashboard: arrivals against confirmed seats, and a council's quorum.
+
+One call, ``dashboard_figures(event, now)``, runs a fixed number of queries (at most five,
+nine for a council meeting) whatever the number of attendees, and returns a plain, JSON-ready dict that
+the HTML page renders and the JSON API returns as it is: the page and its polling script show
+the same numbers.
+
+Words used in the figures:
+- confirmed: registrations with status confirmed (the people expected at the door);
+- checked_in: confirmed registrations that were ever admitted (a CheckIn row), the attendance
+  figure; people who left stay in it;
+- checked_out: of those, the ones who left (CheckIn.checked_out_at set), shown as 퇴장;
+- present: checked_in - checked_out, the people in the room now;
+- walkins: check-ins made by registering at the door (CheckIn.method == "walkin").
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, select
+
+from app.checkin import service
+from app.events.proxy import voting_power
+from app.extensions import db
+from app.i18n import to_kst
+from app.models import (
+    AttendeeRole,
+    CheckIn,
+    Cluster,
+    Company,
+    Event,
+    EventKind,
+    Registration,
+    RegistrationStatus,
+    ScanLog,
+)
+
+# The scanner admits people from 60 minutes before the start (docs/CHECKIN_API.md, not_open):
+# the arrivals chart starts there, or at the first arrival if someone came earlier.
+BUCKET = dt.timedelta(minutes=10)
+# 12 hours of 10-minute bars; a longer span keeps its latest bars (the JSON stays small).
+MAX_BUCKETS = 72
+# The not-arrived list shows this many people (가나다 by company, then name); the total is exact.
+NOT_ARRIVED_LIMIT = 300
+LATEST_SCANS = 15
+
+
+# Scan answers (docs/CHECKIN_API.md) and the colour the dashboard gives them.
+SCAN_RESULT_TONES = {"ok": "ok", "undone": "ok", **{result: "warn" for result in service.AMBER}}
+
+
+# --- the quorum rule ------------------------------------------------------------------------
+
+
+def quorum_votes_needed(member_count: int) -> int:
+    """Votes present that a council meeting needs: 재적 과반수 출석, more than half of the members.
+
+    The one place the rule lives: a council with another rule (say two thirds) changes this.
+    A council without members can never reach it.
+    """
+    return member_count // 2 + 1
+
+
+@dataclasses.dataclass
+class _Group:
+    label: str
+    detail: str = ""
+    is_guest: bool = False
+    sort_key: tuple = ()
+    confirmed: int = 0
+    checked_in: int = 0
+    checked_out: int = 0
+    walkins: int = 0
+
+    def as_json(self) -> dict:
+        return {
+            "label": self.label,
+            "detail": self.detail,
+            "is_guest": self.is_guest,
+            "confirmed": self.confirmed,
+            "checked_in": self.checked_in,
+            "checked_out": self.checked_out,
+            "present": self.checked_in - self.checked_out,
+            "not_arrived": self.confirmed - self.checked_in,
+            "walkins": self.walkins,
+        }
+
+
+def _hhmm(value: dt.datetime) -> str:
+    return to_kst(value).strftime("%H:%M")
+
+
+def _hhmmss(value: dt.datetime) -> str:
+    return to_kst(value).strftime("%H:%M:%S")
+
+
+# --- the figures ----------------------------------------------------------------------------
+
+
+def dashboard_figures(event: Event, now: dt.datetime) -> dict:
+    """Everything the dashboard shows about this event at ``now`` (UTC), as a JSON-ready dict."""
+    totals, by_cluster, by_company = _counts(event.id)
+    not_arrived = _not_arrived(event.id, totals["confirmed"] - totals["checked_in"])
+    figures = {
+        "event": {
+            "id": event.id,
+            "title": event.title,
+            "kind": event.kind.value,
+            "is_council": event.kind == EventKind.COUNCIL,
+            "starts_at": event.starts_at.isoformat(),
+            "ends_at": event.ends_at.isoformat(),
+        },
+        "generated_at": now.isoformat(),
+        "generated_at_label": _hhmmss(now),
+        "totals": totals,
+        "headline": _("체크인 %(checked_in)d / 확정 %(confirmed)d",
+                      checked_in=totals["checked_in"], confirmed=totals["confirmed"]),
+        "by_cluster": by_cluster,
+        "by_company": by_company,
+        "arrivals": _arrivals(event, now),
+        "not_arrived": not_arrived,
+        "latest_scans": _latest_scans(event.id),
+        "quorum": quorum(event) if event.kind == EventKind.COUNCIL else None,
+    }
+    return figures
+
+
+def _counts(event_id: int) -> tuple[dict, list[dict], list[dict]]:
+    """Totals, by cluster and by company, from one grouped query over confirmed registrations."""
+    arrived = CheckIn.id.is_not(None)
+    left = and_(arrived, CheckIn.checked_out_at.is_not(None))
+    walkin = and_(arrived, CheckIn.method == "walkin")
+    rows = db.session.execute(
+        select(
+            Registration.company_id, Registration.guest_brn, Registration.guest_company_name,
+            func.min(Company.name), func.min(Company.sort_name), func.min(Company.cluster_id),
+            func.count(Registration.id),
+            func.count(CheckIn.id),
+            func.coalesce(func.sum(case((left, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((walkin, 1), else_=0)), 0),
+        )
+        .select_from(Registration)
+        .outerjoin(Company, Registration.company_id == Company.id)
+        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+        .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED)
+        .group_by(Registration.company_id, Registration.guest_brn, Registration.guest_company_name)
+    ).all()
+    clusters = {c.id: c for c in db.session.scalars(select(Cluster))} if rows else {}
+
+    total = _Group(label="")
+    cluster_groups: dict[tuple, _Group] = {}
+    company_groups: dict[tuple, _Group] = {}
+    for company_id, brn, guest_name, name, sort_name, cluster_id, confirmed, checked_in, checked_out, walkins in rows:
+        counts = dict(confirmed=confirmed, checked_in=checked_in, checked_out=int(checked_out), walkins=int(walkins))
+        cluster = clusters.get(cluster_id)
+        if company_id is None:
+            cluster_key = ("guest",)
+            cluster_group = dict(label=_("외부 기업 (게스트)"), is_guest=True, sort_key=(2, 0))
+            company_key = ("guest", brn or "", guest_name or "")
+            company_group = dict(label=guest_name or "", detail=_("외부 기업 (게스트)"), is_guest=True,
+                                 sort_key=(1, (guest_name or "").lower()))
+        else:
+            cluster_key = ("cluster", cluster_id)
+            cluster_group = (dict(label=cluster.name, sort_key=(0, cluster_id)) if cluster is not None
+                             else dict(label=_("클러스터 없음"), sort_key=(1, 0)))
+            company_key = ("company", company_id)
+            company_group = dict(label=name, detail=cluster.name if cluster is not None else "",
+                                 sort_key=(0, sort_name or "", name))
+        for groups, key, fields in ((cluster_groups, cluster_key, cluster_group),
+                                    (company_groups, company_key, company_group)):
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _Group(**fields)
+            _add(group, counts)
+        _add(total, counts)
+
+    totals = {
+        "confirmed": total.confirmed,
+        "checked_in": total.checked_in,
+        "checked_out": total.checked_out,
+        "present": total.checked_in - total.checked_out,
+        "not_arrived": total.confirmed - total.checked_in,
+        "walkins": total.walkins,
+    }
+    by_cluster = [g.as_json() for g in sorted(cluster_groups.values(), key=lambda g: g.sort_key)]
+    by_company = [g.as_json() for g in sorted(company_groups.values(), key=lambda g: g.sort_key)]
+    return totals, by_cluster, by_company
+
+
+def _add(group: _Group, counts: dict) -> None:
+    group.confirmed += counts["confirmed"]
+    group.checked_in += counts["checked_in"]
+    group.checked_out += counts["checked_out"]
+    group.walkins += counts["walkins"]
+
+
+def _not_arrived(event_id: int, total: int) -> dict:
+    """Confirmed people without a check-in: 가나다 by company, guest firms after the tenants, then name."""
+    people = []
+    if total > 0:
+        company_order = func.coalesce(Company.sort_name, func.lower(Registration.guest_company_name), "")
+        rows = db.session.execute(
+            select(Registration.id, Registration.name, Registration.role, Company.name,
+                   Registration.guest_company_name)
+            .select_from(Registration)
+            .outerjoin(Company, Registration.company_id == Company.id)
+            .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+            .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED,
+                   CheckIn.id.is_(None))
+            .order_by(Registration.company_id.is_(None), company_order, Registration.name, Registration.id)
+            .limit(NOT_ARRIVED_LIMIT)
+        ).all()
+        people = [
+            {
+                "registration_id": reg_id,
+                "name": name,
+                "company": company_name or guest_name or "",
+                "is_guest": company_name is None,
+                "role": role.value,
+                "role_label": service.role_label(role, company_name is None),
+            }
+            for reg_id, name, role, company_name, guest_name in rows
+        ]
+    return {"total": total, "people": people, "truncated": total > len(people)}
+
+
+def _floor_bucket(value: dt.datetime) -> dt.datetime:
+    """The start of the Seoul-time 10-minute bucket holding the instant (returned in UTC)."""
+    local = to_kst(value)
+    local = local.replace(minute=local.minute - local.minute % 10, second=0, microsecond=0)
+    return local.astimezone(dt.timezone.utc)
+
+
+def _arrivals(event: Event, now: dt.datetime) -> dict:
+    """Check-ins per 10 minutes (Seoul clock), from doors-open or the first arrival, whichever is
+    earlier, to now (or the end of the event once it is over, or the last arrival if later).
+
+    Before doors open and with nobody in yet there are no bars. People who left still count
+    where they arrived.
+    """
+    times = db.session.scalars(
+        select(CheckIn.checked_in_at)
+        .join(Registration, CheckIn.registration_id == Registration.id)
+        .where(CheckIn.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
+        .order_by(CheckIn.checked_in_at)
+    ).all()
+    doors_open = service.doors_open_at(event)
+    result = {"bucket_minutes": int(BUCKET.total_seconds() // 60), "buckets": [], "max": 0, "truncated": False}
+    if not times and now < doors_open:
+        return result
+    start = min([doors_open, *times[:1]])
+    end = max([min(now, event.ends_at), *times[-1:]])
+    first, last = _floor_bucket(start), _floor_bucket(end)
+    count = int((last - first) / BUCKET) + 1
+    if count > MAX_BUCKETS:
+        first, count = last - BUCKET * (MAX_BUCKETS - 1), MAX_BUCKETS
+        result["truncated"] = True
+    per_bucket = [0] * count
+    for arrived_at in times:
+        index = int((_floor_bucket(arrived_at) - first) / BUCKET)
+        if 0 <= index < count:
+            per_bucket[index] += 1
+    result["buckets"] = [
+        {"start": (first + BUCKET * i).isoformat(), "label": _hhmm(first + BUCKET * i), "count": n}
+        for i, n in enumerate(per_bucket)
+    ]
+    result["max"] = max(per_bucket)
+    return result
+
+
+def _latest_scans(event_id: int) -> list[dict]:
+    rows = db.session.execute(
+        select(ScanLog.scanned_at, ScanLog.gate, ScanLog.mode, ScanLog.result, Registration.name)
+        .outerjoin(Registration, ScanLog.registration_id == Registration.id)
+        .where(ScanLog.event_id == event_id)
+        .order_by(ScanLog.scanned_at.desc(), ScanLog.id.desc())
+        .limit(LATEST_SCANS)
+    ).all()
+    scans = []
+    for scanned_at, gate, mode, result, name in rows:
+        if mode == "out" and result == "ok":
+            label = _("퇴장")
+        elif mode == "undo" and result in ("ok", "undone"):
+            label = _("체크인 취소")
+        else:
+            label = str(service.RESULT_LABELS.get(result, result))
+        scans.append({
+            "scanned_at": scanned_at.isoformat(),
+            "time_label": _hhmmss(scanned_at),
+            "gate": gate or "",
+            "mode": mode,
+            "result": result,
+            "result_label": label,
+            "tone": SCAN_RESULT_TONES.get(result, "error"),
+            "name": name or "",
+        })
+    return scans
+
+
+# --- the council quorum ---------------------------------------------------------------------
+
+
+def quorum(event: Event) -> dict:
+    """The quorum of a council meeting (four queries).
+
+    Denominator: the active council member companies of the host cluster. A member company's
+    vote is present when its voting representative (role voter, confirmed) is checked in and
+    has not checked out; that company then also brings the votes it holds by proxy
+    (``voting_power``), each giver counted once and only while it is a member. A company that
+    gave its vote never counts on its own: it has no voter, and its observers do not vote.
+
+    Check-outs: ``present_votes`` and ``met`` are the room now, so a voter who leaves takes
+    their vote and the proxies they hold out, and the meeting can fall below quorum again.
+    ``reached_at`` is when the meeting first had its quorum (성원 시각, as the minutes record
+    it): the check-in time of the voter whose arrival took the running count of votes, taken
+    in check-in order as if nobody had left, past the threshold. It stays once reached. (A
+    CheckIn keeps only the latest check-out, so the exact in-and-out history is not rebuilt
+    here; the ScanLog has it if the minutes ever need it.)
+    """
+    members = set(db.session.scalars(
+        select(Company.id).where(
+            Company.cluster_id == event.host_cluster_id,
+            Company.is_council_member.is_(True),
+            Company.is_active.is_(True),
+        )
+    ))
+    power = voting_power(event.id)
+    voter_checkins = db.session.execute(
+        select(Registration.company_id, CheckIn.checked_in_at, CheckIn.checked_out_at)
+        .join(CheckIn, CheckIn.registration_id == Registration.id)
+        .where(
+            Registration.event_id == event.id,
+            Registration.role == AttendeeRole.VOTER,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.company_id.is_not(None),
+        )
+        .order_by(CheckIn.checked_in_at, Registration.id)
+    ).all()
+    needed = quorum_votes_needed(len(members))
+
+    def represent(holder: int, counted: set[int]) -> None:
+        """Add the member companies a holder's voter represents: itself and its proxy givers."""
+        if holder in members:
+            counted.add(holder)
+            held = power.get(holder)
+            counted.update(g for g in (held.givers if held else ()) if g in members)
+
+    present: set[int] = set()
+    in_person: set[int] = set()
+    for company_id, _in, checked_out_at in voter_checkins:
+        if checked_out_at is None:
+            represent(company_id, present)
+            if company_id in members:
+                in_person.add(company_id)
+
+    reached_at = None
+    ever: set[int] = set()
+    for company_id, checked_in_at, _out in voter_checkins:
+        represent(company_id, ever)
+        if len(ever) >= needed:
+            reached_at = checked_in_at
+            break
+
+    met = bool(members) and len(present) >= needed
+    if not members:
+        label = _("이 클러스터 입주기업협의회에 회원사가 없습니다.")
+    elif met:
+        label = _("정족수 충족 (%(time)s)", time=_hhmm(reached_at)) if reached_at else _("정족수 충족")
+    else:
+        label = _("정족수 미달: %(present)d / 필요 %(needed)d", present=len(present), needed=needed)
+    return {
+        "members": len(members),
+        "needed": needed,
+        "present_votes": len(present),
+        "in_person": len(in_person),
+        "by_proxy": len(present) - len(in_person),
+        "met": met,
+        "reached_at": reached_at.isoformat() if reached_at else None,
+        "reached_at_label": _hhmm(reached_at) if reached_at else "",
+        "label": label,
+        # Quorum was reached earlier but voters have since left.
+        "lost": not met and reached_at is not None,
+        "lost_label": (_("%(time)s에 정족수가 충족되었지만 지금은 미달입니다.", time=_hhmm(reached_at))
+                       if not met and reached_at is not None else ""),
+    }
