@@ -108,6 +108,8 @@ class Config:
 
     # External base URL for links in mail when no request is around (CLI).
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Processes rendering large PDF batches (badges); 0: one per core, at most 2.
+    PDF_WORKERS = int(_env("PDF_WORKERS", "0"))
 
     INVITATION_TTL_HOURS = int(_env("INVITATION_TTL_HOURS", str(24 * 7)))
     PASSWORD_RESET_TTL_MINUTES = int(_env("PASSWORD_RESET_TTL_MINUTES", "60"))

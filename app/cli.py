@@ -1,4 +1,4 @@
-"""Flask commands: create-admin, seed-demo, events list, mail send."""
+"""Flask commands: create-admin, seed-demo, events list, mail send, badges."""
 from __future__ import annotations
 
 import click
@@ -19,6 +19,9 @@ def register(app: Flask) -> None:
     from app.directory.cli import import_companies
 
     app.cli.add_command(import_companies)
+    from app.checkin.cli import badges_command
+
+    app.cli.add_command(badges_command)
 
 
 @click.command("create-admin")

@@ -81,3 +81,22 @@ def ensure_tickets(registrations) -> int:
             issue_ticket(registration, key)
             issued += 1
     return issued
+
+
+def badge_link_token(registration, key: bytes | None = None) -> str:
+    """The secret in a registration's badge download link (128 bits, URL-safe).
+
+    Derived like the code, from the ticket salt under another label: the link needs no
+    sign-in (a colleague registered by a company member may have no account), is never
+    stored, and dies with the code when the ticket is reissued.
+    """
+    if not registration.ticket_salt:
+        raise ValueError(f"registration {registration.id} has no ticket yet")
+    digest = hmac.new(key or ticket_key(), b"badge link:" + registration.ticket_salt.encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()[:16]).decode().rstrip("=")
+
+
+def badge_link_matches(registration, token: str) -> bool:
+    if not registration.ticket_salt or not token or len(token) > 64:
+        return False
+    return hmac.compare_digest(badge_link_token(registration).encode(), token.encode())

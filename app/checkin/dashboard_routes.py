@@ -10,8 +10,8 @@ from flask_login import current_user
 from app.auth.decorators import staff_required
 from app.checkin.dashboard import dashboard_figures
 from app.checkin.routes import bp
-from app.extensions import db
-from app.models import Event, Role, utcnow
+from app.models import Role, utcnow
+from app.events.access import managed_event as _load_event
 
 POLL_SECONDS = 3
 
@@ -31,15 +31,6 @@ def _api_staff_required(view):
         return view(*args, **kwargs)
 
     return wrapped
-
-
-def _load_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    if not current_user.can_manage_cluster(event.host_cluster_id):
-        abort(403)
-    return event
 
 
 @bp.get("/staff/events/<int:event_id>/dashboard")

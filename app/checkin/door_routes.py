@@ -29,17 +29,9 @@ from app.models import (
     utcnow,
 )
 from app.routing import page_arg
+from app.events.access import managed_event as _load_event
 
 SCAN_LOG_PER_PAGE = 50
-
-
-def _load_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    if not current_user.can_manage_cluster(event.host_cluster_id):
-        abort(403)
-    return event
 
 
 def _no_referrer(response):

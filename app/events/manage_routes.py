@@ -24,10 +24,11 @@ from app.events.manage import (
 from app.extensions import db
 from app.i18n import SEOUL
 from app.mail import deliver_pending
-from app.models import Cluster, Event, EventKind, ResearchGroup
+from app.models import Cluster, EventKind, ResearchGroup
 from app.routing import MAX_DB_INT
 from app.staff.routes import bp
 from app.forms import ConfirmForm, strip
+from app.events.access import managed_event as _load
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -137,15 +138,6 @@ def _data(form: EventForm) -> EventData:
         allows_observers=form.allows_observers.data, research_group_id=form.research_group_id.data,
         participating_cluster_ids=form.participating_cluster_ids.data or [],
     )
-
-
-def _load(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    if not current_user.can_manage_cluster(event.host_cluster_id):
-        abort(403)
-    return event
 
 
 def _form_page(form, event, status=200):

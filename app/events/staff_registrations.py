@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from app.auth.decorators import staff_required
 from app.events import staff_queries as queries
@@ -17,18 +16,10 @@ from app.mail import deliver_pending
 from app.models import Event, EventStatus, Registration, RegistrationStatus, utcnow
 from app.routing import page_arg
 from app.staff.routes import bp
+from app.events.access import managed_event as _load_event
 
 PER_PAGE = 50
 EXPORT_LIMIT = 20000
-
-
-def _load_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    if not current_user.can_manage_cluster(event.host_cluster_id):
-        abort(403)
-    return event
 
 
 def _load_registration(event: Event, registration_id: int) -> Registration:

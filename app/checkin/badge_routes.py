@@ -1,0 +1,148 @@
+"""Badge PDFs: staff batches of an event, and one badge for its attendee (member sign-in or guest link)."""
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.auth.decorators import staff_required
+from app.checkin import badges
+from app.checkin.codes import badge_link_matches, badge_link_token
+from app.checkin.routes import bp
+from app.events.access import managed_event
+from app.events.guest import registration_by_token
+from app.exports import attachment_disposition
+from app.extensions import db
+from app.models import EventStatus, Registration, RegistrationStatus, utcnow
+
+
+def _pdf_response(data: bytes, names: tuple[str, str]) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    filename, fallback = names
+    # Shown in the browser's viewer (to print), saved under the Korean name.
+    disposition = attachment_disposition(filename, fallback)
+    response.headers["Content-Disposition"] = disposition.replace("attachment", "inline", 1)
+    # The QR code is the ticket: no shared cache may keep it.
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _bad_request(message: str):
+    return render_template("errors/error.html", status=400, title=_("잘못된 요청입니다"), message=message), 400
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+
+@bp.get("/staff/events/<int:event_id>/badges")
+@staff_required
+def badges_page(event_id: int):
+    event = managed_event(event_id)
+    try:
+        options = badges.parse_badge_options(request.args)
+    except badges.BadgeOptionError as exc:
+        return _bad_request(exc.message)
+    count = badges.count_badges(event, options)
+    per_page = badges.BADGES_PER_PAGE[options.layout]
+    return render_template(
+        "checkin/badges.html", event=event, options=options, count=count, sheets=-(-count // per_page),
+        companies=badges.badge_companies(event),
+        total=badges.count_badges(event, badges.BadgeOptions()),
+        unprinted=badges.count_badges(event, badges.BadgeOptions(unprinted=True)),
+    )
+
+
+@bp.get("/staff/events/<int:event_id>/badges.pdf")
+@staff_required
+def badges_pdf(event_id: int):
+    event = managed_event(event_id)
+    try:
+        options = badges.parse_badge_options(request.args)
+    except badges.BadgeOptionError as exc:
+        return _bad_request(exc.message)
+    registrations = badges.select_badges(event, options)
+    if not registrations:
+        flash(_("인쇄할 명찰이 없습니다"), "info")
+        return redirect(url_for("checkin.badges_page", event_id=event.id, **options.as_args()))
+    data = badges.badge_pdf(event, registrations, options.layout)
+    badges.mark_printed(registrations, utcnow())
+    db.session.commit()
+    return _pdf_response(data, badges.batch_filename(event))
+
+
+# --- attendees -----------------------------------------------------------------------------
+
+
+def _may_see_badge(registration: Registration) -> bool:
+    if current_user.can_manage_cluster(registration.event.host_cluster_id):
+        return True
+    if registration.registered_by_id is not None and registration.registered_by_id == current_user.id:
+        return True
+    return registration.company_id is not None and registration.company_id == current_user.company_id
+
+
+def _has_badge(registration: Registration) -> bool:
+    return (registration.status == RegistrationStatus.CONFIRMED
+            and registration.event.status != EventStatus.CANCELLED)
+
+
+@bp.get("/registrations/<int:registration_id>/badge.pdf")
+@login_required
+def registration_badge(registration_id: int):
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        abort(404)
+    if not _may_see_badge(registration):
+        abort(403)
+    if not _has_badge(registration):
+        abort(404)
+    data = badges.single_badge_pdf(registration)
+    db.session.commit()  # a row from before ticket codes got its code just now
+    return _pdf_response(data, badges.single_filename(registration))
+
+
+@bp.get("/registrations/manage/<token>/badge.pdf")
+def guest_badge(token: str):
+    registration = registration_by_token(token)
+    if registration is None or not _has_badge(registration):
+        abort(404)
+    data = badges.single_badge_pdf(registration)
+    db.session.commit()
+    return _pdf_response(data, badges.single_filename(registration))
+
+
+@bp.get("/badges/<int:registration_id>/<token>.pdf")
+def linked_badge(registration_id: int, token: str):
+    """The badge link in the confirmation mail: no sign-in, the link's secret is the key."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or not badge_link_matches(registration, token) or not _has_badge(registration):
+        abort(404)
+    data = badges.single_badge_pdf(registration)
+    db.session.commit()
+    return _pdf_response(data, badges.single_filename(registration))
+
+
+# --- links in mail -------------------------------------------------------------------------
+
+
+def badge_url(registration: Registration, manage_url: str | None = None) -> str | None:
+    """Absolute URL of a confirmed registration's badge PDF, for mail; None when there is none.
+
+    A signed link (app.checkin.codes.badge_link_token): the attendee may have no account, and
+    a reissued ticket makes the old link useless. ``manage_url`` is accepted for the templates'
+    sake and not needed.
+    """
+    if registration is None or registration.status != RegistrationStatus.CONFIRMED or not registration.ticket_salt:
+        return None
+    values = {"registration_id": registration.id, "token": badge_link_token(registration)}
+    if has_request_context():
+        return url_for("checkin.linked_badge", _external=True, **values)
+    # Mail queued outside a request (CLI, worker): the configured public address.
+    path = current_app.url_map.bind("localhost").build("checkin.linked_badge", values)
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+@bp.app_context_processor
+def _badge_link_helper():
+    return {"badge_url": badge_url}

@@ -1,0 +1,303 @@
+"""Name badges with the ticket QR code, as PDF: staff batches (A6 4-up or 90x60 mm inserts) and single badges.
+
+Services only: no request, no commit. The caller commits after `ensure_tickets` (inside
+`badge_pdf`) may have issued codes to old rows, and after `mark_printed`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import unicodedata
+from collections.abc import Mapping, Sequence
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
+
+from app.checkin.codes import code_from_salt, ensure_tickets, ticket_key
+from app.checkin.qr import qr_data_uri, qr_placeholder, with_qr_images
+from app.exports import clean_filename
+from app.extensions import db
+from app.i18n import format_kst_date
+from app.models import AttendeeRole, Company, Event, Registration, RegistrationStatus
+from app.models.company import company_sort_name
+from app.pdf import default_workers, render_pdf, render_pdf_chunks
+
+LAYOUTS = ("a6", "insert")
+SORTS = ("company", "name")
+BADGES_PER_PAGE = {"a6": 4, "insert": 8}
+
+# Badges per rendered chunk: bounds a process's memory (a single WeasyPrint document of
+# 2,000 badges passes 300 MB) and lets the pool share the work. See benchmarks/badges.py.
+CHUNK_BADGES = 200
+# Below this the pool saves little (about a second at most), and a web process that never
+# prints a large batch never starts the fork server and its workers.
+POOL_MIN_BADGES = 400
+
+ROLE_LABELS = {
+    "voter": _l("의결권 대표"),
+    "observer": _l("참관"),
+    "speaker": _l("연사"),
+    "staff": _l("스태프"),
+    "guest": _l("게스트"),
+    "attendee": _l("참가자"),
+}
+GUEST_CLUSTER = _l("게스트")
+
+
+class BadgeOptionError(ValueError):
+    """A badge option that is not one of ours; the message is for people."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclasses.dataclass(frozen=True)
+class BadgeOptions:
+    layout: str = "a6"
+    sort: str = "company"
+    unprinted: bool = False
+    company_id: int | None = None
+
+    def as_args(self) -> dict:
+        """Query-string arguments that give these options back (defaults left out)."""
+        args: dict = {}
+        if self.layout != "a6":
+            args["layout"] = self.layout
+        if self.sort != "company":
+            args["sort"] = self.sort
+        if self.unprinted:
+            args["unprinted"] = 1
+        if self.company_id is not None:
+            args["company_id"] = self.company_id
+        return args
+
+
+_TRUE, _FALSE = {"1", "true", "on", "yes"}, {"", "0", "false", "off", "no"}
+
+
+def parse_badge_options(args: Mapping[str, str]) -> BadgeOptions:
+    """Options from query-string style values; raises BadgeOptionError on anything unknown."""
+    layout = (args.get("layout") or "a6").strip().lower()
+    if layout not in LAYOUTS:
+        raise BadgeOptionError(_("명찰 양식(layout)은 a6 또는 insert 중 하나여야 합니다."))
+    sort = (args.get("sort") or "company").strip().lower()
+    if sort not in SORTS:
+        raise BadgeOptionError(_("정렬 기준(sort)은 company(기업명순) 또는 name(이름순) 중 하나여야 합니다."))
+    unprinted_raw = (args.get("unprinted") or "").strip().lower()
+    if unprinted_raw not in _TRUE | _FALSE:
+        raise BadgeOptionError(_("미인쇄 필터(unprinted) 값은 1 또는 0이어야 합니다."))
+    company_raw = (args.get("company_id") or "").strip()
+    company_id = None
+    if company_raw:
+        if not company_raw.isascii() or not company_raw.isdigit() or len(company_raw) > 9 or int(company_raw) < 1:
+            raise BadgeOptionError(_("기업 번호(company_id)가 올바르지 않습니다."))
+        company_id = int(company_raw)
+    return BadgeOptions(layout=layout, sort=sort, unprinted=unprinted_raw in _TRUE, company_id=company_id)
+
+
+# --- selecting ---------------------------------------------------------------------------
+
+
+def _badge_filter(event_id: int, options: BadgeOptions):
+    conditions = [Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED]
+    if options.unprinted:
+        conditions.append(Registration.badge_printed_at.is_(None))
+    if options.company_id is not None:
+        conditions.append(Registration.company_id == options.company_id)
+    return conditions
+
+
+def _company_sort_key(registration: Registration) -> str:
+    if registration.company is not None:
+        return registration.company.sort_name
+    return company_sort_name(registration.guest_company_name or "")
+
+
+def _sort_key_company(r: Registration):
+    # Two firms with the same sort name stay apart (company id, guest firm name).
+    return (_company_sort_key(r), r.company_id or 0, r.guest_company_name or "", r.name.casefold(), r.id)
+
+
+def _sort_key_name(r: Registration):
+    return (r.name.casefold(), _company_sort_key(r), r.id)
+
+
+def select_badges(event: Event, options: BadgeOptions) -> list[Registration]:
+    """The confirmed registrations whose badges the options ask for, in print order.
+
+    One query (company and cluster joined in). Sorted here rather than in SQL: code-point
+    order of Hangul syllables is 가나다 order on every database, whatever its collation.
+    """
+    rows = db.session.scalars(
+        select(Registration)
+        .where(*_badge_filter(event.id, options))
+        .options(joinedload(Registration.company).joinedload(Company.cluster))
+    ).all()
+    return sorted(rows, key=_sort_key_name if options.sort == "name" else _sort_key_company)
+
+
+def count_badges(event: Event, options: BadgeOptions) -> int:
+    return db.session.scalar(select(func.count(Registration.id)).where(*_badge_filter(event.id, options))) or 0
+
+
+@dataclasses.dataclass(frozen=True)
+class CompanyChoice:
+    id: int
+    name: str
+    confirmed: int
+    unprinted: int
+
+
+def badge_companies(event: Event) -> list[CompanyChoice]:
+    """Companies with confirmed registrations at the event (가나다), with their badge counts; one query."""
+    unprinted = func.count(Registration.id).filter(Registration.badge_printed_at.is_(None))
+    rows = db.session.execute(
+        select(Company.id, Company.name, Company.sort_name, func.count(Registration.id), unprinted)
+        .join(Registration, Registration.company_id == Company.id)
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
+        .group_by(Company.id, Company.name, Company.sort_name)
+    ).all()
+    rows = sorted(rows, key=lambda row: (row[2], row[0]))
+    return [CompanyChoice(id=row[0], name=row[1], confirmed=row[3], unprinted=row[4]) for row in rows]
+
+
+def mark_printed(registrations: Sequence[Registration], now: dt.datetime) -> None:
+    """Staff printed these badges (the 'not yet printed' filter leaves them out from now on).
+
+    A few UPDATE ... WHERE id IN (...) statements, not one per badge.
+    """
+    ids = [r.id for r in registrations]
+    for start in range(0, len(ids), 500):
+        db.session.execute(
+            update(Registration).where(Registration.id.in_(ids[start:start + 500])).values(badge_printed_at=now)
+            .execution_options(synchronize_session="evaluate")
+        )
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Badge:
+    """What one printed badge shows."""
+
+    registration_id: int
+    name: str
+    name_size: int  # 1 (largest) to 4: long names get a smaller type size to fit one line
+    company: str
+    cluster: str
+    role: str  # key of ROLE_LABELS, also a CSS class
+    role_label: str
+    code: str
+    qr: str  # image URL: a PNG data URI, or a placeholder for one (see with_qr_images)
+
+
+def role_key(registration: Registration) -> str:
+    if registration.role in (AttendeeRole.VOTER, AttendeeRole.OBSERVER, AttendeeRole.SPEAKER, AttendeeRole.STAFF):
+        return registration.role.value
+    return "guest" if registration.company_id is None else "attendee"
+
+
+def _display_width(text: str) -> float:
+    """Width in ems, roughly: Hangul and other wide characters 1, Latin letters about half."""
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in text)
+
+
+# Largest name widths (ems) that still fit one line at size 1, 2 and 3 of each layout.
+_NAME_FITS = {"a6": (6.0, 9.0, 13.0), "insert": (5.0, 7.0, 10.0)}
+
+
+def _name_size(name: str, layout: str) -> int:
+    width = _display_width(name)
+    for size, limit in enumerate(_NAME_FITS[layout], start=1):
+        if width <= limit:
+            return size
+    return 4
+
+
+def build_badge(registration: Registration, layout: str, key: bytes, *, qr_image: bool = True) -> Badge:
+    company = registration.company
+    if company is not None:
+        cluster = company.cluster.name if company.cluster is not None else ""
+    else:
+        cluster = str(GUEST_CLUSTER)
+    role = role_key(registration)
+    code = code_from_salt(registration.ticket_salt, key)
+    return Badge(
+        registration_id=registration.id, name=registration.name, name_size=_name_size(registration.name, layout),
+        company=registration.company_name, cluster=cluster, role=role, role_label=str(ROLE_LABELS[role]),
+        code=code, qr=qr_data_uri(code) if qr_image else qr_placeholder(code),
+    )
+
+
+def _event_context(event: Event) -> dict:
+    return {"event_title": event.title, "event_date": format_kst_date(event.starts_at)}
+
+
+def _render_sheets(badges: list[Badge], layout: str, context: dict) -> str:
+    per_page = BADGES_PER_PAGE[layout]
+    pages = [badges[i:i + per_page] for i in range(0, len(badges), per_page)]
+    return render_template("pdf/badges.html", layout=layout, pages=pages, **context)
+
+
+def badge_pdf(event: Event, registrations: Sequence[Registration], layout: str, *, workers: int | None = None,
+              chunk_badges: int | None = None, pool_min_badges: int | None = None) -> bytes:
+    """The badges of ``registrations`` (in that order) on A4 sheets, as PDF bytes.
+
+    Registrations without a ticket code get one (the caller commits). Batches are rendered in
+    page-aligned chunks of about CHUNK_BADGES; from POOL_MIN_BADGES on by a pool of ``workers``
+    processes (PDF_WORKERS, else one per core up to 2) while this process builds the next
+    chunk's HTML. The QR images are made where a chunk is rendered.
+    """
+    if layout not in LAYOUTS:
+        raise BadgeOptionError(_("명찰 양식(layout)은 a6 또는 insert 중 하나여야 합니다."))
+    if not registrations:
+        raise ValueError("no badges to render")
+    ensure_tickets(registrations)
+    key = ticket_key()
+    context = _event_context(event)
+    if workers is None:
+        workers = current_app.config.get("PDF_WORKERS") or default_workers()
+    if len(registrations) < (POOL_MIN_BADGES if pool_min_badges is None else pool_min_badges):
+        workers = 1
+    step = _chunk_size(len(registrations), BADGES_PER_PAGE[layout], chunk_badges or CHUNK_BADGES, workers)
+
+    def chunks():
+        for start in range(0, len(registrations), step):
+            badges = [build_badge(r, layout, key, qr_image=False) for r in registrations[start:start + step]]
+            # The QR images are made where the chunk is rendered (in the pool, for large batches).
+            yield functools.partial(with_qr_images, _render_sheets(badges, layout, context))
+
+    return render_pdf_chunks(chunks(), workers=min(workers, -(-len(registrations) // step)))
+
+
+def _chunk_size(total: int, per_page: int, target: int, workers: int) -> int:
+    """Badges per chunk: whole pages, at most about ``target``, and with a pool a number of
+    chunks that is a multiple of the workers, so that none of them idles at the end."""
+    rounds = -(-total // (target * workers))
+    size = -(-total // (rounds * workers))
+    return max(per_page, -(-size // per_page) * per_page)
+
+
+def single_badge_pdf(registration: Registration) -> bytes:
+    """One registration's badge on one A6 page (for the attendee to print at home)."""
+    ensure_tickets([registration])
+    badge = build_badge(registration, "a6", ticket_key())
+    html = render_template("pdf/badges.html", layout="single", pages=[[badge]],
+                           **_event_context(registration.event))
+    return render_pdf(html)
+
+
+def batch_filename(event: Event) -> tuple[str, str]:
+    """(Korean file name, ASCII fallback) of a batch PDF."""
+    return (clean_filename(f"명찰_{event.title_ko}") or "명찰") + ".pdf", f"badges-event-{event.id}.pdf"
+
+
+def single_filename(registration: Registration) -> tuple[str, str]:
+    name = clean_filename(f"명찰_{registration.name}_{registration.event.title_ko}") or "명찰"
+    return name + ".pdf", f"badge-{registration.id}.pdf"
