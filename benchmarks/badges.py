@@ -3,7 +3,7 @@
 Builds a fresh SQLite database (`flask db upgrade` through the app), 400 companies in four
 clusters plus guest firms, and two events with 500 and 2,000 confirmed registrations (mixed
 roles, about one in ten a guest). For each event and layout it downloads
-GET /staff/events/<id>/badges.pdf as an admin through the Flask test client: the real path
+POST /staff/events/<id>/badges.pdf (the print form) as an admin through the Flask test client: the real path
 (one query, ticket codes, QR codes, chunked rendering by a pool of PDF_WORKERS processes,
 pypdf join, printed marks, commit). Then checks the page count and decodes the QR codes of a
 few pages (pypdfium2 + zxing-cpp).
@@ -118,12 +118,15 @@ def seed(app, sizes: list[int]) -> list[int]:
     return event_ids
 
 
-def login(client) -> None:
+def login(client) -> str:
+    """Sign in as the admin; returns the session's CSRF token for the print form."""
     page = client.get("/auth/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post("/auth/login", data={"email": "admin@bench.example", "password": PASSWORD,
                                                 "csrf_token": token})
     assert response.status_code == 302, response.status_code
+    page = client.get("/").get_data(as_text=True)
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
 
 
 def check_pdf(data: bytes, badges: int, per_page: int, problems: list[str], label: str) -> int:
@@ -324,7 +327,7 @@ def main() -> int:
               f"PDF_WORKERS {workers}, chunks of up to {badges.CHUNK_BADGES} badges, pool from "
               f"{badges.POOL_MIN_BADGES} badges")
         client = app.test_client()
-        login(client)
+        csrf = login(client)
         with app.app_context():  # warm-up: WeasyPrint imported and the fonts loaded in this process
             render_pdf(render_template("pdf/_base_pdf.html"))
         bare_html = {} if args.skip_baseline else {layout: baseline_html(app, event_ids[largest], layout)
@@ -334,7 +337,8 @@ def main() -> int:
             app.config["PDF_WORKERS"] = run_workers
             with RssSampler() as rss:
                 t0 = time.perf_counter()
-                response = client.get(f"/staff/events/{event_ids[size]}/badges.pdf?layout={layout}")
+                response = client.post(f"/staff/events/{event_ids[size]}/badges.pdf",
+                                       data={"layout": layout, "csrf_token": csrf})
                 seconds = time.perf_counter() - t0
             cpu = rss.self_cpu + rss.workers_cpu
             data = response.get_data()

@@ -53,12 +53,14 @@ def badges_page(event_id: int):
     )
 
 
-@bp.get("/staff/events/<int:event_id>/badges.pdf")
+@bp.route("/staff/events/<int:event_id>/badges.pdf", methods=["GET", "POST"])
 @staff_required
 def badges_pdf(event_id: int):
+    """The batch PDF. POST (the print form, CSRF-checked) marks the badges printed; a GET of the
+    same URL is a preview that changes nothing, so a link cannot mark badges behind staff's back."""
     event = managed_event(event_id)
     try:
-        options = badges.parse_badge_options(request.args)
+        options = badges.parse_badge_options(request.form if request.method == "POST" else request.args)
     except badges.BadgeOptionError as exc:
         return _bad_request(exc.message)
     registrations = badges.select_badges(event, options)
@@ -66,8 +68,9 @@ def badges_pdf(event_id: int):
         flash(_("인쇄할 명찰이 없습니다"), "info")
         return redirect(url_for("checkin.badges_page", event_id=event.id, **options.as_args()))
     data = badges.badge_pdf(event, registrations, options.layout)
-    badges.mark_printed(registrations, utcnow())
-    db.session.commit()
+    if request.method == "POST":
+        badges.mark_printed(registrations, utcnow())
+    db.session.commit()  # also codes issued just now to rows older than hashed codes
     return _pdf_response(data, badges.batch_filename(event))
 
 

@@ -77,3 +77,20 @@ def test_a_reissued_ticket_prints_the_new_code_and_the_old_one_no_longer_matches
     assert reg.ticket_hash == hash_code(new) != hash_code(old)
     with app.test_request_context():
         assert ticket_code(reg) == new
+
+
+@pytest.mark.parametrize("layout", ["a6", "insert"])
+def test_every_qr_is_at_least_20_mm_wide_on_paper(app, twenty, layout):
+    """Measured on the rendered page: the decoder's corner points, at 3 pixels per PDF point."""
+    event, _regs = twenty
+    with app.test_request_context():
+        data = badges.badge_pdf(event, badges.select_badges(event, badges.BadgeOptions(layout=layout)), layout)
+    found = decode_qr_codes(data, scale=3)
+    assert len(found) == 20
+    mm_per_pixel = 25.4 / 72 / 3
+    for result in found:
+        p = result.position
+        width_px = ((p.top_right.x - p.top_left.x) ** 2 + (p.top_right.y - p.top_left.y) ** 2) ** 0.5
+        # Corner to corner of the symbol without its quiet zone (a lower bound of the printed size).
+        width_mm = width_px * mm_per_pixel
+        assert width_mm >= 20, f"{layout}: QR is {width_mm:.1f} mm wide"

@@ -10,6 +10,7 @@ from app.checkin.codes import badge_link_token, issue_ticket
 from app.extensions import db
 from app.models import EventStatus, OutboxMessage, Registration, RegistrationStatus, utcnow
 from tests.checkin.badge_helpers import CONFIRMED, badge_texts, make_world, pdf_pages, pdf_text
+from tests.auth.helpers import post_form
 from tests.factories import PASSWORD
 
 GUEST_TOKEN = "guest-manage-token-for-badge-tests-0123456789"
@@ -28,6 +29,17 @@ def batch_url(world, **args) -> str:
     return f"/staff/events/{world.event.id}/badges.pdf" + (f"?{query}" if query else "")
 
 
+def print_batch(client, world, **args):
+    """What the print form does: POST its options with the page's CSRF token (marks printed)."""
+    return post_form(client, f"/staff/events/{world.event.id}/badges.pdf", {k: str(v) for k, v in args.items()},
+                     token_from=f"/staff/events/{world.event.id}/badges")
+
+
+def printed_names() -> set[str]:
+    db.session.rollback()  # end this test's read snapshot: see what the request committed
+    return {r.name for r in db.session.query(Registration).filter(Registration.badge_printed_at.isnot(None))}
+
+
 def assert_pdf_response(response, korean_name: str):
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/pdf"
@@ -44,30 +56,42 @@ def assert_pdf_response(response, korean_name: str):
 @pytest.mark.parametrize("who", ["admin", "host_staff"])
 def test_admin_and_host_staff_get_the_batch_and_it_is_marked_printed(client, auth, world, who):
     auth.login(getattr(world, who).email, PASSWORD)
-    response = client.get(batch_url(world, layout="insert", sort="name"))
+    response = print_batch(client, world, layout="insert", sort="name")
     assert_pdf_response(response, "명찰_DMC 입주기업 네트워킹 나이트.pdf")
     data = response.get_data()
     assert len(pdf_pages(data)) == 2
     assert [next(n for n in CONFIRMED if n in t) for t in badge_texts(data, "insert")] == sorted(CONFIRMED)
-    db.session.rollback()  # end this test's read snapshot: see what the request committed
-    printed = {r.name for r in db.session.query(Registration).filter(Registration.badge_printed_at.isnot(None))}
-    assert printed == set(CONFIRMED)  # not the waitlisted or cancelled ones
+    assert printed_names() == set(CONFIRMED)  # not the waitlisted or cancelled ones
+
+
+def test_a_get_is_a_preview_that_marks_nothing(client, auth, world):
+    auth.login(world.host_staff.email, PASSWORD)
+    preview = client.get(batch_url(world, layout="a6"))
+    assert_pdf_response(preview, "명찰_DMC 입주기업 네트워킹 나이트.pdf")
+    assert printed_names() == set()
+
+
+def test_printing_without_the_csrf_token_is_refused(client, auth, world):
+    auth.login(world.host_staff.email, PASSWORD)
+    response = client.post(f"/staff/events/{world.event.id}/badges.pdf", data={"layout": "a6"})
+    assert response.status_code == 400
+    assert printed_names() == set()
 
 
 def test_unprinted_filter_then_empty_selection_redirects_with_a_flash(client, auth, world):
     auth.login(world.host_staff.email, PASSWORD)
-    first = client.get(batch_url(world, unprinted=1, company_id=world.companies["가람"].id))
+    first = print_batch(client, world, unprinted=1, company_id=world.companies["가람"].id)
     assert first.status_code == 200
     text = pdf_text(first.get_data())
     assert "최지우" in text and "이하은" in text and "박서연" not in text
 
-    again = client.get(batch_url(world, unprinted=1, company_id=world.companies["가람"].id))
+    again = print_batch(client, world, unprinted=1, company_id=world.companies["가람"].id)
     assert again.status_code == 302
     assert again.headers["Location"].startswith(f"/staff/events/{world.event.id}/badges?")
     page = client.get(again.headers["Location"]).get_data(as_text=True)
     assert "인쇄할 명찰이 없습니다" in page
 
-    rest = client.get(batch_url(world, unprinted=1))
+    rest = print_batch(client, world, unprinted=1)
     assert len(pdf_pages(rest.get_data())) == 2  # the 7 others, A6 4-up
 
 
