@@ -13,6 +13,8 @@ from app.events.access import managed_event
 from app.events.guest import registration_by_token
 from app.exports import attachment_disposition
 from app.extensions import db
+from app.forms import ConfirmForm
+from app.mail import deliver_pending
 from app.models import EventStatus, Registration, RegistrationStatus, utcnow
 
 
@@ -124,6 +126,34 @@ def linked_badge(registration_id: int, token: str):
     data = badges.single_badge_pdf(registration)
     db.session.commit()
     return _pdf_response(data, badges.single_filename(registration))
+
+
+# --- reissuing a badge ------------------------------------------------------------------------
+
+
+@bp.route("/staff/events/<int:event_id>/registrations/<int:registration_id>/reissue", methods=["GET", "POST"])
+@staff_required
+def reissue_badge(event_id: int, registration_id: int):
+    """Staff replace a lost or copied badge: a new code, the old one refused at the door."""
+    event = managed_event(event_id)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    back = url_for("staff.event_registrations", event_id=event.id)
+    if not _has_badge(registration):
+        flash(_("확정된 신청만 명찰을 재발급할 수 있습니다."), "error")
+        return redirect(back)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        badges.reissue_ticket(registration)
+        badges.queue_reissued_mail(event, registration, badge_url(registration))
+        db.session.commit()
+        deliver_pending()
+        flash(_("%(name)s님의 명찰을 재발급했습니다. 이전 QR 코드는 이제 입장에 쓸 수 없습니다.", name=registration.name),
+              "success")
+        return redirect(back)
+    return render_template("checkin/reissue_confirm.html", event=event, registration=registration, form=form,
+                           back=back)
 
 
 # --- links in mail -------------------------------------------------------------------------

@@ -13,16 +13,16 @@ from collections.abc import Mapping, Sequence
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from app.checkin.codes import code_from_salt, ensure_tickets, ticket_key
+from app.checkin.codes import code_from_salt, ensure_tickets, issue_ticket, ticket_key
 from app.checkin.qr import qr_data_uri, qr_placeholder, with_qr_images
+from app.checkin.service import GUEST_LABEL, ROLE_LABELS, role_key
 from app.exports import clean_filename
 from app.extensions import db
-from app.i18n import format_kst_date
-from app.models import AttendeeRole, Company, Event, Registration, RegistrationStatus
+from app.i18n import format_kst, format_kst_date
+from app.models import Company, Event, Registration, RegistrationStatus
 from app.models.company import company_sort_name
 from app.pdf import default_workers, render_pdf, render_pdf_chunks
 
@@ -37,15 +37,7 @@ CHUNK_BADGES = 200
 # prints a large batch never starts the fork server and its workers.
 POOL_MIN_BADGES = 400
 
-ROLE_LABELS = {
-    "voter": _l("의결권 대표"),
-    "observer": _l("참관"),
-    "speaker": _l("연사"),
-    "staff": _l("스태프"),
-    "guest": _l("게스트"),
-    "attendee": _l("참가자"),
-}
-GUEST_CLUSTER = _l("게스트")
+GUEST_CLUSTER = GUEST_LABEL
 
 
 class BadgeOptionError(ValueError):
@@ -197,10 +189,8 @@ class Badge:
     qr: str  # image URL: a PNG data URI, or a placeholder for one (see with_qr_images)
 
 
-def role_key(registration: Registration) -> str:
-    if registration.role in (AttendeeRole.VOTER, AttendeeRole.OBSERVER, AttendeeRole.SPEAKER, AttendeeRole.STAFF):
-        return registration.role.value
-    return "guest" if registration.company_id is None else "attendee"
+def registration_role_key(registration: Registration) -> str:
+    return role_key(registration.role, registration.company_id is None)
 
 
 def _display_width(text: str) -> float:
@@ -226,7 +216,7 @@ def build_badge(registration: Registration, layout: str, key: bytes, *, qr_image
         cluster = company.cluster.name if company.cluster is not None else ""
     else:
         cluster = str(GUEST_CLUSTER)
-    role = role_key(registration)
+    role = registration_role_key(registration)
     code = code_from_salt(registration.ticket_salt, key)
     return Badge(
         registration_id=registration.id, name=registration.name, name_size=_name_size(registration.name, layout),
@@ -301,3 +291,33 @@ def batch_filename(event: Event) -> tuple[str, str]:
 def single_filename(registration: Registration) -> tuple[str, str]:
     name = clean_filename(f"명찰_{registration.name}_{registration.event.title_ko}") or "명찰"
     return name + ".pdf", f"badge-{registration.id}.pdf"
+
+
+# --- reissuing ---------------------------------------------------------------------------
+
+
+def reissue_ticket(registration: Registration) -> None:
+    """A new code for a lost or copied badge: the old QR and the old badge link stop working
+    at once, and the new badge counts as not printed yet. The caller commits."""
+    issue_ticket(registration)
+    registration.badge_printed_at = None
+
+
+def queue_reissued_mail(event: Event, registration: Registration, badge_link: str | None) -> None:
+    """Tell the attendee their badge changed, with the link to the new one (always in Korean,
+    like the other notices staff actions send)."""
+    from flask_babel import force_locale
+
+    from app.mail import queue_mail
+
+    with force_locale("ko"):
+        subject = _("[Moim] %(title)s: 명찰이 재발급되었습니다", title=event.title_ko)
+        body = _(
+            "%(name)s님, '%(title)s' 행사의 명찰(QR 코드)이 운영진에 의해 재발급되었습니다.\n"
+            "이전 명찰과 이전 명찰 링크는 더 이상 사용할 수 없습니다.\n\n"
+            "새 명찰 PDF: %(link)s\n\n"
+            "일시: %(when)s\n장소: %(venue)s",
+            name=registration.name, title=event.title_ko, link=badge_link or "",
+            when=format_kst(event.starts_at, "ko"), venue=event.venue_name,
+        )
+    queue_mail(registration.email, subject, body)

@@ -19,7 +19,6 @@ import dataclasses
 import datetime as dt
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
 from app.checkin import service

@@ -187,7 +187,7 @@ def _role_choices(event: Event) -> list[tuple[str, str]]:
     else:
         roles = [AttendeeRole.ATTENDEE]
     roles += [AttendeeRole.SPEAKER, AttendeeRole.STAFF]
-    return [(r.value, str(service.ROLE_LABELS[r])) for r in roles]
+    return [(r.value, str(service.ROLE_LABELS[r.value])) for r in roles]
 
 
 @bp.route("/staff/events/<int:event_id>/walk-in", methods=["GET", "POST"])

@@ -61,21 +61,27 @@ MODES = ("in", "out")
 METHODS = ("qr", "hid", "manual", "walkin")
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
+# The role tag on a badge, a scan answer and the dashboard, by role_key().
 ROLE_LABELS = {
-    AttendeeRole.ATTENDEE: _l("참가자"),
-    AttendeeRole.VOTER: _l("의결권 대표"),
-    AttendeeRole.OBSERVER: _l("참관"),
-    AttendeeRole.SPEAKER: _l("연사"),
-    AttendeeRole.STAFF: _l("스태프"),
+    "voter": _l("의결권 대표"),
+    "observer": _l("참관"),
+    "speaker": _l("연사"),
+    "staff": _l("스태프"),
+    "guest": _l("게스트"),
+    "attendee": _l("참가자"),
 }
-GUEST_LABEL = _l("게스트")
+GUEST_LABEL = ROLE_LABELS["guest"]
+
+
+def role_key(role: AttendeeRole, is_guest: bool) -> str:
+    """Voter, observer, speaker and staff tag themselves; anyone else is a guest or an attendee."""
+    if role in (AttendeeRole.VOTER, AttendeeRole.OBSERVER, AttendeeRole.SPEAKER, AttendeeRole.STAFF):
+        return role.value
+    return "guest" if is_guest else "attendee"
 
 
 def role_label(role: AttendeeRole, is_guest: bool) -> str:
-    """The tag on a badge and a scan answer: a guest's role shows as 게스트 unless staff gave one."""
-    if is_guest and role == AttendeeRole.ATTENDEE:
-        return str(GUEST_LABEL)
-    return str(ROLE_LABELS.get(role, ROLE_LABELS[AttendeeRole.ATTENDEE]))
+    return str(ROLE_LABELS[role_key(role, is_guest)])
 
 
 def doors_open_at(event: Event) -> dt.datetime:
