@@ -65,6 +65,9 @@ def badges_pdf(event_id: int):
         options = badges.parse_badge_options(request.form if request.method == "POST" else request.args)
     except badges.BadgeOptionError as exc:
         return _bad_request(exc.message)
+    if request.method == "POST" and request.form.get("action") == "count":
+        # The form's "recount" button: back to the page with these options (no token in its URL).
+        return redirect(url_for("checkin.badges_page", event_id=event.id, **options.as_args()))
     registrations = badges.select_badges(event, options)
     if not registrations:
         flash(_("인쇄할 명찰이 없습니다"), "info")

@@ -298,3 +298,17 @@ def test_waitlist_mail_has_no_badge_link(app, world):
         notifications.registered(world.event, world.regs["서대기"])
     db.session.flush()
     assert "badge" not in _last_mail_to(world.regs["서대기"].email).body_text
+
+
+def test_recount_button_returns_to_the_page_with_the_options_and_marks_nothing(client, auth, world):
+    auth.login(world.host_staff.email, PASSWORD)
+    company = world.companies["가람"].id
+    response = post_form(client, f"/staff/events/{world.event.id}/badges.pdf",
+                         {"layout": "insert", "company_id": str(company), "action": "count"},
+                         token_from=f"/staff/events/{world.event.id}/badges")
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(f"/staff/events/{world.event.id}/badges?") and "csrf" not in location
+    assert "layout=insert" in location and f"company_id={company}" in location
+    assert "인쇄할 명찰: 2장 (A4 1쪽)" in client.get(location).get_data(as_text=True)
+    assert printed_names() == set()
