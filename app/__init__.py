@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.calendar.routes import bp as calendar_bp
     from app.checkin.routes import bp as checkin_bp
+    from app.reports.routes import bp as reports_bp
     from app.calendar import personal_routes  # noqa: F401  (personal and company feeds, same blueprint)
     from app.directory.routes import bp as directory_bp
     from app.events.routes import bp as events_bp
@@ -77,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(i18n_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(checkin_bp)
+    app.register_blueprint(reports_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

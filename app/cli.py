@@ -1,4 +1,4 @@
-"""Flask commands: create-admin, seed-demo, events list, mail send, badges."""
+"""Flask commands: create-admin, seed-demo, events list, mail send, badges, attendance-report."""
 from __future__ import annotations
 
 import click
@@ -22,6 +22,9 @@ def register(app: Flask) -> None:
     from app.checkin.cli import badges_command
 
     app.cli.add_command(badges_command)
+    from app.reports.cli import attendance_report_command
+
+    app.cli.add_command(attendance_report_command)
 
 
 @click.command("create-admin")

@@ -66,6 +66,29 @@ def _app(db_url: str, workers: int | None):
     return create_app(cfg)
 
 
+def seed_directory(rng):
+    """Four clusters, 400 companies with Korean names and the admin login (added, not committed);
+    benchmarks/reports.py builds on it too. Returns (clusters, companies)."""
+    from app.extensions import db
+    from app.models import Cluster, Company, Role, User
+
+    clusters = [Cluster(slug=s, name_ko=ko, name_en=s) for s, ko in
+                [("dmc", "상암 디지털미디어시티(DMC)"), ("magok", "마곡 R&D 특화 산업단지"),
+                 ("yangjae", "양재 Y밸리"), ("guro", "구로 G밸리")]]
+    db.session.add_all(clusters)
+    companies = []
+    for i in range(400):
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 5)))
+        prefix = rng.choice(["(주)", "주식회사 ", "", ""])
+        companies.append(Company(name=f"{prefix}{word}{rng.choice(['미디어', '랩', '테크', '솔루션즈', ''])}",
+                                 cluster=clusters[i % 4]))
+    db.session.add_all(companies)
+    admin = User(email="admin@bench.example", name="관리자", role=Role.ADMIN)
+    admin.set_password(PASSWORD)
+    db.session.add(admin)
+    return clusters, companies
+
+
 def seed(app, sizes: list[int]) -> list[int]:
     """Clusters, 400 companies, an admin, and one event per size; returns the event ids."""
     import datetime as dt
@@ -73,25 +96,11 @@ def seed(app, sizes: list[int]) -> list[int]:
 
     from app.checkin.codes import issue_ticket, ticket_key
     from app.extensions import db
-    from app.models import (AttendeeRole, Cluster, Company, Event, EventKind, EventStatus, Registration, Role, User,
-                            utcnow)
+    from app.models import AttendeeRole, Event, EventKind, EventStatus, Registration, utcnow
 
     rng = random.Random(20261203)
     with app.app_context():
-        clusters = [Cluster(slug=s, name_ko=ko, name_en=s) for s, ko in
-                    [("dmc", "상암 디지털미디어시티(DMC)"), ("magok", "마곡 R&D 특화 산업단지"),
-                     ("yangjae", "양재 Y밸리"), ("guro", "구로 G밸리")]]
-        db.session.add_all(clusters)
-        companies = []
-        for i in range(400):
-            word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 5)))
-            prefix = rng.choice(["(주)", "주식회사 ", "", ""])
-            companies.append(Company(name=f"{prefix}{word}{rng.choice(['미디어', '랩', '테크', '솔루션즈', ''])}",
-                                     cluster=clusters[i % 4]))
-        db.session.add_all(companies)
-        admin = User(email="admin@bench.example", name="관리자", role=Role.ADMIN)
-        admin.set_password(PASSWORD)
-        db.session.add(admin)
+        clusters, companies = seed_directory(rng)
         key = ticket_key()
         starts = utcnow().replace(microsecond=0) + dt.timedelta(days=10)
         event_ids = []

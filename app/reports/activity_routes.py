@@ -1,0 +1,67 @@
+"""Cluster activity report pages: the HTML report with its period form, and the same report as PDF."""
+from __future__ import annotations
+
+from flask import Response, abort, render_template, request
+from flask_login import current_user
+
+from app.auth.decorators import staff_required
+from app.exports import attachment_disposition
+from app.i18n import seoul_today
+from app.models import utcnow
+from app.pdf import render_pdf
+from app.reports import activity
+from app.reports.routes import bp
+
+
+def _load():
+    """(clusters the user may pick, the chosen cluster or None, period, notice); 404 for an
+    unknown cluster, 403 for one the user does not manage."""
+    clusters = activity.report_clusters(current_user)
+    slug = request.args.get("cluster", "")
+    if slug:
+        cluster = activity.cluster_by_slug(slug)
+        if cluster is None:
+            abort(404)
+        if not current_user.can_manage_cluster(cluster.id):
+            abort(403)
+    else:
+        cluster = clusters[0] if clusters else None
+    period, notice = activity.parse_period(request.args, seoul_today())
+    return clusters, cluster, period, notice
+
+
+@bp.get("/staff/reports/activity")
+@staff_required
+def activity_report():
+    clusters, cluster, period, notice = _load()
+    report = activity.activity_report(cluster, period, utcnow()) if cluster is not None else None
+    today = seoul_today()
+    shortcuts = [
+        ("this_quarter", activity.quarter_of(today)),
+        ("last_quarter", activity.quarter_of(today, -1)),
+        ("this_year", activity.Period(today.replace(month=1, day=1), today.replace(month=12, day=31))),
+    ]
+    return render_template(
+        "reports/activity.html", clusters=clusters, cluster=cluster, period=period, notice=notice,
+        report=report, charts=activity.report_charts(report) if report and not report.is_empty else {},
+        shortcuts=shortcuts,
+    )
+
+
+@bp.get("/staff/reports/activity.pdf")
+@staff_required
+def activity_report_pdf():
+    _clusters, cluster, period, notice = _load()
+    if cluster is None:
+        abort(404)
+    report = activity.activity_report(cluster, period, utcnow())
+    html = render_template(
+        "pdf/activity_report.html", report=report, notice=notice,
+        charts=activity.report_charts(report) if not report.is_empty else {},
+    )
+    response = Response(render_pdf(html), mimetype="application/pdf")
+    filename, fallback = activity.report_filename(report)
+    response.headers["Content-Disposition"] = attachment_disposition(filename, fallback).replace("attachment", "inline", 1)
+    # Company names and figures: not for shared caches.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

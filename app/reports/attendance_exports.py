@@ -1,0 +1,70 @@
+"""An event's attendance list for Excel: CSV (UTF-8 with BOM, formula-safe) and XLSX, one row per confirmed registration.
+
+Walk-ins are confirmed registrations made at the door, so they are rows like any other
+(method 현장 등록). Times are Seoul wall-clock times: in the CSV as text `2026-12-03 19:02`
+(Excel reads it as a date and time), in the XLSX as real date-time cells without a time zone
+(Excel has none) with a yyyy-mm-dd hh:mm format, so staff can sort and subtract them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from app.events.staff_queries import STATUS_LABELS
+from app.exports import csv_bytes, safe_cell
+from app.i18n import to_kst
+from app.models import RegistrationStatus
+from app.reports.attendance import METHOD_LABELS, AttendanceRow
+
+_WIDTHS = (28, 24, 12, 12, 28, 15, 8, 10, 17, 17, 12, 12)
+
+
+def _header() -> list[str]:
+    return [_("기업명"), _("클러스터"), _("이름"), _("구분"), _("이메일"), _("휴대전화"), _("상태"), _("출석 여부"),
+            _("입장 시각 (KST)"), _("퇴장 시각 (KST)"), _("출입구"), _("체크인 방법")]
+
+
+def _kst_naive(value: dt.datetime | None) -> dt.datetime | None:
+    return to_kst(value).replace(tzinfo=None) if value else None
+
+
+def _values(row: AttendanceRow) -> list:
+    return [
+        row.company_name, row.cluster_name, row.name, row.role_label, row.email, row.mobile,
+        str(STATUS_LABELS[RegistrationStatus.CONFIRMED]), _("예") if row.attended else _("아니오"),
+        _kst_naive(row.checked_in_at), _kst_naive(row.checked_out_at), row.gate,
+        str(METHOD_LABELS.get(row.method, row.method)) if row.method else "",
+    ]
+
+
+def _csv_value(value):
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else value
+
+
+def attendance_csv(rows: list[AttendanceRow]) -> bytes:
+    return csv_bytes(_header(), ([_csv_value(v) for v in _values(row)] for row in rows))
+
+
+def attendance_xlsx(rows: list[AttendanceRow]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("출석 명단")
+    ws.append(_header())
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([safe_cell(v) for v in _values(row)])
+    for column in ("I", "J"):
+        for cell in ws[column][1:]:
+            cell.number_format = "yyyy-mm-dd hh:mm"
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    for index, width in enumerate(_WIDTHS):
+        ws.column_dimensions[chr(ord("A") + index)].width = width
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,68 @@
+"""Staff downloads of an event's attendance: the reports page, attendance report and sign-in sheet PDFs, CSV and XLSX.
+
+Host-cluster staff and admins only (`managed_event`: 404 unknown event, 403 otherwise); read
+only, so plain GETs (no state changes, nothing to protect with CSRF).
+"""
+from __future__ import annotations
+
+from flask import Response, render_template
+
+from app.auth.decorators import staff_required
+from app.events.access import managed_event
+from app.exports import attachment_disposition
+from app.models import utcnow
+from app.reports import attendance, attendance_exports, attendance_pdf
+from app.reports.routes import bp
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(data: bytes, mimetype: str, names: tuple[str, str], inline: bool = False) -> Response:
+    response = Response(data, mimetype=mimetype)
+    disposition = attachment_disposition(*names)
+    if inline:  # PDFs open in the browser's viewer, to print; saved under the Korean name
+        disposition = disposition.replace("attachment", "inline", 1)
+    response.headers["Content-Disposition"] = disposition
+    # Names, e-mail addresses and phone numbers: no shared cache may keep them.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/staff/events/<int:event_id>/reports")
+@staff_required
+def event_reports(event_id: int):
+    event = managed_event(event_id)
+    return render_template("reports/event_reports.html", event=event, counts=attendance.attendance_counts(event),
+                           blank_rows=attendance_pdf.SIGN_IN_BLANK_ROWS)
+
+
+@bp.get("/staff/events/<int:event_id>/attendance.pdf")
+@staff_required
+def attendance_report(event_id: int):
+    event = managed_event(event_id)
+    data = attendance_pdf.attendance_report_pdf(event, utcnow())
+    return _download(data, "application/pdf", attendance_pdf.report_filename(event), inline=True)
+
+
+@bp.get("/staff/events/<int:event_id>/sign-in-sheet.pdf")
+@staff_required
+def sign_in_sheet(event_id: int):
+    event = managed_event(event_id)
+    data = attendance_pdf.sign_in_sheet_pdf(event, utcnow())
+    return _download(data, "application/pdf", attendance_pdf.sign_in_filename(event), inline=True)
+
+
+@bp.get("/staff/events/<int:event_id>/attendance.csv")
+@staff_required
+def attendance_csv(event_id: int):
+    event = managed_event(event_id)
+    data = attendance_exports.attendance_csv(attendance.attendance_rows(event))
+    return _download(data, "text/csv", attendance_pdf.export_filename(event, "csv"))
+
+
+@bp.get("/staff/events/<int:event_id>/attendance.xlsx")
+@staff_required
+def attendance_xlsx(event_id: int):
+    event = managed_event(event_id)
+    data = attendance_exports.attendance_xlsx(attendance.attendance_rows(event))
+    return _download(data, _XLSX, attendance_pdf.export_filename(event, "xlsx"))

@@ -1,0 +1,156 @@
+"""Council attendance records (staff) and certificates of attendance (attendees, guests, staff
+batches) with their public verification page."""
+from __future__ import annotations
+
+from flask import Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.auth.decorators import staff_required
+from app.events.access import managed_event
+from app.events.guest import registration_by_token
+from app.exports import attachment_disposition
+from app.extensions import db
+from app.pdf import render_pdf
+from app.reports import certificates, council
+from app.reports.routes import bp
+from app.models import Registration, utcnow
+
+
+def _pdf_response(data: bytes, names: tuple[str, str]) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    filename, fallback = names
+    response.headers["Content-Disposition"] = attachment_disposition(filename, fallback).replace(
+        "attachment", "inline", 1)
+    # Personal data: no shared cache may keep it.
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _error(status: int, title: str, message: str):
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+# --- council attendance record ---------------------------------------------------------------
+
+
+def _council_record(event_id: int):
+    event = managed_event(event_id)
+    try:
+        return council.council_record(event, utcnow())
+    except council.NotCouncilMeeting:
+        return None
+
+
+def _not_council():
+    return _error(400, _("출석부를 만들 수 없습니다"),
+                  _("협의회 출석부는 입주기업협의회 정기회의에만 있습니다."))
+
+
+@bp.get("/staff/events/<int:event_id>/council-attendance")
+@staff_required
+def council_attendance(event_id: int):
+    record = _council_record(event_id)
+    if record is None:
+        return _not_council()
+    return render_template("reports/council_attendance.html", record=record, event=record.event)
+
+
+@bp.get("/staff/events/<int:event_id>/council-attendance.pdf")
+@staff_required
+def council_attendance_pdf(event_id: int):
+    record = _council_record(event_id)
+    if record is None:
+        return _not_council()
+    html = render_template("pdf/council_attendance.html", record=record, event=record.event)
+    return _pdf_response(render_pdf(html), council.record_filename(record.event))
+
+
+# --- certificates of attendance --------------------------------------------------------------
+
+
+def verify_url(code: str) -> str:
+    return url_for("reports.verify_certificate", code=code, _external=True)
+
+
+def _may_have_certificate(registration: Registration) -> bool:
+    if current_user.can_manage_cluster(registration.event.host_cluster_id):
+        return True
+    if registration.registered_by_id is not None and registration.registered_by_id == current_user.id:
+        return True
+    return registration.company_id is not None and registration.company_id == current_user.company_id
+
+
+def _certificate_response(registration: Registration) -> Response:
+    checkin = certificates.checkin_of(registration)
+    if not certificates.has_certificate(registration, checkin):
+        abort(404)
+    data = certificates.certificates_pdf([(registration, checkin)], verify_url)
+    return _pdf_response(data, certificates.single_filename(registration))
+
+
+@bp.get("/registrations/<int:registration_id>/certificate.pdf")
+@login_required
+def registration_certificate(registration_id: int):
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        abort(404)
+    if not _may_have_certificate(registration):
+        abort(403)
+    return _certificate_response(registration)
+
+
+@bp.get("/registrations/manage/<token>/certificate.pdf")
+def guest_certificate(token: str):
+    registration = registration_by_token(token)
+    if registration is None:
+        abort(404)
+    return _certificate_response(registration)
+
+
+@bp.get("/staff/events/<int:event_id>/certificates.pdf")
+@staff_required
+def event_certificates_pdf(event_id: int):
+    event = managed_event(event_id)
+    raw = (request.args.get("company_id") or "").strip()
+    company_id = None
+    if raw:
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+            return _error(400, _("잘못된 요청입니다"), _("기업 번호(company_id)가 올바르지 않습니다."))
+        company_id = int(raw)
+    pairs = certificates.event_certificates(event, company_id)
+    if not pairs:
+        return _error(404, _("참가확인서가 없습니다"), _("체크인한 참가자가 없어 발급할 참가확인서가 없습니다."))
+    data = certificates.certificates_pdf(pairs, verify_url)
+    return _pdf_response(data, certificates.batch_filename(event))
+
+
+# --- verification (public) ------------------------------------------------------------------
+
+
+def _verify_page(raw_code: str | None):
+    registration = certificates.verify(raw_code) if raw_code else None
+    status = 200 if registration is not None or not raw_code else 404
+    response = render_template(
+        "reports/certificate_verify.html", code=raw_code or "", registration=registration,
+        checked=bool(raw_code), masked_name=certificates.mask_name(registration.name) if registration else "",
+        serial=certificates.serial_number(registration) if registration else "",
+    )
+    return response, status, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+@bp.get("/certificates/verify")
+def verify_form():
+    raw = request.args.get("code", "")
+    return _verify_page(raw[:200].strip() or None)
+
+
+@bp.get("/certificates/verify/<code>")
+def verify_certificate(code: str):
+    return _verify_page(code[:200])
+
+
+@bp.app_context_processor
+def _certificate_helpers():
+    return {"certificate_ids": certificates.checked_in_ids}
