@@ -75,6 +75,10 @@ class Config:
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
     # Guest registration and "resend my manage link" (per client address, POSTs only).
     GUEST_RSVP_RATE_LIMIT = _env("GUEST_RSVP_RATE_LIMIT", "20 per minute")
+    # The public certificate verification pages (per client address).
+    CERTIFICATE_VERIFY_RATE_LIMIT = _env("CERTIFICATE_VERIFY_RATE_LIMIT", "30 per minute")
+    # Issuer line of certificates of attendance; unset: "서울 산업 클러스터 <host cluster> 클러스터팀".
+    CERTIFICATE_ISSUER = _env("CERTIFICATE_ISSUER")
     # Door check-in opens this long before the start; check-out is recorded until this long after the end.
     CHECKIN_OPENS_MINUTES_BEFORE = int(_env("CHECKIN_OPENS_MINUTES_BEFORE", "60"))
     CHECKOUT_GRACE_MINUTES = int(_env("CHECKOUT_GRACE_MINUTES", "180"))

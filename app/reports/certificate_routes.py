@@ -2,7 +2,7 @@
 batches) with their public verification page."""
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,7 +10,7 @@ from app.auth.decorators import staff_required
 from app.events.access import managed_event
 from app.events.guest import registration_by_token
 from app.exports import attachment_disposition
-from app.extensions import db
+from app.extensions import db, limiter
 from app.pdf import render_pdf
 from app.reports import certificates, council
 from app.reports.routes import bp
@@ -140,13 +140,21 @@ def _verify_page(raw_code: str | None):
     return response, status, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
+def _verify_limit() -> str:
+    # Public pages that answer "genuine or not": a per-address limit keeps them from being
+    # used to try codes at speed (the tags are 128 bits; this is defence in depth).
+    return current_app.config.get("CERTIFICATE_VERIFY_RATE_LIMIT", "30 per minute")
+
+
 @bp.get("/certificates/verify")
+@limiter.limit(_verify_limit)
 def verify_form():
     raw = request.args.get("code", "")
     return _verify_page(raw[:200].strip() or None)
 
 
 @bp.get("/certificates/verify/<code>")
+@limiter.limit(_verify_limit)
 def verify_certificate(code: str):
     return _verify_page(code[:200])
 

@@ -180,3 +180,13 @@ def test_code_helpers():
     assert normalize_code(" 12 - abcd efgh ijkl mnop qrst uvwx yz ".replace(" ", "")) == "12-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     assert normalize_code("12-ABCD") is None and normalize_code(None) is None
     assert [mask_name(n) for n in ("김민수", "이솔", "김", "남궁민수")] == ["김*수", "이*", "김", "남**수"]
+
+
+def test_verification_pages_are_rate_limited_per_address(app, client, world):
+    app.config["CERTIFICATE_VERIFY_RATE_LIMIT"] = "3 per minute"
+    code = code_of(world.lee)
+    statuses = [client.get(f"/certificates/verify/{code}").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    # Another address is not affected.
+    other = client.get(f"/certificates/verify/{code}", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 200
