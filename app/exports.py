@@ -44,3 +44,26 @@ def attachment_disposition(filename: str, fallback: str) -> str:
     """
     ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", fallback).strip("-") or "download"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def private_download(data: bytes, mimetype: str, filename: str, fallback: str, *, inline: bool = False):
+    """A file of personal data (badges, certificates, attendance lists, reports) as a response.
+
+    Saved under its Korean name; ``inline`` PDFs open in the browser's viewer, to print. No
+    shared cache may keep it, and the page it came from is never sent on as a referrer.
+    """
+    from flask import Response
+
+    response = Response(data, mimetype=mimetype)
+    disposition = attachment_disposition(filename, fallback)
+    if inline:
+        disposition = disposition.replace("attachment", "inline", 1)
+    response.headers["Content-Disposition"] = disposition
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def inline_pdf(data: bytes, names: tuple[str, str]):
+    """A PDF to view and print: ``names`` is (Korean filename, ASCII fallback)."""
+    return private_download(data, "application/pdf", *names, inline=True)

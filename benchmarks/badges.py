@@ -285,6 +285,7 @@ class RssSampler:
 
     def __enter__(self):
         me = os.getpid()
+        self.start_mb = _rss_mb(me) or 0.0
         self._cpu_start = {child: _cpu(child) for child in _descendants(me)}
         self._self_cpu = time.process_time()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -294,6 +295,7 @@ class RssSampler:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+        self._sample(os.getpid())  # the end of the block, which the last interval may have missed
         self.self_cpu = time.process_time() - self._self_cpu
 
 

@@ -26,7 +26,6 @@ import os
 import resource
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -34,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from badges import GIVEN, SURNAMES, SYLLABLES, login, seed_directory  # noqa: E402
+from badges import GIVEN, SURNAMES, SYLLABLES, RssSampler, login, seed_directory  # noqa: E402
 
 TARGET_SECONDS = 10.0
 TARGET_RSS_MB = 400
@@ -86,39 +85,6 @@ def seed(app, size: int) -> int:
         event_id = event.id
         db.session.remove()
     return event_id
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-class RssSampler:
-    """Peak resident size of this process while the block runs (sampled every RSS_INTERVAL s)."""
-
-    def __init__(self, interval: float = float(os.environ.get("RSS_INTERVAL", "0.02"))) -> None:
-        self.interval = interval
-        self.peak_mb = 0.0
-        self._stop = threading.Event()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, _rss_mb())
-            self._stop.wait(self.interval)
-
-    def __enter__(self):
-        self.start_mb = _rss_mb()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak_mb = max(self.peak_mb, _rss_mb())
 
 
 def check_pdf(data: bytes, problems: list[str]) -> int:
@@ -180,9 +146,9 @@ def main() -> int:
                 data = response.get_data()
                 pages = check_pdf(data, problems)
                 print(f"{label:<18} {args.attendees} attendees: {seconds:6.2f} s (CPU {cpu:5.2f} s), {pages} pages, "
-                      f"{len(data) / 1024:.0f} KiB; RSS {rss.start_mb:.0f} MB before, peak {rss.peak_mb:.0f} MB")
+                      f"{len(data) / 1024:.0f} KiB; RSS {rss.start_mb:.0f} MB before, peak {rss.self_mb:.0f} MB")
                 if label == "attendance report":
-                    runs.append({"seconds": seconds, "peak_rss_mb": rss.peak_mb, "pages": pages})
+                    runs.append({"seconds": seconds, "peak_rss_mb": rss.self_mb, "pages": pages})
         maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"getrusage ru_maxrss over the whole run (seeding and checks included): {maxrss:.0f} MB")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import abort, jsonify, make_response, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, validate_csrf
+from flask_wtf.csrf import validate_csrf
 
 from app.checkin import service
 from app.checkin.devices import device_for_token, touch
@@ -34,16 +34,21 @@ def _no_store(payload: dict):
     return response
 
 
+def _refuse_unless_device_may_scan(usable: bool, device_event_id: int | None, event_id: int) -> None:
+    """The refusals every device request shares: a dead link (401), another event's link (403)."""
+    if not usable:
+        json_error(401, "device_link_invalid", _("스캐너 링크가 만료되었거나 취소되었습니다. 운영진에게 새 링크를 받아 주세요."))
+    if device_event_id != event_id:
+        json_error(403, "other_event", _("이 스캐너 링크로는 다른 행사를 체크인할 수 없습니다."))
+
+
 def authorize(event_id: int, *, staff_only: bool = False) -> tuple[Event, DoorDevice | None]:
     """The event and the calling device (None for staff), or a JSON 401/403/404 error."""
     now = utcnow()
     token = request.headers.get("X-Door-Token")
     if token is not None:
         device = device_for_token(token, now)
-        if device is None:
-            json_error(401, "device_link_invalid", _("스캐너 링크가 만료되었거나 취소되었습니다. 운영진에게 새 링크를 받아 주세요."))
-        if device.event_id != event_id:
-            json_error(403, "other_event", _("이 스캐너 링크로는 다른 행사를 체크인할 수 없습니다."))
+        _refuse_unless_device_may_scan(device is not None, device.event_id if device else None, event_id)
         if staff_only:
             json_error(403, "staff_only", _("운영진만 할 수 있는 작업입니다."))
         return device.event, device
@@ -58,7 +63,7 @@ def authorize(event_id: int, *, staff_only: bool = False) -> tuple[Event, DoorDe
         try:
             # The scanner page stays open through a whole event: accept its token for a day.
             validate_csrf(request.headers.get("X-CSRFToken"), time_limit=SCANNER_CSRF_SECONDS)
-        except (CSRFError, Exception):  # noqa: BLE001 - every failure is the same answer
+        except Exception:  # noqa: BLE001 - CSRFError or a malformed token: the same answer
             json_error(400, "csrf", _("보안 토큰이 없거나 만료되었습니다. 페이지를 새로고침해 주세요."))
     return event, None
 
@@ -112,10 +117,8 @@ def api_scan(event_id: int):
         if token is not None:
             # A device: its link, its event and the scanned registration come in one query.
             door = service.device_scan_context(token, code=code, registration_id=registration_id, now=now)
-            if door is None or not door.usable:
-                json_error(401, "device_link_invalid", _("스캐너 링크가 만료되었거나 취소되었습니다. 운영진에게 새 링크를 받아 주세요."))
-            if door.device_event_id != event_id:
-                json_error(403, "other_event", _("이 스캐너 링크로는 다른 행사를 체크인할 수 없습니다."))
+            _refuse_unless_device_may_scan(door is not None and door.usable, door.device_event_id if door else None,
+                                           event_id)
             answer = service.scan(
                 door.event, nonce=nonce, mode=mode, gate=door.gate, method=method, device_id=door.device_id,
                 now=now, row=door.row,

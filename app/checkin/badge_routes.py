@@ -1,7 +1,7 @@
 """Badge PDFs: staff batches of an event, and one badge for its attendee (member sign-in or guest link)."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -9,25 +9,13 @@ from app.auth.decorators import staff_required
 from app.checkin import badges
 from app.checkin.codes import badge_link_matches, badge_link_token
 from app.checkin.routes import bp
-from app.events.access import managed_event
+from app.events.access import managed_event, may_see_attendee_documents
 from app.events.guest import registration_by_token
-from app.exports import attachment_disposition
+from app.exports import inline_pdf
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.mail import deliver_pending
 from app.models import EventStatus, Registration, RegistrationStatus, utcnow
-
-
-def _pdf_response(data: bytes, names: tuple[str, str]) -> Response:
-    response = Response(data, mimetype="application/pdf")
-    filename, fallback = names
-    # Shown in the browser's viewer (to print), saved under the Korean name.
-    disposition = attachment_disposition(filename, fallback)
-    response.headers["Content-Disposition"] = disposition.replace("attachment", "inline", 1)
-    # The QR code is the ticket: no shared cache may keep it.
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def _bad_request(message: str):
@@ -76,18 +64,10 @@ def badges_pdf(event_id: int):
     if request.method == "POST":
         badges.mark_printed(registrations, utcnow())
     db.session.commit()  # also codes issued just now to rows older than hashed codes
-    return _pdf_response(data, badges.batch_filename(event))
+    return inline_pdf(data, badges.batch_filename(event))
 
 
 # --- attendees -----------------------------------------------------------------------------
-
-
-def _may_see_badge(registration: Registration) -> bool:
-    if current_user.can_manage_cluster(registration.event.host_cluster_id):
-        return True
-    if registration.registered_by_id is not None and registration.registered_by_id == current_user.id:
-        return True
-    return registration.company_id is not None and registration.company_id == current_user.company_id
 
 
 def _has_badge(registration: Registration) -> bool:
@@ -101,13 +81,13 @@ def registration_badge(registration_id: int):
     registration = db.session.get(Registration, registration_id)
     if registration is None:
         abort(404)
-    if not _may_see_badge(registration):
+    if not may_see_attendee_documents(current_user, registration):
         abort(403)
     if not _has_badge(registration):
         abort(404)
     data = badges.single_badge_pdf(registration)
     db.session.commit()  # a row from before ticket codes got its code just now
-    return _pdf_response(data, badges.single_filename(registration))
+    return inline_pdf(data, badges.single_filename(registration))
 
 
 @bp.get("/registrations/manage/<token>/badge.pdf")
@@ -117,7 +97,7 @@ def guest_badge(token: str):
         abort(404)
     data = badges.single_badge_pdf(registration)
     db.session.commit()
-    return _pdf_response(data, badges.single_filename(registration))
+    return inline_pdf(data, badges.single_filename(registration))
 
 
 @bp.get("/badges/<int:registration_id>/<token>.pdf")
@@ -128,7 +108,7 @@ def linked_badge(registration_id: int, token: str):
         abort(404)
     data = badges.single_badge_pdf(registration)
     db.session.commit()
-    return _pdf_response(data, badges.single_filename(registration))
+    return inline_pdf(data, badges.single_filename(registration))
 
 
 # --- reissuing a badge ------------------------------------------------------------------------

@@ -88,10 +88,6 @@ class _Group:
         }
 
 
-def _hhmm(value: dt.datetime) -> str:
-    return to_kst(value).strftime("%H:%M")
-
-
 def _hhmmss(value: dt.datetime) -> str:
     return to_kst(value).strftime("%H:%M:%S")
 
@@ -263,7 +259,7 @@ def _arrivals(event: Event, now: dt.datetime) -> dict:
         if 0 <= index < count:
             per_bucket[index] += 1
     result["buckets"] = [
-        {"start": (first + BUCKET * i).isoformat(), "label": _hhmm(first + BUCKET * i), "count": n}
+        {"start": (first + BUCKET * i).isoformat(), "label": service.hhmm(first + BUCKET * i), "count": n}
         for i, n in enumerate(per_bucket)
     ]
     result["max"] = max(per_bucket)
@@ -367,7 +363,7 @@ def quorum(event: Event) -> dict:
     if not members:
         label = _("이 클러스터 입주기업협의회에 회원사가 없습니다.")
     elif met:
-        label = _("정족수 충족 (%(time)s)", time=_hhmm(reached_at)) if reached_at else _("정족수 충족")
+        label = _("정족수 충족 (%(time)s)", time=service.hhmm(reached_at)) if reached_at else _("정족수 충족")
     else:
         label = _("정족수 미달: %(present)d / 필요 %(needed)d", present=len(present), needed=needed)
     return {
@@ -378,10 +374,10 @@ def quorum(event: Event) -> dict:
         "by_proxy": len(present) - len(in_person),
         "met": met,
         "reached_at": reached_at.isoformat() if reached_at else None,
-        "reached_at_label": _hhmm(reached_at) if reached_at else "",
+        "reached_at_label": service.hhmm(reached_at) if reached_at else "",
         "label": label,
         # Quorum was reached earlier but voters have since left.
         "lost": not met and reached_at is not None,
-        "lost_label": (_("%(time)s에 정족수가 충족되었지만 지금은 미달입니다.", time=_hhmm(reached_at))
+        "lost_label": (_("%(time)s에 정족수가 충족되었지만 지금은 미달입니다.", time=service.hhmm(reached_at))
                        if not met and reached_at is not None else ""),
     }

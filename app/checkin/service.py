@@ -19,7 +19,7 @@ import re
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy import bindparam, func, or_, select, text, update
 
 from app.checkin.codes import hash_code, normalize_code
 from app.database import begin_write
@@ -245,15 +245,6 @@ def _attendee_from_row(row) -> Attendee:
     )
 
 
-def _load_attendee_rows(condition):
-    return db.session.execute(
-        select(*_ATTENDEE_COLUMNS)
-        .outerjoin(Company, Company.id == Registration.company_id)
-        .outerjoin(Cluster, Cluster.id == Company.cluster_id)
-        .where(condition)
-    ).first()
-
-
 def _lookup_key(code: str | None, registration_id: int | None) -> tuple[str, object]:
     """Which registration a scan names: ("id", registration id) after a manual search, or
     ("hash", SHA-256 of the code); a text that cannot be one of our codes hashes to nothing."""
@@ -468,7 +459,7 @@ def replay_answer(event_id: int, nonce: str | None) -> ScanAnswer | None:
     attendee = None
     at = gate = None
     if log.registration_id is not None:
-        row = _load_attendee_rows(Registration.id == log.registration_id)
+        row = _lookup_row(None, log.registration_id)
         attendee = _attendee_from_row(row) if row is not None else None
         if log.result == OK:
             at, gate = log.scanned_at, log.gate
@@ -491,8 +482,8 @@ def undo(event: Event, registration_id: int, *, nonce: str | None, user_id: int 
     if nonce is not None and not NONCE_RE.match(nonce):
         raise ScanRequestError(_("nonce 형식이 올바르지 않습니다."))
     begin_write()
-    row = _load_attendee_rows(and_(Registration.id == registration_id, Registration.event_id == event.id))
-    if row is None:
+    row = _lookup_row(None, registration_id)
+    if row is None or row[1] != event.id:  # row[1]: the registration's event
         raise LookupError(registration_id)
     attendee = _attendee_from_row(row)
     removed = db.session.execute(

@@ -1,11 +1,11 @@
 """Cluster activity report pages: the HTML report with its period form, and the same report as PDF."""
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.auth.decorators import staff_required
-from app.exports import attachment_disposition
+from app.exports import inline_pdf
 from app.i18n import seoul_today
 from app.models import utcnow
 from app.pdf import render_pdf
@@ -59,9 +59,4 @@ def activity_report_pdf():
         "pdf/activity_report.html", report=report, notice=notice,
         charts=activity.report_charts(report) if not report.is_empty else {},
     )
-    response = Response(render_pdf(html), mimetype="application/pdf")
-    filename, fallback = activity.report_filename(report)
-    response.headers["Content-Disposition"] = attachment_disposition(filename, fallback).replace("attachment", "inline", 1)
-    # Company names and figures: not for shared caches.
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return inline_pdf(render_pdf(html), activity.report_filename(report))

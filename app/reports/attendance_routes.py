@@ -5,27 +5,16 @@ only, so plain GETs (no state changes, nothing to protect with CSRF).
 """
 from __future__ import annotations
 
-from flask import Response, render_template
+from flask import render_template
 
 from app.auth.decorators import staff_required
 from app.events.access import managed_event
-from app.exports import attachment_disposition
+from app.exports import inline_pdf, private_download
 from app.models import utcnow
 from app.reports import attendance, attendance_exports, attendance_pdf
 from app.reports.routes import bp
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(data: bytes, mimetype: str, names: tuple[str, str], inline: bool = False) -> Response:
-    response = Response(data, mimetype=mimetype)
-    disposition = attachment_disposition(*names)
-    if inline:  # PDFs open in the browser's viewer, to print; saved under the Korean name
-        disposition = disposition.replace("attachment", "inline", 1)
-    response.headers["Content-Disposition"] = disposition
-    # Names, e-mail addresses and phone numbers: no shared cache may keep them.
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/staff/events/<int:event_id>/reports")
@@ -41,7 +30,7 @@ def event_reports(event_id: int):
 def attendance_report(event_id: int):
     event = managed_event(event_id)
     data = attendance_pdf.attendance_report_pdf(event, utcnow())
-    return _download(data, "application/pdf", attendance_pdf.report_filename(event), inline=True)
+    return inline_pdf(data, attendance_pdf.report_filename(event))
 
 
 @bp.get("/staff/events/<int:event_id>/sign-in-sheet.pdf")
@@ -49,7 +38,7 @@ def attendance_report(event_id: int):
 def sign_in_sheet(event_id: int):
     event = managed_event(event_id)
     data = attendance_pdf.sign_in_sheet_pdf(event, utcnow())
-    return _download(data, "application/pdf", attendance_pdf.sign_in_filename(event), inline=True)
+    return inline_pdf(data, attendance_pdf.sign_in_filename(event))
 
 
 @bp.get("/staff/events/<int:event_id>/attendance.csv")
@@ -57,7 +46,7 @@ def sign_in_sheet(event_id: int):
 def attendance_csv(event_id: int):
     event = managed_event(event_id)
     data = attendance_exports.attendance_csv(attendance.attendance_rows(event))
-    return _download(data, "text/csv", attendance_pdf.export_filename(event, "csv"))
+    return private_download(data, "text/csv", *attendance_pdf.export_filename(event, "csv"))
 
 
 @bp.get("/staff/events/<int:event_id>/attendance.xlsx")
@@ -65,4 +54,4 @@ def attendance_csv(event_id: int):
 def attendance_xlsx(event_id: int):
     event = managed_event(event_id)
     data = attendance_exports.attendance_xlsx(attendance.attendance_rows(event))
-    return _download(data, _XLSX, attendance_pdf.export_filename(event, "xlsx"))
+    return private_download(data, _XLSX, *attendance_pdf.export_filename(event, "xlsx"))

@@ -7,25 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.decorators import staff_required
-from app.events.access import managed_event
+from app.events.access import managed_event, may_see_attendee_documents
 from app.events.guest import registration_by_token
-from app.exports import attachment_disposition
+from app.exports import inline_pdf
 from app.extensions import db, limiter
 from app.pdf import render_pdf
 from app.reports import certificates, council
 from app.reports.routes import bp
 from app.models import Registration, utcnow
-
-
-def _pdf_response(data: bytes, names: tuple[str, str]) -> Response:
-    response = Response(data, mimetype="application/pdf")
-    filename, fallback = names
-    response.headers["Content-Disposition"] = attachment_disposition(filename, fallback).replace(
-        "attachment", "inline", 1)
-    # Personal data: no shared cache may keep it.
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def _error(status: int, title: str, message: str):
@@ -64,7 +53,7 @@ def council_attendance_pdf(event_id: int):
     if record is None:
         return _not_council()
     html = render_template("pdf/council_attendance.html", record=record, event=record.event)
-    return _pdf_response(render_pdf(html), council.record_filename(record.event))
+    return inline_pdf(render_pdf(html), council.record_filename(record.event))
 
 
 # --- certificates of attendance --------------------------------------------------------------
@@ -74,20 +63,12 @@ def verify_url(code: str) -> str:
     return url_for("reports.verify_certificate", code=code, _external=True)
 
 
-def _may_have_certificate(registration: Registration) -> bool:
-    if current_user.can_manage_cluster(registration.event.host_cluster_id):
-        return True
-    if registration.registered_by_id is not None and registration.registered_by_id == current_user.id:
-        return True
-    return registration.company_id is not None and registration.company_id == current_user.company_id
-
-
 def _certificate_response(registration: Registration) -> Response:
     checkin = certificates.checkin_of(registration)
     if not certificates.has_certificate(registration, checkin):
         abort(404)
     data = certificates.certificates_pdf([(registration, checkin)], verify_url)
-    return _pdf_response(data, certificates.single_filename(registration))
+    return inline_pdf(data, certificates.single_filename(registration))
 
 
 @bp.get("/registrations/<int:registration_id>/certificate.pdf")
@@ -96,7 +77,7 @@ def registration_certificate(registration_id: int):
     registration = db.session.get(Registration, registration_id)
     if registration is None:
         abort(404)
-    if not _may_have_certificate(registration):
+    if not may_see_attendee_documents(current_user, registration):
         abort(403)
     return _certificate_response(registration)
 
@@ -123,7 +104,7 @@ def event_certificates_pdf(event_id: int):
     if not pairs:
         return _error(404, _("참가확인서가 없습니다"), _("체크인한 참가자가 없어 발급할 참가확인서가 없습니다."))
     data = certificates.certificates_pdf(pairs, verify_url)
-    return _pdf_response(data, certificates.batch_filename(event))
+    return inline_pdf(data, certificates.batch_filename(event))
 
 
 # --- verification (public) ------------------------------------------------------------------
