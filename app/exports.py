@@ -1,4 +1,4 @@
-"""Spreadsheet export pieces shared by every area: formula-safe cells, CSV for Excel, download names."""
+"""Export pieces shared by every area: formula-safe cells, CSV for Excel, XLSX, download names and responses."""
 from __future__ import annotations
 
 import csv
@@ -27,6 +27,37 @@ def csv_bytes(header: list[str], rows: Iterable[list]) -> bytes:
     for row in rows:
         writer.writerow([safe_cell(v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(title: str, header: list[str], rows: Iterable[list], widths: Iterable[float], *,
+               datetime_columns: Iterable[str] = (), autofilter: bool = False) -> bytes:
+    """A one-sheet workbook: bold frozen header, formula-safe cells, column widths in order.
+
+    ``datetime_columns`` (letters) get a date-and-time format; ``autofilter`` adds filters.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([safe_cell(v) for v in row])
+    for column in datetime_columns:
+        for cell in ws[column][1:]:
+            cell.number_format = "yyyy-mm-dd hh:mm"
+    ws.freeze_panes = "A2"
+    if autofilter:
+        ws.auto_filter.ref = ws.dimensions
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def clean_filename(name: str, max_length: int = 120) -> str:

@@ -1,15 +1,11 @@
 """Company list exports: XLSX and CSV (UTF-8 with BOM, so Excel reads Korean)."""
 from __future__ import annotations
 
-import io
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from app.directory.queries import CompanyRow
-from app.exports import csv_bytes
-from app.exports import safe_cell as _safe_cell
+from app.exports import csv_bytes, xlsx_bytes
 
 
 def _headers() -> list[str]:
@@ -39,17 +35,5 @@ def companies_csv(rows: list[CompanyRow]) -> bytes:
 
 
 def companies_xlsx(rows: list[CompanyRow]) -> bytes:
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    ws.title = _("기업 목록")
-    ws.append(_headers())
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([_safe_cell(v) for v in _values(row)])
-    ws.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHIJKLM", (28, 24, 22, 15, 20, 10, 13, 20, 12, 26, 15, 8, 8)):
-        ws.column_dimensions[column].width = width
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx_bytes(_("기업 목록"), _headers(), (_values(row) for row in rows),
+                      (28, 24, 22, 15, 20, 10, 13, 20, 12, 26, 15, 8, 8))

@@ -8,14 +8,11 @@ Walk-ins are confirmed registrations made at the door, so they are rows like any
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from app.events.staff_queries import STATUS_LABELS
-from app.exports import csv_bytes, safe_cell
+from app.exports import csv_bytes, xlsx_bytes
 from app.i18n import to_kst
 from app.models import RegistrationStatus
 from app.reports.attendance import METHOD_LABELS, AttendanceRow
@@ -50,21 +47,6 @@ def attendance_csv(rows: list[AttendanceRow]) -> bytes:
 
 
 def attendance_xlsx(rows: list[AttendanceRow]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("출석 명단")
-    ws.append(_header())
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([safe_cell(v) for v in _values(row)])
-    for column in ("I", "J"):
-        for cell in ws[column][1:]:
-            cell.number_format = "yyyy-mm-dd hh:mm"
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    for index, width in enumerate(_WIDTHS):
-        ws.column_dimensions[chr(ord("A") + index)].width = width
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    # Columns I and J: check-in and check-out times (real datetimes, KST).
+    return xlsx_bytes(_("출석 명단"), _header(), (_values(row) for row in rows), _WIDTHS,
+                      datetime_columns=("I", "J"), autofilter=True)
