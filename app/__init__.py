@@ -64,11 +64,10 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.calendar.routes import bp as calendar_bp
     from app.checkin.routes import bp as checkin_bp
-    from app.reports.routes import bp as reports_bp
-    from app.calendar import personal_routes  # noqa: F401  (personal and company feeds, same blueprint)
     from app.directory.routes import bp as directory_bp
     from app.events.routes import bp as events_bp
     from app.i18n import bp as i18n_bp
+    from app.reports.routes import bp as reports_bp
     from app.staff.routes import bp as staff_bp
 
     app.register_blueprint(events_bp)

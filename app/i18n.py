@@ -77,6 +77,11 @@ def format_kst_time(value: dt.datetime | None, locale: str | None = None) -> str
     return babel_format_datetime(value, _TIME_PATTERNS[key], tzinfo=SEOUL, locale=key)
 
 
+def kst_hhmm(value: dt.datetime | None) -> str:
+    """A 24-hour Seoul clock time, 19:02 (door answers, report columns); "" for None."""
+    return to_kst(value).strftime("%H:%M") if value else ""
+
+
 def format_kst_range(start: dt.datetime, end: dt.datetime, locale: str | None = None) -> str:
     """Start and end; the end shows only its time when both fall on the same Seoul day."""
     if to_kst(start).date() == to_kst(end).date():
@@ -89,6 +94,7 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.filters["kst_date"] = format_kst_date
     app.jinja_env.filters["kst_time"] = format_kst_time
     app.jinja_env.globals["kst_range"] = format_kst_range
+    app.jinja_env.filters["hhmm"] = kst_hhmm
     app.jinja_env.globals["current_locale"] = _locale_key
 
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app.checkin.codes import issue_ticket
+from app.events.tickets import issue_ticket
 from app.extensions import db
 from app.models import (
     CheckIn,

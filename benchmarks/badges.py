@@ -94,7 +94,7 @@ def seed(app, sizes: list[int]) -> list[int]:
     import datetime as dt
     import random
 
-    from app.checkin.codes import issue_ticket, ticket_key
+    from app.events.tickets import issue_ticket, ticket_key
     from app.extensions import db
     from app.models import AttendeeRole, Event, EventKind, EventStatus, Registration, utcnow
 
@@ -161,7 +161,7 @@ def check_pdf(data: bytes, badges: int, per_page: int, problems: list[str], labe
 def baseline_html(app, event_id: int, layout: str) -> str:
     """The same badges' HTML as the route renders, in one document (not timed)."""
     from app.checkin import badges
-    from app.checkin.codes import ticket_key
+    from app.events.tickets import ticket_key
     from app.extensions import db
     from app.models import Event
 

@@ -70,7 +70,8 @@ def bench_app():
 def seed(db_url: str, scans: int, ticket_key: str) -> tuple[int, str, list[str]]:
     """One event with doors open, `scans` confirmed registrations, a device link; the codes."""
     from app import create_app
-    from app.checkin.codes import code_from_salt, hash_code, new_ticket_salt
+    from app.events.tickets import code_from_salt, new_ticket_salt
+    from app.tokens import hash_token
     from app.checkin.devices import create_device
     from app.extensions import db
     from app.models import Cluster, Company, Event, EventKind, EventStatus, Registration, utcnow
@@ -96,7 +97,7 @@ def seed(db_url: str, scans: int, ticket_key: str) -> tuple[int, str, list[str]]
             code = code_from_salt(salt, key)
             codes.append(code)
             rows.append({"event_id": event.id, "company_id": companies[i % 100].id, "name": f"참가자{i:05d}",
-                         "email": f"p{i:05d}@example.com", "ticket_salt": salt, "ticket_hash": hash_code(code),
+                         "email": f"p{i:05d}@example.com", "ticket_salt": salt, "ticket_hash": hash_token(code),
                          "role": "attendee", "status": "confirmed", "created_at": utcnow(), "updated_at": utcnow()})
         db.session.execute(Registration.__table__.insert(), rows)
         _device, token = create_device(event, gate="A게이트", valid_hours=12, created_by_id=None, now=utcnow())

@@ -22,7 +22,7 @@ from sqlalchemy import event as sa_event  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.checkin.codes import new_ticket_code  # noqa: E402
+from app.events.tickets import new_ticket_code  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Cluster, Event, EventKind, EventStatus, Registration, utcnow  # noqa: E402
 from app.seed import seed_demo  # noqa: E402

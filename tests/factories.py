@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from app.checkin.codes import issue_ticket
+from app.events.tickets import issue_ticket
 from app.extensions import db
 from app.models import (
     CheckIn,

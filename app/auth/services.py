@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.auth.tokens import hash_token, new_token
+from app.tokens import hash_token, new_token
 from app.extensions import db
 from app.mail import queue_template
 from app.models import Company, Invitation, PasswordReset, Role, User, utcnow

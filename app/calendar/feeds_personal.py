@@ -18,9 +18,9 @@ import re
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
-from app.auth.tokens import hash_token, new_token
+from app.tokens import hash_token, new_token
 from app.calendar.http import feed_etag
-from app.calendar.ics import IcsEntry
+from app.ics import IcsEntry
 from app.database import begin_write
 from app.events.queries import waitlist_positions
 from app.extensions import db

@@ -21,6 +21,8 @@ from flask.globals import request_ctx
 from flask.sessions import NullSession, SecureCookieSession
 from werkzeug.http import is_resource_modified
 
+from app import ics
+
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE = 900  # seconds; calendar clients poll hourly (REFRESH-INTERVAL), proxies may keep 15 min
 
@@ -104,7 +106,7 @@ def _builder_digest() -> str:
     """Changes whenever the builder's output may change: its source or the icalendar version."""
     global _BUILDER_DIGEST
     if _BUILDER_DIGEST is None:
-        source = (Path(__file__).with_name("ics.py")).read_bytes()
+        source = Path(ics.__file__).read_bytes()
         _BUILDER_DIGEST = hashlib.sha256(source + icalendar.__version__.encode()).hexdigest()[:16]
     return _BUILDER_DIGEST
 

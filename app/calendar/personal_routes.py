@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import qrcode
-import qrcode.image.svg
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup, escape
 
 from app.calendar import feeds_personal as feeds
 from app.calendar.http import detach_session, feed_response
-from app.calendar.ics import build_calendar, public_url
-from app.calendar.routes import bp
+from app.ics import build_calendar, public_url
+from app.calendar.blueprint import bp
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.models import CalendarTokenKind, Company, Role, User, utcnow
+from app.qr import qr_svg
 
 # One body for every refused token (unknown, malformed, revoked, owner deactivated): the
 # answer must not tell a guesser which of these it was.
@@ -83,19 +81,6 @@ def _owner(company_id: int | None) -> User | Company:
 
 def _scope(company_id: int | None) -> dict:
     return {"company_id": company_id} if company_id is not None else {}
-
-
-def qr_svg(data: str, label: str) -> Markup:
-    """A QR code as inline SVG (drawn on the server: no script, no third-party service)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
-                         image_factory=qrcode.image.svg.SvgPathImage)
-    code.add_data(data)
-    code.make(fit=True)
-    svg = code.make_image().to_string(encoding="unicode")
-    # The SVG is the library's own markup (path data only); the label is escaped.
-    return Markup(svg.replace(
-        "<svg ", f'<svg role="img" aria-label="{escape(label)}" style="width:12rem;height:12rem;background:#fff" ', 1,
-    ))
 
 
 def subscribe_links(plain_token: str) -> dict:

@@ -13,7 +13,7 @@ from flask_wtf.csrf import validate_csrf
 
 from app.checkin import service
 from app.checkin.devices import device_for_token, touch
-from app.checkin.routes import bp
+from app.checkin.blueprint import bp
 from app.database import begin_write
 from app.extensions import csrf, db
 from app.models import DoorDevice, Event, Role, utcnow

@@ -3,19 +3,19 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from app.auth.decorators import staff_required
 from app.checkin import badges
-from app.checkin.codes import badge_link_matches, badge_link_token
-from app.checkin.routes import bp
-from app.events.access import managed_event, may_see_attendee_documents
+from app.events.tickets import badge_link_matches, badge_link_token
+from app.checkin.blueprint import bp
+from app.events.access import attendee_registration, event_registration_or_404, has_badge, managed_event
 from app.events.guest import registration_by_token
 from app.exports import inline_pdf
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.mail import deliver_pending
-from app.models import EventStatus, Registration, RegistrationStatus, utcnow
+from app.models import Registration, RegistrationStatus, utcnow
 
 
 def _bad_request(message: str):
@@ -70,20 +70,11 @@ def badges_pdf(event_id: int):
 # --- attendees -----------------------------------------------------------------------------
 
 
-def _has_badge(registration: Registration) -> bool:
-    return (registration.status == RegistrationStatus.CONFIRMED
-            and registration.event.status != EventStatus.CANCELLED)
-
-
 @bp.get("/registrations/<int:registration_id>/badge.pdf")
 @login_required
 def registration_badge(registration_id: int):
-    registration = db.session.get(Registration, registration_id)
-    if registration is None:
-        abort(404)
-    if not may_see_attendee_documents(current_user, registration):
-        abort(403)
-    if not _has_badge(registration):
+    registration = attendee_registration(registration_id)
+    if not has_badge(registration):
         abort(404)
     data = badges.single_badge_pdf(registration)
     db.session.commit()  # a row from before ticket codes got its code just now
@@ -93,7 +84,7 @@ def registration_badge(registration_id: int):
 @bp.get("/registrations/manage/<token>/badge.pdf")
 def guest_badge(token: str):
     registration = registration_by_token(token)
-    if registration is None or not _has_badge(registration):
+    if registration is None or not has_badge(registration):
         abort(404)
     data = badges.single_badge_pdf(registration)
     db.session.commit()
@@ -104,7 +95,7 @@ def guest_badge(token: str):
 def linked_badge(registration_id: int, token: str):
     """The badge link in the confirmation mail: no sign-in, the link's secret is the key."""
     registration = db.session.get(Registration, registration_id)
-    if registration is None or not badge_link_matches(registration, token) or not _has_badge(registration):
+    if registration is None or not badge_link_matches(registration, token) or not has_badge(registration):
         abort(404)
     data = badges.single_badge_pdf(registration)
     db.session.commit()
@@ -119,11 +110,9 @@ def linked_badge(registration_id: int, token: str):
 def reissue_badge(event_id: int, registration_id: int):
     """Staff replace a lost or copied badge: a new code, the old one refused at the door."""
     event = managed_event(event_id)
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
+    registration = event_registration_or_404(event, registration_id)
     back = url_for("staff.event_registrations", event_id=event.id)
-    if not _has_badge(registration):
+    if not has_badge(registration):
         flash(_("확정된 신청만 명찰을 재발급할 수 있습니다."), "error")
         return redirect(back)
     form = ConfirmForm()
@@ -145,7 +134,7 @@ def reissue_badge(event_id: int, registration_id: int):
 def badge_url(registration: Registration, manage_url: str | None = None) -> str | None:
     """Absolute URL of a confirmed registration's badge PDF, for mail; None when there is none.
 
-    A signed link (app.checkin.codes.badge_link_token): the attendee may have no account, and
+    A signed link (app.events.tickets.badge_link_token): the attendee may have no account, and
     a reissued ticket makes the old link useless. ``manage_url`` is accepted for the templates'
     sake and not needed.
     """

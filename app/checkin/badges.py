@@ -16,14 +16,14 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from app.checkin.codes import code_from_salt, ensure_tickets, issue_ticket, ticket_key
-from app.checkin.qr import qr_data_uri, qr_placeholder, with_qr_images
-from app.checkin.service import GUEST_LABEL, ROLE_LABELS, role_key
+from app.events.tickets import code_from_salt, ensure_tickets, issue_ticket, ticket_key
+from app.qr import qr_data_uri, qr_placeholder, with_qr_images
 from app.exports import clean_filename
 from app.extensions import db
 from app.i18n import format_kst, format_kst_date
 from app.models import Company, Event, Registration, RegistrationStatus
 from app.models.company import company_sort_name
+from app.models.registration import ROLE_TAG_LABELS
 from app.pdf import default_workers, render_pdf, render_pdf_chunks
 
 LAYOUTS = ("a6", "insert")
@@ -37,7 +37,7 @@ CHUNK_BADGES = 200
 # prints a large batch never starts the fork server and its workers.
 POOL_MIN_BADGES = 400
 
-GUEST_CLUSTER = GUEST_LABEL
+GUEST_CLUSTER = ROLE_TAG_LABELS["guest"]
 
 
 class BadgeOptionError(ValueError):
@@ -183,14 +183,10 @@ class Badge:
     name_size: int  # 1 (largest) to 4: long names get a smaller type size to fit one line
     company: str
     cluster: str
-    role: str  # key of ROLE_LABELS, also a CSS class
+    role: str  # a role tag (models.registration.role_tag), also a CSS class
     role_label: str
     code: str
     qr: str  # image URL: a PNG data URI, or a placeholder for one (see with_qr_images)
-
-
-def registration_role_key(registration: Registration) -> str:
-    return role_key(registration.role, registration.company_id is None)
 
 
 def _display_width(text: str) -> float:
@@ -216,11 +212,11 @@ def build_badge(registration: Registration, layout: str, key: bytes, *, qr_image
         cluster = company.cluster.name if company.cluster is not None else ""
     else:
         cluster = str(GUEST_CLUSTER)
-    role = registration_role_key(registration)
+    role = registration.role_tag
     code = code_from_salt(registration.ticket_salt, key)
     return Badge(
         registration_id=registration.id, name=registration.name, name_size=_name_size(registration.name, layout),
-        company=registration.company_name, cluster=cluster, role=role, role_label=str(ROLE_LABELS[role]),
+        company=registration.company_name, cluster=cluster, role=role, role_label=registration.role_label,
         code=code, qr=qr_data_uri(code) if qr_image else qr_placeholder(code),
     )
 

@@ -22,11 +22,10 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 
 from app.checkin import service
-from app.events.proxy import voting_power
+from app.events.council import quorum
 from app.extensions import db
-from app.i18n import to_kst
+from app.i18n import kst_hhmm, to_kst
 from app.models import (
-    AttendeeRole,
     CheckIn,
     Cluster,
     Company,
@@ -35,6 +34,7 @@ from app.models import (
     Registration,
     RegistrationStatus,
     ScanLog,
+    role_tag_label,
 )
 
 # The scanner admits people from 60 minutes before the start (docs/CHECKIN_API.md, not_open):
@@ -51,16 +51,6 @@ LATEST_SCANS = 15
 SCAN_RESULT_TONES = {"ok": "ok", "undone": "ok", **{result: "warn" for result in service.AMBER}}
 
 
-# --- the quorum rule ------------------------------------------------------------------------
-
-
-def quorum_votes_needed(member_count: int) -> int:
-    """Votes present that a council meeting needs: 재적 과반수 출석, more than half of the members.
-
-    The one place the rule lives: a council with another rule (say two thirds) changes this.
-    A council without members can never reach it.
-    """
-    return member_count // 2 + 1
 
 
 @dataclasses.dataclass
@@ -215,7 +205,7 @@ def _not_arrived(event_id: int, total: int) -> dict:
                 "company": company_name or guest_name or "",
                 "is_guest": company_name is None,
                 "role": role.value,
-                "role_label": service.role_label(role, company_name is None),
+                "role_label": role_tag_label(role, company_name is None),
             }
             for reg_id, name, role, company_name, guest_name in rows
         ]
@@ -259,7 +249,7 @@ def _arrivals(event: Event, now: dt.datetime) -> dict:
         if 0 <= index < count:
             per_bucket[index] += 1
     result["buckets"] = [
-        {"start": (first + BUCKET * i).isoformat(), "label": service.hhmm(first + BUCKET * i), "count": n}
+        {"start": (first + BUCKET * i).isoformat(), "label": kst_hhmm(first + BUCKET * i), "count": n}
         for i, n in enumerate(per_bucket)
     ]
     result["max"] = max(per_bucket)
@@ -295,89 +285,3 @@ def _latest_scans(event_id: int) -> list[dict]:
     return scans
 
 
-# --- the council quorum ---------------------------------------------------------------------
-
-
-def quorum(event: Event) -> dict:
-    """The quorum of a council meeting (four queries).
-
-    Denominator: the active council member companies of the host cluster. A member company's
-    vote is present when its voting representative (role voter, confirmed) is checked in and
-    has not checked out; that company then also brings the votes it holds by proxy
-    (``voting_power``), each giver counted once and only while it is a member. A company that
-    gave its vote never counts on its own: it has no voter, and its observers do not vote.
-
-    Check-outs: ``present_votes`` and ``met`` are the room now, so a voter who leaves takes
-    their vote and the proxies they hold out, and the meeting can fall below quorum again.
-    ``reached_at`` is when the meeting first had its quorum (성원 시각, as the minutes record
-    it): the check-in time of the voter whose arrival took the running count of votes, taken
-    in check-in order as if nobody had left, past the threshold. It stays once reached. (A
-    CheckIn keeps only the latest check-out, so the exact in-and-out history is not rebuilt
-    here; the ScanLog has it if the minutes ever need it.)
-    """
-    members = set(db.session.scalars(
-        select(Company.id).where(
-            Company.cluster_id == event.host_cluster_id,
-            Company.is_council_member.is_(True),
-            Company.is_active.is_(True),
-        )
-    ))
-    power = voting_power(event.id)
-    voter_checkins = db.session.execute(
-        select(Registration.company_id, CheckIn.checked_in_at, CheckIn.checked_out_at)
-        .join(CheckIn, CheckIn.registration_id == Registration.id)
-        .where(
-            Registration.event_id == event.id,
-            Registration.role == AttendeeRole.VOTER,
-            Registration.status == RegistrationStatus.CONFIRMED,
-            Registration.company_id.is_not(None),
-        )
-        .order_by(CheckIn.checked_in_at, Registration.id)
-    ).all()
-    needed = quorum_votes_needed(len(members))
-
-    def represent(holder: int, counted: set[int]) -> None:
-        """Add the member companies a holder's voter represents: itself and its proxy givers."""
-        if holder in members:
-            counted.add(holder)
-            held = power.get(holder)
-            counted.update(g for g in (held.givers if held else ()) if g in members)
-
-    present: set[int] = set()
-    in_person: set[int] = set()
-    for company_id, _in, checked_out_at in voter_checkins:
-        if checked_out_at is None:
-            represent(company_id, present)
-            if company_id in members:
-                in_person.add(company_id)
-
-    reached_at = None
-    ever: set[int] = set()
-    for company_id, checked_in_at, _out in voter_checkins:
-        represent(company_id, ever)
-        if len(ever) >= needed:
-            reached_at = checked_in_at
-            break
-
-    met = bool(members) and len(present) >= needed
-    if not members:
-        label = _("이 클러스터 입주기업협의회에 회원사가 없습니다.")
-    elif met:
-        label = _("정족수 충족 (%(time)s)", time=service.hhmm(reached_at)) if reached_at else _("정족수 충족")
-    else:
-        label = _("정족수 미달: %(present)d / 필요 %(needed)d", present=len(present), needed=needed)
-    return {
-        "members": len(members),
-        "needed": needed,
-        "present_votes": len(present),
-        "in_person": len(in_person),
-        "by_proxy": len(present) - len(in_person),
-        "met": met,
-        "reached_at": reached_at.isoformat() if reached_at else None,
-        "reached_at_label": service.hhmm(reached_at) if reached_at else "",
-        "label": label,
-        # Quorum was reached earlier but voters have since left.
-        "lost": not met and reached_at is not None,
-        "lost_label": (_("%(time)s에 정족수가 충족되었지만 지금은 미달입니다.", time=service.hhmm(reached_at))
-                       if not met and reached_at is not None else ""),
-    }

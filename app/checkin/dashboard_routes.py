@@ -9,9 +9,9 @@ from flask_login import current_user
 
 from app.auth.decorators import staff_required
 from app.checkin.dashboard import dashboard_figures
-from app.checkin.routes import bp
+from app.checkin.blueprint import bp
 from app.models import Role, utcnow
-from app.events.access import managed_event as _load_event
+from app.events.access import managed_event
 
 POLL_SECONDS = 3
 
@@ -36,7 +36,7 @@ def _api_staff_required(view):
 @bp.get("/staff/events/<int:event_id>/dashboard")
 @staff_required
 def dashboard(event_id: int):
-    event = _load_event(event_id)
+    event = managed_event(event_id)
     figures = dashboard_figures(event, utcnow())
     # Strings the polling script shows, translated here like the rest of the page.
     script_config = {
@@ -63,7 +63,7 @@ def dashboard(event_id: int):
 @bp.get("/api/checkin/events/<int:event_id>/dashboard")
 @_api_staff_required
 def dashboard_api(event_id: int):
-    event = _load_event(event_id)
+    event = managed_event(event_id)
     response = jsonify(dashboard_figures(event, utcnow()))
     response.headers["Cache-Control"] = "no-store"
     return response

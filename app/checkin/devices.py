@@ -6,7 +6,6 @@ it is made. A link works until it expires or staff revoke it, for its own event 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 
 from flask_babel import gettext as _
@@ -15,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import DoorDevice, Event
+from app.tokens import hash_token
 
 MAX_VALID_HOURS = 72
 LAST_SEEN_EVERY = dt.timedelta(minutes=1)
@@ -24,10 +24,6 @@ class DeviceError(ValueError):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_device(event: Event, *, gate: str, valid_hours: int, created_by_id: int | None,

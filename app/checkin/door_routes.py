@@ -2,22 +2,17 @@
 links per gate, walk-in registration and the scan log."""
 from __future__ import annotations
 
-import io
-
-import qrcode
-import qrcode.image.svg
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 from sqlalchemy import select
 
 from app.auth.decorators import staff_required
 from app.checkin import devices as device_service
 from app.checkin import service
 from app.checkin.door_forms import DeviceForm, WalkInForm
-from app.checkin.routes import bp
+from app.checkin.blueprint import bp
 from app.events import consent
 from app.events.registration import AttendeeData, RegistrationError, check_eligibility, register
 from app.extensions import db
@@ -28,8 +23,9 @@ from app.models import (
     AttendeeRole, CheckIn, Company, DoorDevice, Event, EventKind, Registration, RegistrationStatus, ScanLog, User,
     utcnow,
 )
+from app.qr import qr_svg
 from app.routing import page_arg
-from app.events.access import managed_event as _load_event
+from app.events.access import event_registration_or_404, managed_event
 
 SCAN_LOG_PER_PAGE = 50
 
@@ -40,14 +36,6 @@ def _no_referrer(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
-
-
-def _qr_svg(text: str) -> Markup:
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    svg = buffer.getvalue().decode()
-    return Markup(svg[svg.index("<svg"):])
 
 
 def _scanner_config(event: Event, *, device: DoorDevice | None, token: str | None) -> dict:
@@ -70,7 +58,7 @@ def _scanner_config(event: Event, *, device: DoorDevice | None, token: str | Non
 @bp.get("/staff/events/<int:event_id>/checkin")
 @staff_required
 def hub(event_id: int):
-    event = _load_event(event_id)
+    event = managed_event(event_id)
     return _render_hub(event, DeviceForm())
 
 
@@ -86,7 +74,7 @@ def _render_hub(event: Event, form: DeviceForm, new_link: str | None = None, sta
     ) or 0
     response = render_template(
         "checkin/hub.html", event=event, devices=devices, form=form, now=now, new_link=new_link,
-        new_link_qr=_qr_svg(new_link) if new_link else None, checked_in=checked_in, confirmed=confirmed,
+        new_link_qr=qr_svg(new_link, _("스캐너 링크 QR 코드"), size="100%") if new_link else None, checked_in=checked_in, confirmed=confirmed,
         doors_open_at=service.doors_open_at(event), revoke_form=ConfirmForm(),
     )
     return _no_referrer(make_response(response, status))
@@ -95,7 +83,7 @@ def _render_hub(event: Event, form: DeviceForm, new_link: str | None = None, sta
 @bp.post("/staff/events/<int:event_id>/devices")
 @staff_required
 def device_create(event_id: int):
-    event = _load_event(event_id)
+    event = managed_event(event_id)
     form = DeviceForm()
     if not form.validate_on_submit():
         return _render_hub(event, form, status=400)
@@ -122,7 +110,7 @@ def _load_device(event: Event, device_id: int) -> DoorDevice:
 @bp.route("/staff/events/<int:event_id>/devices/<int:device_id>/revoke", methods=["GET", "POST"])
 @staff_required
 def device_revoke(event_id: int, device_id: int):
-    event = _load_event(event_id)
+    event = managed_event(event_id)
     device = _load_device(event, device_id)
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -141,7 +129,7 @@ def device_revoke(event_id: int, device_id: int):
 @bp.get("/staff/events/<int:event_id>/scanner")
 @staff_required
 def staff_scanner(event_id: int):
-    event = _load_event(event_id)
+    event = managed_event(event_id)
     return _no_referrer(make_response(
         render_template("checkin/scanner.html", event=event, scanner=_scanner_config(event, device=None, token=None)),
         200,
@@ -187,13 +175,13 @@ def _role_choices(event: Event) -> list[tuple[str, str]]:
     else:
         roles = [AttendeeRole.ATTENDEE]
     roles += [AttendeeRole.SPEAKER, AttendeeRole.STAFF]
-    return [(r.value, str(service.ROLE_LABELS[r.value])) for r in roles]
+    return [(r.value, r.label) for r in roles]
 
 
 @bp.route("/staff/events/<int:event_id>/walk-in", methods=["GET", "POST"])
 @staff_required
 def walk_in(event_id: int):
-    event = _load_event(event_id)
+    event = managed_event(event_id)
     form = WalkInForm()
     form.company_id.choices = [(0, _("— 외부 기업 (아래에 입력) —"))] + [
         (c.id, c.name) for c in _walkin_companies(event)
@@ -242,14 +230,11 @@ def walk_in(event_id: int):
 @bp.get("/staff/events/<int:event_id>/walk-in/<int:registration_id>")
 @staff_required
 def walk_in_done(event_id: int, registration_id: int):
-    event = _load_event(event_id)
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
+    event = managed_event(event_id)
+    registration = event_registration_or_404(event, registration_id)
     checkin = db.session.scalar(select(CheckIn).where(CheckIn.registration_id == registration.id))
     return render_template(
         "checkin/walkin_done.html", event=event, registration=registration, checkin=checkin,
-        role_label=service.role_label(registration.role, registration.company_id is None),
     )
 
 
@@ -259,7 +244,7 @@ def walk_in_done(event_id: int, registration_id: int):
 @bp.get("/staff/events/<int:event_id>/scans")
 @staff_required
 def scan_log(event_id: int):
-    event = _load_event(event_id)
+    event = managed_event(event_id)
     page = page_arg(request.args)
     total = db.session.scalar(select(db.func.count()).select_from(ScanLog).where(ScanLog.event_id == event.id)) or 0
     pages = max((total + SCAN_LOG_PER_PAGE - 1) // SCAN_LOG_PER_PAGE, 1)

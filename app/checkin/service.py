@@ -21,14 +21,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, or_, select, text, update
 
-from app.checkin.codes import hash_code, normalize_code
+from app.events.tickets import normalize_code
 from app.database import begin_write
 from app.extensions import db
-from app.i18n import format_kst, to_kst
+from app.i18n import format_kst, kst_hhmm
 from app.models import (
-    AttendeeRole, CheckIn, Cluster, Company, DoorDevice, Event, EventStatus, Registration, RegistrationStatus,
-    ScanLog,
+    CheckIn, Cluster, Company, DoorDevice, Event, EventStatus, Registration, RegistrationStatus,
+    ScanLog, role_tag_label,
 )
+from app.models.registration import ROLE_TAG_LABELS
+from app.tokens import hash_token
 
 # Reasons a scan can end with. The scanner colours them: ok green, the AMBER ones amber, the rest red.
 OK = "ok"
@@ -60,29 +62,6 @@ RESULT_LABELS = {
 MODES = ("in", "out")
 METHODS = ("qr", "hid", "manual", "walkin")
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
-# The role tag on a badge, a scan answer and the dashboard, by role_key().
-ROLE_LABELS = {
-    "voter": _l("의결권 대표"),
-    "observer": _l("참관"),
-    "speaker": _l("연사"),
-    "staff": _l("스태프"),
-    "guest": _l("게스트"),
-    "attendee": _l("참가자"),
-}
-GUEST_LABEL = ROLE_LABELS["guest"]
-
-
-def role_key(role: AttendeeRole, is_guest: bool) -> str:
-    """Voter, observer, speaker and staff tag themselves; anyone else is a guest or an attendee."""
-    if role in (AttendeeRole.VOTER, AttendeeRole.OBSERVER, AttendeeRole.SPEAKER, AttendeeRole.STAFF):
-        return role.value
-    return "guest" if is_guest else "attendee"
-
-
-def role_label(role: AttendeeRole, is_guest: bool) -> str:
-    return str(ROLE_LABELS[role_key(role, is_guest)])
-
 
 def doors_open_at(event: Event) -> dt.datetime:
     return event.starts_at - dt.timedelta(minutes=current_app.config["CHECKIN_OPENS_MINUTES_BEFORE"])
@@ -142,7 +121,8 @@ class ScanAnswer:
 
 
 def hhmm(value: dt.datetime | None) -> str | None:
-    return to_kst(value).strftime("%H:%M") if value else None
+    """The answer's clock time, 19:02, or None (JSON null) when it has none."""
+    return kst_hhmm(value) or None
 
 
 def answer_message(answer: ScanAnswer) -> str:
@@ -239,9 +219,9 @@ def _attendee_from_row(row) -> Attendee:
         registration_id=reg_id,
         name=name,
         company=company_name or guest_company or "",
-        cluster=cluster if not is_guest else str(GUEST_LABEL),
+        cluster=cluster if not is_guest else str(ROLE_TAG_LABELS["guest"]),
         role=role.value,
-        role_label=role_label(role, is_guest),
+        role_label=role_tag_label(role, is_guest),
     )
 
 
@@ -253,7 +233,7 @@ def _lookup_key(code: str | None, registration_id: int | None) -> tuple[str, obj
     if code is None:
         raise ScanRequestError(_("코드나 신청 번호가 필요합니다."))
     normalized = normalize_code(code)
-    return "hash", hash_code(normalized) if normalized is not None else ""
+    return "hash", hash_token(normalized) if normalized is not None else ""
 
 
 def _attendee_select(*leading, by: str, from_device: bool):
@@ -309,8 +289,6 @@ def device_scan_context(token: str, *, code: str | None, registration_id: int | 
                         now: dt.datetime) -> DeviceScan | None:
     """Device, event and scanned registration in one query (the door's hot path); None for an
     unknown token. The caller refuses a device that is not usable or not of this event."""
-    from app.checkin.devices import hash_token
-
     if not token or len(token) > 100:
         return None
     by, key = _lookup_key(code, registration_id)
@@ -522,19 +500,12 @@ class SearchHit:
         return {
             **self.attendee.as_json(),
             "status": self.status.value,
-            "status_label": str(STATUS_LABELS[self.status]),
+            "status_label": self.status.label,
             "checked_in": self.checked_in_at is not None and self.checked_out_at is None,
             "checked_in_at_label": hhmm(self.checked_in_at),
             "checked_out_at_label": hhmm(self.checked_out_at),
             "mobile_last4": self.mobile_last4,
         }
-
-
-STATUS_LABELS = {
-    RegistrationStatus.CONFIRMED: _l("확정"),
-    RegistrationStatus.WAITLISTED: _l("대기"),
-    RegistrationStatus.CANCELLED: _l("취소"),
-}
 
 
 def _like_escape(text: str) -> str:

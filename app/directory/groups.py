@@ -36,15 +36,8 @@ class ClusterRow:
     group_count: int
 
 
-def managed_clusters(cluster_ids: list[int] | None) -> list[Cluster]:
-    """Clusters in seed order (id); launched ones first, so 준비 중 clusters come last."""
-    query = _scoped(select(Cluster), Cluster.id, cluster_ids).order_by(Cluster.is_active.desc(), Cluster.id)
-    return list(db.session.scalars(query))
-
-
-def cluster_overview(cluster_ids: list[int] | None) -> list[ClusterRow]:
-    """The managed clusters with their council member and research group counts (3 queries)."""
-    clusters = managed_clusters(cluster_ids)
+def cluster_overview(clusters: list[Cluster]) -> list[ClusterRow]:
+    """These clusters with their council member and research group counts (2 queries)."""
     ids = [c.id for c in clusters]
     if not ids:
         return []

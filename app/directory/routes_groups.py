@@ -14,6 +14,7 @@ from app.auth.decorators import staff_required
 from app.directory import groups as services
 from app.directory.access import can_manage_cluster, require
 from app.directory.blueprint import bp
+from app.events.access import managed_clusters
 from app.extensions import db
 from app.routing import MAX_DB_INT, page_arg
 from app.models import Cluster, Company, ResearchGroup
@@ -109,7 +110,7 @@ def _cluster_label(cluster: Cluster) -> str:
 @bp.get("/clusters")
 @staff_required
 def clusters():
-    rows = services.cluster_overview(current_user.managed_cluster_ids())
+    rows = services.cluster_overview(managed_clusters(current_user))
     return render_template("directory/clusters.html", rows=rows)
 
 
@@ -258,7 +259,7 @@ def groups():
 @bp.route("/research-groups/new", methods=["GET", "POST"])
 @staff_required
 def group_new():
-    clusters = services.managed_clusters(current_user.managed_cluster_ids())
+    clusters = managed_clusters(current_user)
     if not clusters:
         abort(403)
     form = _group_form(clusters)
@@ -293,7 +294,7 @@ def group_detail(group_id: int):
 @staff_required
 def group_edit(group_id: int):
     group = _group_or_404(group_id)
-    clusters = services.managed_clusters(current_user.managed_cluster_ids())
+    clusters = managed_clusters(current_user)
     form = _group_form(clusters, obj=group)
     if form.validate_on_submit():
         cluster = _get(Cluster, form.cluster_id.data)

@@ -20,6 +20,7 @@ from app.database import begin_write
 from app.directory import importer
 from app.directory.access import can_manage_cluster, require
 from app.directory.blueprint import bp
+from app.events.access import managed_clusters
 from app.extensions import db
 from app.models import Cluster, CompanyImport
 
@@ -63,13 +64,9 @@ class _Page:
 
 
 def _manageable_clusters() -> list[Cluster]:
-    ids = current_user.managed_cluster_ids()
-    query = select(Cluster).order_by(Cluster.id)
-    if ids is None:
-        query = query.where(Cluster.is_active.is_(True))
-    else:
-        query = query.where(Cluster.id.in_(ids))
-    return list(db.session.scalars(query))
+    # Admins import into launched clusters only; staff into any of their own.
+    clusters = managed_clusters(current_user)
+    return [c for c in clusters if c.is_active] if current_user.is_admin else clusters
 
 
 def _recent_imports(clusters: list[Cluster]) -> list[CompanyImport]:

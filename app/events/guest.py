@@ -16,7 +16,7 @@ from typing import Callable
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.auth.tokens import hash_token, new_token
+from app.tokens import hash_token, new_token
 from app.events.registration import (
     ACTIVE,
     AttendeeData,

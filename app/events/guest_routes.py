@@ -8,7 +8,8 @@ from app.events import consent, guest
 from app.events.notifications import waitlist_position
 from app.events.guest_forms import GuestDetailsForm, GuestRegistrationForm, ResendLinkForm
 from app.events.registration import RegistrationError, check_eligibility
-from app.events.routes import _visible, bp
+from app.events.access import visible_event_or_404
+from app.events.blueprint import bp
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.mail import deliver_pending
@@ -33,28 +34,8 @@ def _private_headers(response):
     return response
 
 
-def _load_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None or not _visible(event):
-        abort(404)
-    return event
-
-
 def _manage_link(token: str) -> str:
     return url_for("events.guest_manage", token=token, _external=True)
-
-
-def guest_panel(event: Event, refusal_code: str | None, now) -> dict:
-    """Guest part of the event page for anonymous visitors (see rsvp_routes.rsvp_panel).
-
-    Registration open to guests: the guest form and the resend form. Registration closed but
-    the event not started: only the resend form (a guest may still cancel through the link).
-    """
-    if refusal_code is None:
-        return {"guest_form": GuestRegistrationForm(), "guest_resend_form": ResendLinkForm(prefix="resend")}
-    if refusal_code == "closed" and event.open_to_guests and now < event.starts_at:
-        return {"guest_resend_form": ResendLinkForm(prefix="resend")}
-    return {}
 
 
 def _render_register(event: Event, form=None, error: str | None = None, status: int = 200):
@@ -78,7 +59,7 @@ def _render_register(event: Event, form=None, error: str | None = None, status: 
 @bp.route("/events/<int:event_id>/guest", methods=["GET", "POST"])
 @limiter.limit(_guest_limit, methods=["POST"])
 def guest_register(event_id: int):
-    event = _load_event(event_id)
+    event = visible_event_or_404(event_id)
     if request.method == "GET":
         return _render_register(event)
     form = GuestRegistrationForm()
@@ -94,7 +75,7 @@ def guest_register(event_id: int):
         )
     except RegistrationError as exc:
         db.session.rollback()
-        return _render_register(_load_event(event_id), form, exc.message, 400)
+        return _render_register(visible_event_or_404(event_id), form, exc.message, 400)
     registration_id = registration.id
     db.session.commit()
     deliver_pending()
@@ -104,7 +85,7 @@ def guest_register(event_id: int):
 
 @bp.get("/events/<int:event_id>/guest/done")
 def guest_done(event_id: int):
-    event = _load_event(event_id)
+    event = visible_event_or_404(event_id)
     registration = None
     registration_id = session.get(_DONE_KEY)
     if isinstance(registration_id, int):
@@ -118,7 +99,7 @@ def guest_done(event_id: int):
 @bp.route("/events/<int:event_id>/guest/resend", methods=["GET", "POST"])
 @limiter.limit(_guest_limit, methods=["POST"])
 def guest_resend(event_id: int):
-    event = _load_event(event_id)
+    event = visible_event_or_404(event_id)
     form = ResendLinkForm(prefix="resend")
     if form.validate_on_submit():
         guest.resend_manage_link(event.id, form.email.data, manage_link=_manage_link)

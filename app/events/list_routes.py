@@ -12,8 +12,8 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from app.events import queries
+from app.events.blueprint import bp
 from app.events.registration import RegistrationError, check_eligibility
-from app.events.routes import bp
 from app.models import Cluster, Event, EventKind, utcnow
 from app.routing import page_arg
 

@@ -6,7 +6,7 @@ recipient's calendar should change.
 """
 from __future__ import annotations
 
-from app.calendar.ics import IcsEntry, build_calendar, public_url
+from app.ics import IcsEntry, build_calendar, public_url
 from app.events.queries import waitlist_positions
 from app.extensions import db
 from app.mail import Attachment, queue_template, recipient_locales

@@ -11,7 +11,6 @@ two companies cannot build a chain, and a voter cannot slip in beside a proxy.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 from flask_babel import gettext as _
@@ -226,44 +225,3 @@ def proxy_candidates(event: Event, exclude_company_id: int | None = None) -> lis
     if exclude_company_id is not None:
         query = query.where(Company.id != exclude_company_id)
     return list(db.session.scalars(query))
-
-
-@dataclasses.dataclass
-class VotingPower:
-    company_id: int
-    own: int  # 1 when the company has an active voting representative
-    received: int  # active proxies received
-    # The companies whose active proxies it holds (the door quorum counts each giver once).
-    givers: tuple[int, ...] = ()
-
-    @property
-    def total(self) -> int:
-        return self.own + self.received
-
-
-def voting_power(event_id: int) -> dict[int, VotingPower]:
-    """Votes per company at this meeting (two queries): own vote + proxies received.
-
-    Only companies holding at least one vote appear. A company that gave its vote has no
-    voting representative (both give_proxy and register refuse it), so it holds none.
-    """
-    own_ids = db.session.scalars(
-        select(Registration.company_id).distinct().where(
-            Registration.event_id == event_id,
-            Registration.company_id.is_not(None),
-            Registration.role == AttendeeRole.VOTER,
-            Registration.status.in_(ACTIVE),
-        )
-    ).all()
-    givers: dict[int, list[int]] = {}
-    for from_id, to_id in db.session.execute(
-        select(CouncilProxy.from_company_id, CouncilProxy.to_company_id)
-        .where(CouncilProxy.event_id == event_id, CouncilProxy.revoked_at.is_(None))
-        .order_by(CouncilProxy.id)
-    ):
-        givers.setdefault(to_id, []).append(from_id)
-    power: dict[int, VotingPower] = {}
-    for company_id in set(own_ids) | set(givers):
-        held = tuple(givers.get(company_id, ()))
-        power[company_id] = VotingPower(company_id, 1 if company_id in own_ids else 0, len(held), held)
-    return power

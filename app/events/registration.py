@@ -15,7 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
-from app.checkin.codes import issue_ticket
+from app.events.tickets import issue_ticket
 from app.database import begin_write
 from app.extensions import db
 from app.i18n import format_kst

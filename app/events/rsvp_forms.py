@@ -103,3 +103,7 @@ class ReplaceAttendeeForm(FlaskForm):
     def attendee(self) -> AttendeeData:
         return AttendeeData(name=self.name.data or "", email=self.email.data or "",
                             mobile=self.mobile.data or None, job_title=self.job_title.data or None)
+
+
+class CancelRegistrationForm(FlaskForm):
+    submit = SubmitField(_l("신청 취소"))

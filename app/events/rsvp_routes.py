@@ -1,129 +1,37 @@
-"""Company RSVP on the event page: signed-in company members register and cancel (on the `events` blueprint).
-
-Guests and staff registering on a company's behalf come later.
-"""
+"""Company RSVP on the event page: signed-in company members register, replace an attendee and
+cancel (on the `events` blueprint); staff cancel here too, on a company's behalf."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from sqlalchemy import select
-from wtforms import SubmitField
 
 from app.events import consent
-from app.events.registration import ACTIVE, RegistrationError, cancel, check_eligibility, register
+from app.events.access import event_registration_or_404, may_cancel, visible_event_or_404
+from app.events.blueprint import bp
+from app.events.detail_page import is_member, render_detail, rsvp_panel, staff_message
 from app.events.registration import (
+    RegistrationError,
+    cancel,
     check_cancellable,
     check_replaceable,
     company_seats_left,
-    is_registered,
+    register,
     replace_attendee,
 )
-from app.events.routes import _visible, bp, render_detail
-from app.events.rsvp_forms import attendees_from, make_rsvp_form, row_count
-from app.events.rsvp_forms import ReplaceAttendeeForm
+from app.events.rsvp_forms import CancelRegistrationForm, ReplaceAttendeeForm, attendees_from, make_rsvp_form, row_count
 from app.extensions import db
 from app.mail import deliver_pending
 from app.models import Event, Registration, RegistrationStatus, Role, utcnow
-
-# Codes of check_eligibility that do not depend on who asks (status and time window).
-_EVENT_WIDE = {"cancelled", "not_published", "not_open_yet", "closed"}
-
-
-class CancelRegistrationForm(FlaskForm):
-    submit = SubmitField(_l("신청 취소"))
-
-
-def _is_member() -> bool:
-    return current_user.is_authenticated and current_user.role == Role.MEMBER and current_user.company_id is not None
-
-
-def _staff_message() -> str:
-    return _("스태프와 관리자는 이 양식으로 신청할 수 없습니다. 기업을 대신한 신청 기능은 추후 제공됩니다.")
-
-
-def _company_registrations(event: Event) -> list[Registration]:
-    return list(db.session.scalars(
-        select(Registration)
-        .where(Registration.event_id == event.id, Registration.company_id == current_user.company_id,
-               Registration.status.in_(ACTIVE))
-        .order_by(Registration.created_at, Registration.id)
-    ))
-
-
-def rsvp_panel(event: Event, form=None, error: str | None = None) -> dict:
-    """Template context for the RSVP part of the event page.
-
-    `rsvp_state`: "login" (anonymous), "staff", "closed" (with `rsvp_reason`), "seats_used" (the
-    company's seats are all taken, with `rsvp_reason`) or "open" (with `rsvp_form`). Members also get
-    `may_cancel` / `may_replace` for the links in their company's table.
-    """
-    ctx: dict = {"rsvp_error": error, "rsvp_form": None, "rsvp_reason": None, "company_registrations": [],
-                 "consent": consent, "rsvp_rows": row_count(event)}
-    now = utcnow()
-    if not current_user.is_authenticated:
-        from app.events.guest_routes import guest_panel  # guest forms (app/events/guest_routes.py)
-
-        try:
-            check_eligibility(event, guest=True, now=now)
-        except RegistrationError as exc:
-            if exc.code in _EVENT_WIDE:
-                ctx.update(rsvp_state="closed", rsvp_reason=exc.message, **guest_panel(event, exc.code, now))
-                return ctx
-        else:
-            ctx.update(guest_panel(event, None, now))
-        ctx.update(rsvp_state="login", login_url=url_for("auth.login", next=request.path))
-        return ctx
-    if not _is_member():
-        ctx.update(rsvp_state="staff", rsvp_reason=_staff_message())
-        return ctx
-    ctx["company_registrations"] = _company_registrations(event)
-    ctx["cancel_form"] = CancelRegistrationForm()
-    ctx["may_cancel"] = _passes(check_cancellable, event, now=now)
-    ctx["may_replace"] = _passes(check_replaceable, event, now=now)
-    try:
-        check_eligibility(event, company=current_user.company, now=now)
-    except RegistrationError as exc:
-        ctx.update(rsvp_state="closed", rsvp_reason=exc.message)
-        return ctx
-    seats_left = company_seats_left(event, current_user.company_id)
-    if seats_left == 0:
-        ctx.update(rsvp_state="seats_used", rsvp_reason=_(
-            "우리 기업의 신청 가능 인원(%(limit)d명)을 모두 사용했습니다", limit=event.seats_per_company))
-        return ctx
-    ctx["rsvp_rows"] = row_count(event, seats_left)
-    if form is None:
-        # Offer the member themself only while they are not registered already.
-        member = None if is_registered(event.id, current_user.email) else current_user
-        form = make_rsvp_form(event, member=member, rows=ctx["rsvp_rows"])
-    ctx.update(rsvp_state="open", rsvp_form=form)
-    return ctx
-
-
-def _passes(check, *args, **kwargs) -> bool:
-    try:
-        check(*args, **kwargs)
-    except RegistrationError:
-        return False
-    return True
-
-
-def _load_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
-    if event is None or not _visible(event):
-        abort(404)
-    return event
 
 
 @bp.post("/events/<int:event_id>/register", endpoint="register")
 @login_required
 def register_view(event_id: int):
-    event = _load_event(event_id)
-    if not _is_member():
+    event = visible_event_or_404(event_id)
+    if not is_member():
         return render_template("errors/error.html", status=403, title=_("접근 권한이 없습니다"),
-                               message=_staff_message()), 403
+                               message=staff_message()), 403
     form = make_rsvp_form(event, formdata=request.form,
                           rows=row_count(event, company_seats_left(event, current_user.company_id)))
     if not form.validate_on_submit():
@@ -143,7 +51,7 @@ def register_view(event_id: int):
         )
     except RegistrationError as exc:
         db.session.rollback()
-        event = _load_event(event_id)
+        event = visible_event_or_404(event_id)
         return render_detail(event, status=400, **rsvp_panel(event, form=form, error=exc.message))
     confirmed = sum(1 for r in registrations if r.status == RegistrationStatus.CONFIRMED)
     waitlisted = len(registrations) - confirmed
@@ -159,20 +67,12 @@ def register_view(event_id: int):
     return redirect(url_for("events.detail", event_id=event_id))
 
 
-def _may_cancel(registration: Registration, event: Event) -> bool:
-    if current_user.role == Role.MEMBER:
-        return registration.company_id is not None and current_user.company_id == registration.company_id
-    return current_user.can_manage_cluster(event.host_cluster_id)
-
-
 @bp.route("/events/<int:event_id>/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_registration(event_id: int, registration_id: int):
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event_id:
-        abort(404)
+    registration = event_registration_or_404(event_id, registration_id)
     event = registration.event
-    if not _may_cancel(registration, event):
+    if not may_cancel(current_user, registration, event):
         abort(403)
     back = url_for("events.detail", event_id=event_id)
     if registration.status == RegistrationStatus.CANCELLED:
@@ -192,7 +92,7 @@ def cancel_registration(event_id: int, registration_id: int):
             cancel(registration_id, now=utcnow(), by_staff=by_staff)
         except RegistrationError as exc:
             db.session.rollback()
-            event = _load_event(event_id)
+            event = visible_event_or_404(event_id)
             return render_detail(event, status=400, **rsvp_panel(event, error=exc.message))
         db.session.commit()
         deliver_pending()
@@ -213,11 +113,9 @@ def _replace_page(event: Event, registration: Registration, form: ReplaceAttende
 @login_required
 def replace_registration(event_id: int, registration_id: int):
     """A company member puts a colleague in one of the company's places (staff have their own page)."""
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event_id:
-        abort(404)
-    event = _load_event(event_id)
-    if not _is_member() or registration.company_id != current_user.company_id:
+    registration = event_registration_or_404(event_id, registration_id)
+    event = visible_event_or_404(event_id)
+    if not is_member() or registration.company_id != current_user.company_id:
         abort(403)
     back = url_for("events.detail", event_id=event_id)
     form = ReplaceAttendeeForm()

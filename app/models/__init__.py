@@ -6,7 +6,7 @@ from app.models.company import Company, CompanyImport, ResearchGroup, company_so
 from app.models.event import Event, EventKind, EventStatus, event_clusters
 from app.models.outbox import OutboxMessage
 from app.models.proxy import CouncilProxy
-from app.models.registration import AttendeeRole, Registration, RegistrationStatus
+from app.models.registration import AttendeeRole, Registration, RegistrationStatus, role_tag, role_tag_label
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import Invitation, PasswordReset, Role, User, staff_clusters
 
@@ -36,6 +36,8 @@ __all__ = [
     "User",
     "event_clusters",
     "research_group_members",
+    "role_tag",
+    "role_tag_label",
     "staff_clusters",
     "utcnow",
 ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.company import Company
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, enum_column, utcnow
 from app.models.user import User
 
 
@@ -45,8 +45,7 @@ class CalendarToken(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[CalendarTokenKind] = mapped_column(
-        Enum(CalendarTokenKind, name="calendar_token_kind", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=16)
+        enum_column(CalendarTokenKind, "calendar_token_kind")
     )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))

@@ -5,13 +5,13 @@ import datetime as dt
 import enum
 
 from flask_babel import get_locale, lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, Column, Enum, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.cluster import Cluster
 from app.models.company import ResearchGroup
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, enum_column, utcnow
 
 
 class EventKind(str, enum.Enum):
@@ -50,10 +50,6 @@ EVENT_STATUS_LABELS = {
 }
 
 
-def _enum(cls, name):
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=16)
-
-
 event_clusters = Table(
     "event_clusters",
     db.metadata,
@@ -72,7 +68,7 @@ class Event(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, "event_kind"))
     host_cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"), index=True)
     research_group_id: Mapped[int | None] = mapped_column(ForeignKey("research_groups.id"), index=True)
     title_ko: Mapped[str] = mapped_column(String(200))
@@ -93,7 +89,7 @@ class Event(db.Model):
     open_to_all_clusters: Mapped[bool] = mapped_column(Boolean, default=False)
     # Council meetings: observers (non-voting) may come besides the voting representative.
     allows_observers: Mapped[bool] = mapped_column(Boolean, default=True)
-    status: Mapped[EventStatus] = mapped_column(_enum(EventStatus, "event_status"), default=EventStatus.DRAFT)
+    status: Mapped[EventStatus] = mapped_column(enum_column(EventStatus, "event_status"), default=EventStatus.DRAFT)
     # iCalendar SEQUENCE: bumped on every material change (time, place, cancellation).
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -4,13 +4,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, Index, String, text
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
 from app.models.company import Company
 from app.models.event import Event
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, enum_column, utcnow
 from app.models.user import User, normalize_email
 
 
@@ -19,6 +20,18 @@ class RegistrationStatus(str, enum.Enum):
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
 
+    @property
+    def label(self) -> str:
+        return str(REGISTRATION_STATUS_LABELS[self])
+
+
+# One wording for every page, export and scanner (staff terms).
+REGISTRATION_STATUS_LABELS = {
+    RegistrationStatus.CONFIRMED: _l("확정"),
+    RegistrationStatus.WAITLISTED: _l("대기"),
+    RegistrationStatus.CANCELLED: _l("취소됨"),
+}
+
 
 class AttendeeRole(str, enum.Enum):
     ATTENDEE = "attendee"
@@ -26,6 +39,33 @@ class AttendeeRole(str, enum.Enum):
     OBSERVER = "observer"  # attends a council meeting without a vote
     SPEAKER = "speaker"  # presents at the event (set by staff)
     STAFF = "staff"  # agency or cluster staff working the event (set by staff)
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_TAG_LABELS[self.value])
+
+
+# The role tag on badges, scan answers, lists and the dashboard, by role_tag(): the five roles
+# and "guest", which an outside company's plain attendee shows instead of 참가자.
+ROLE_TAG_LABELS = {
+    "voter": _l("의결권 대표"),
+    "observer": _l("참관인"),
+    "speaker": _l("연사"),
+    "staff": _l("스태프"),
+    "guest": _l("게스트"),
+    "attendee": _l("참가자"),
+}
+
+
+def role_tag(role: AttendeeRole, is_guest: bool) -> str:
+    """Voter, observer, speaker and staff tag themselves; anyone else is a guest or an attendee."""
+    if role is AttendeeRole.ATTENDEE:
+        return "guest" if is_guest else "attendee"
+    return AttendeeRole(role).value
+
+
+def role_tag_label(role: AttendeeRole, is_guest: bool) -> str:
+    return str(ROLE_TAG_LABELS[role_tag(role, is_guest)])
 
 
 class Registration(db.Model):
@@ -54,8 +94,7 @@ class Registration(db.Model):
     mobile: Mapped[str | None] = mapped_column(String(20))
     job_title: Mapped[str | None] = mapped_column(String(100))
     role: Mapped[AttendeeRole] = mapped_column(
-        Enum(AttendeeRole, name="attendee_role", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=16),
+        enum_column(AttendeeRole, "attendee_role"),
         default=AttendeeRole.ATTENDEE,
     )
     # Guests register their firm's 사업자등록번호 (check digit validated), never a resident number.
@@ -67,13 +106,7 @@ class Registration(db.Model):
     manage_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     promoted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[RegistrationStatus] = mapped_column(
-        Enum(
-            RegistrationStatus,
-            name="registration_status",
-            values_callable=lambda e: [m.value for m in e],
-            native_enum=False,
-            length=16,
-        ),
+        enum_column(RegistrationStatus, "registration_status"),
         default=RegistrationStatus.CONFIRMED,
     )
     # The QR badge's code is HMAC(ticket key, ticket_salt) and only its SHA-256 is stored
@@ -103,3 +136,11 @@ class Registration(db.Model):
     @property
     def company_name(self) -> str:
         return self.company.name if self.company else (self.guest_company_name or "")
+
+    @property
+    def role_tag(self) -> str:
+        return role_tag(self.role, self.company_id is None)
+
+    @property
+    def role_label(self) -> str:
+        return role_tag_label(self.role, self.company_id is None)

@@ -1,9 +1,10 @@
-"""Column types shared by the models."""
+"""Column types shared by the models: UTC timestamps and enums stored as their values."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -32,3 +33,9 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=dt.timezone.utc)
+
+
+def enum_column(cls: type[enum.Enum], name: str) -> Enum:
+    """An enum stored as its value in a VARCHAR(16) with a CHECK, the same on SQLite and PostgreSQL
+    (no native PostgreSQL enum type, so adding a member needs no ALTER TYPE)."""
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=16)

@@ -11,7 +11,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Enum,
     ForeignKey,
     String,
     Table,
@@ -22,7 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db
 from app.models.cluster import Cluster
 from app.models.company import Company
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, enum_column, utcnow
 
 
 class Role(str, enum.Enum):
@@ -57,7 +56,7 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     locale: Mapped[str] = mapped_column(String(5), default="ko")
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e], native_enum=False, length=16)
+        enum_column(Role, "user_role")
     )
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
     is_active_account: Mapped[bool] = mapped_column("is_active", Boolean, default=True)

@@ -349,17 +349,6 @@ def activity_report(cluster: Cluster, period: Period, now: dt.datetime) -> Activ
 # --- who may see which cluster ----------------------------------------------------------------
 
 
-def report_clusters(user) -> list[Cluster]:
-    """Clusters the user may report on: every cluster for admins, their own for staff."""
-    query = select(Cluster).order_by(Cluster.is_active.desc(), Cluster.id)
-    ids = user.managed_cluster_ids()
-    if ids is not None:
-        if not ids:
-            return []
-        query = query.where(Cluster.id.in_(ids))
-    return list(db.session.scalars(query))
-
-
 def cluster_by_slug(slug: str) -> Cluster | None:
     slug = (slug or "").strip()
     if not slug or len(slug) > 32:

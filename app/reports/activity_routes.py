@@ -5,18 +5,19 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.auth.decorators import staff_required
+from app.events.access import managed_clusters
 from app.exports import inline_pdf
 from app.i18n import seoul_today
 from app.models import utcnow
 from app.pdf import render_pdf
 from app.reports import activity
-from app.reports.routes import bp
+from app.reports.blueprint import bp
 
 
 def _load():
     """(clusters the user may pick, the chosen cluster or None, period, notice); 404 for an
     unknown cluster, 403 for one the user does not manage."""
-    clusters = activity.report_clusters(current_user)
+    clusters = managed_clusters(current_user)
     slug = request.args.get("cluster", "")
     if slug:
         cluster = activity.cluster_by_slug(slug)

@@ -28,10 +28,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
-from app.checkin.service import role_label
 from app.extensions import db
-from app.i18n import to_kst
-from app.models import AttendeeRole, CheckIn, Cluster, Company, Event, Registration, RegistrationStatus
+from app.models import AttendeeRole, CheckIn, Cluster, Company, Event, Registration, RegistrationStatus, role_tag_label
 from app.models.company import company_sort_name
 
 METHOD_LABELS = {
@@ -72,7 +70,7 @@ class AttendanceRow:
 
     @property
     def role_label(self) -> str:
-        return role_label(self.role, self.is_guest)
+        return role_tag_label(self.role, self.is_guest)
 
     @property
     def company_key(self) -> tuple:
@@ -225,8 +223,3 @@ def attendance_counts(event: Event) -> Tally:
         .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
     ).one()
     return Tally(label=_("전체"), confirmed=confirmed, attended=attended, walkins=int(walkins))
-
-
-def hhmm(value: dt.datetime | None) -> str:
-    """A UTC instant as Seoul wall-clock time, HH:MM (24-hour), or "" for none."""
-    return to_kst(value).strftime("%H:%M") if value else ""

@@ -11,7 +11,6 @@ import datetime as dt
 
 from flask_babel import gettext as _
 
-from app.events.staff_queries import STATUS_LABELS
 from app.exports import csv_bytes, xlsx_bytes
 from app.i18n import to_kst
 from app.models import RegistrationStatus
@@ -32,7 +31,7 @@ def _kst_naive(value: dt.datetime | None) -> dt.datetime | None:
 def _values(row: AttendanceRow) -> list:
     return [
         row.company_name, row.cluster_name, row.name, row.role_label, row.email, row.mobile,
-        str(STATUS_LABELS[RegistrationStatus.CONFIRMED]), _("예") if row.attended else _("아니오"),
+        RegistrationStatus.CONFIRMED.label, _("예") if row.attended else _("아니오"),
         _kst_naive(row.checked_in_at), _kst_naive(row.checked_out_at), row.gate,
         str(METHOD_LABELS.get(row.method, row.method)) if row.method else "",
     ]

@@ -19,7 +19,7 @@ from app.exports import clean_filename
 from app.i18n import SEOUL, format_kst_range, to_kst
 from app.models import Event
 from app.pdf import render_pdf
-from app.reports.attendance import AttendanceRow, AttendanceSummary, attendance_rows, attendance_summary, hhmm
+from app.reports.attendance import AttendanceRow, AttendanceSummary, attendance_rows, attendance_summary
 
 # Empty rows at the end of the sign-in sheet, for people who register at the door.
 SIGN_IN_BLANK_ROWS = 15
@@ -48,7 +48,7 @@ def _document_context(event: Event, now: dt.datetime) -> dict:
 
 def attendance_report_html(event: Event, rows: list[AttendanceRow], summary: AttendanceSummary,
                            now: dt.datetime) -> str:
-    return render_template("pdf/attendance_report.html", summary=summary, hhmm=hhmm,
+    return render_template("pdf/attendance_report.html", summary=summary,
                            **_document_context(event, now))
 
 

@@ -12,7 +12,7 @@ from app.events.access import managed_event
 from app.exports import inline_pdf, private_download
 from app.models import utcnow
 from app.reports import attendance, attendance_exports, attendance_pdf
-from app.reports.routes import bp
+from app.reports.blueprint import bp
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from app.auth.decorators import staff_required
-from app.events.access import managed_event, may_see_attendee_documents
+from app.events.access import attendee_registration, managed_event
 from app.events.guest import registration_by_token
 from app.exports import inline_pdf
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.pdf import render_pdf
 from app.reports import certificates, council
-from app.reports.routes import bp
+from app.reports.blueprint import bp
 from app.models import Registration, utcnow
 
 
@@ -74,12 +74,7 @@ def _certificate_response(registration: Registration) -> Response:
 @bp.get("/registrations/<int:registration_id>/certificate.pdf")
 @login_required
 def registration_certificate(registration_id: int):
-    registration = db.session.get(Registration, registration_id)
-    if registration is None:
-        abort(404)
-    if not may_see_attendee_documents(current_user, registration):
-        abort(403)
-    return _certificate_response(registration)
+    return _certificate_response(attendee_registration(registration_id))
 
 
 @bp.get("/registrations/manage/<token>/certificate.pdf")

@@ -6,7 +6,7 @@ stored, so a certificate costs no migration and every download prints the same c
 undoing the check-in deletes its CheckIn row, and the code stops verifying at once (a new
 check-in later has another id and time, so the old paper stays dead). A cancelled
 registration's certificate does not verify either. The key is the ticket key
-(``app.checkin.codes.ticket_key``) under its own label, so no code of one kind is a code of
+(``app.events.tickets.ticket_key``) under its own label, so no code of one kind is a code of
 another.
 
 Services only: no request, no commit. Absolute verification URLs are built by the caller
@@ -26,8 +26,8 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.checkin.codes import ticket_key
-from app.checkin.qr import qr_data_uri
+from app.events.tickets import ticket_key
+from app.qr import qr_data_uri
 from app.exports import clean_filename
 from app.extensions import db
 from app.i18n import format_kst_date, format_kst_range

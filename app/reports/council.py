@@ -1,7 +1,7 @@
 """The council attendance record (입주기업협의회 출석부): one row per member company, for the minutes.
 
 Built on the door check-in and the proxy rules, never beside them: the quorum figures come
-from ``app.checkin.dashboard.quorum`` (the one place the rule lives) and the proxies from
+from ``app.events.council.quorum`` (the one place the rule lives) and the proxies from
 ``app.events.proxy``. A fixed number of queries whatever the size of the council.
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ import datetime as dt
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.checkin.dashboard import quorum
-from app.events.proxy import proxies_for, voting_power
+from app.events.council import quorum, voting_power
+from app.events.proxy import proxies_for
 from app.extensions import db
 from app.i18n import format_kst, format_kst_range, format_kst_time
 from app.models import AttendeeRole, CheckIn, Company, Event, EventKind, Registration, RegistrationStatus

@@ -1,11 +1,6 @@
-"""The reports blueprint; each kind of report registers its views on `bp` from its own module."""
-from __future__ import annotations
+"""Collects the reports area's view modules onto its blueprint: attendance, certificates and
+the cluster activity report."""
+from app.reports import activity_routes, attendance_routes, certificate_routes  # noqa: F401
+from app.reports.blueprint import bp
 
-from flask import Blueprint
-
-bp = Blueprint("reports", __name__)
-
-# The modules below add their routes to `bp`; they need it defined first.
-from app.reports import activity_routes  # noqa: E402,F401
-from app.reports import attendance_routes  # noqa: E402,F401
-from app.reports import certificate_routes  # noqa: E402,F401
+__all__ = ["bp"]

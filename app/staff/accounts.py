@@ -17,7 +17,7 @@ from app.routing import page_arg
 from app.mail import deliver_pending
 from app.models import Cluster, Role
 from app.staff import account_services as service
-from app.staff.routes import bp
+from app.staff.blueprint import bp
 from app.forms import ConfirmForm, strip
 
 # Werkzeug's int converter accepts any length; ids beyond the column's range are simply unknown.

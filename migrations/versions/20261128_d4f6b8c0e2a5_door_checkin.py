@@ -1,7 +1,7 @@
 """door check-in: hashed ticket codes, badge print marks, check-out, scan log, door devices
 
 Existing registrations lose their plain ticket_code (never shown to anyone) and get a
-code on first use (app.checkin.codes.ensure_tickets): the migration cannot compute codes,
+code on first use (app.events.tickets.ensure_tickets): the migration cannot compute codes,
 which need the server's ticket key.
 
 Revision ID: d4f6b8c0e2a5

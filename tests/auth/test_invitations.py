@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth import services
-from app.auth.tokens import hash_token
+from app.tokens import hash_token
 from app.extensions import db
 from app.models import Invitation, Role, User, utcnow
 from tests.auth.helpers import link_in, no_mail_arrives, post_form, see_committed, signed_in_as, wait_for_mail

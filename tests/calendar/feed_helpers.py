@@ -4,7 +4,8 @@ from __future__ import annotations
 import icalendar
 import vobject
 
-from app.calendar import http, ics, public
+from app import ics
+from app.calendar import http, public
 
 
 def parse_both(body: bytes):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.calendar import feeds_personal as feeds
-from app.calendar.ics import event_uid
+from app.ics import event_uid
 from app.events.registration import AttendeeData, cancel, replace_attendee
 from app.extensions import db
 from app.models import EventStatus, RegistrationStatus, Role, utcnow

@@ -8,7 +8,7 @@ import pytest
 from werkzeug.http import http_date, parse_date
 
 from app.calendar import feeds_personal as feeds
-from app.calendar.ics import event_uid
+from app.ics import event_uid
 from app.events.registration import AttendeeData, cancel, promote, replace_attendee
 from app.extensions import db
 from app.models import CalendarToken, EventStatus, RegistrationStatus, Role, utcnow

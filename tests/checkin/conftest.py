@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from app.checkin.codes import issue_ticket
+from app.events.tickets import issue_ticket
 from app.checkin.devices import create_device
 from app.extensions import db
 from app.models import AttendeeRole, Cluster, Company, Event, Registration, RegistrationStatus, Role, User, utcnow

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from app.checkin.codes import issue_ticket
+from app.events.tickets import issue_ticket
 from app.extensions import db
 from app.models import CheckIn, EventStatus, Registration, ScanLog, utcnow
 from tests.auth.helpers import see_committed

@@ -6,8 +6,9 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
 from app.checkin import badges
-from app.checkin.codes import hash_code, issue_ticket, ticket_code
-from app.checkin.qr import qr_matrix, qr_placeholder, with_qr_images
+from app.tokens import hash_token
+from app.events.tickets import issue_ticket, ticket_code
+from app.qr import qr_matrix, qr_placeholder, with_qr_images
 from app.extensions import db
 from tests.checkin.badge_helpers import decode_qr_codes, pdf_pages
 from tests.factories import make_cluster, make_company, make_event, make_registration
@@ -74,7 +75,7 @@ def test_a_reissued_ticket_prints_the_new_code_and_the_old_one_no_longer_matches
     assert new != old
     assert [r.text for r in decode_qr_codes(old_badge)] == [old]
     assert [r.text for r in decode_qr_codes(new_badge)] == [new]
-    assert reg.ticket_hash == hash_code(new) != hash_code(old)
+    assert reg.ticket_hash == hash_token(new) != hash_token(old)
     with app.test_request_context():
         assert ticket_code(reg) == new
 

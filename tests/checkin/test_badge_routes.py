@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from app.checkin.codes import badge_link_token, issue_ticket
+from app.events.tickets import badge_link_token, issue_ticket
 from app.extensions import db
 from app.models import EventStatus, OutboxMessage, Registration, RegistrationStatus, utcnow
 from tests.checkin.badge_helpers import CONFIRMED, badge_texts, make_world, pdf_pages, pdf_text

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
-from app.checkin.codes import issue_ticket
+from app.events.tickets import issue_ticket
 from app.checkin.devices import create_device
 from app.extensions import db
 from app.models import CheckIn, ScanLog, utcnow

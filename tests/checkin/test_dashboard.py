@@ -9,7 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.checkin.dashboard import dashboard_figures, quorum, quorum_votes_needed
+from app.checkin.dashboard import dashboard_figures
+from app.events.council import quorum, quorum_votes_needed
 from app.extensions import db
 from app.models import AttendeeRole, CouncilProxy, EventKind, Role, ScanLog
 from app.models.registration import RegistrationStatus

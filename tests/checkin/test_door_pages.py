@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app.checkin.codes import hash_code
-from app.checkin.devices import create_device, hash_token
+from app.tokens import hash_token
+from app.checkin.devices import create_device
 from app.extensions import db
 from app.models import CheckIn, DoorDevice, Registration, RegistrationStatus, ScanLog, utcnow
 from tests.auth.helpers import post_form, see_committed
@@ -277,4 +277,4 @@ def test_undo_is_logged_with_the_staff_member(staff_scanner, door):
 def test_code_lookups_use_the_hash_only(door):
     see_committed()
     registration = db.session.get(Registration, door.confirmed.id)
-    assert registration.ticket_hash == hash_code(door.codes["confirmed"])
+    assert registration.ticket_hash == hash_token(door.codes["confirmed"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.checkin.codes import badge_link_token
+from app.events.tickets import badge_link_token
 from app.extensions import db
 from app.models import Registration
 from tests.auth.helpers import body_of, post_form, see_committed, wait_for_mail

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from app.checkin import devices
-from app.checkin.codes import ticket_code
+from app.events.tickets import ticket_code
 from app.extensions import db
 from app.database import begin_write
 from app.models import CheckIn, DoorDevice, Event, Role, ScanLog, utcnow

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.checkin.codes import issue_ticket
+from app.events.tickets import issue_ticket
 from app.database import begin_write
 from app.extensions import db
 from app.models import Cluster, Event, Registration, RegistrationStatus

@@ -7,7 +7,7 @@ import functools
 import pytest
 from werkzeug.security import generate_password_hash
 
-from app.auth.tokens import hash_token
+from app.tokens import hash_token
 from app.extensions import db
 from app.models import Invitation, Role, User, utcnow
 from tests.factories import PASSWORD, make_cluster, make_company

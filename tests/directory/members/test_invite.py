@@ -225,7 +225,7 @@ def test_empty_company_shows_the_korean_empty_state(client, world):
 
 def test_members_page_query_count_does_not_grow_with_members(app, client, world):
     """No N+1: the page needs the same number of queries for 2 members as for 40."""
-    from app.auth.tokens import hash_token
+    from app.tokens import hash_token
     from app.models import Invitation
     from tests.directory.members.conftest import make_account
     from tests.query_counter import count_queries

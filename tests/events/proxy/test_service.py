@@ -6,7 +6,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from app.events.proxy import give_proxy, proxies_for, revoke_proxy, voting_power
+from app.events.council import voting_power
+from app.events.proxy import give_proxy, proxies_for, revoke_proxy
 from app.events.registration import AttendeeData, RegistrationError, cancel, register
 from app.extensions import db
 from app.models import (

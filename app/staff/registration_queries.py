@@ -15,7 +15,7 @@ from sqlalchemy.orm import contains_eager
 from app.events import queries
 from app.events.queries import registration_counts
 from app.extensions import db
-from app.models import AttendeeRole, Cluster, Company, Event, Registration, RegistrationStatus, company_sort_name
+from app.models import Cluster, Company, Event, Registration, RegistrationStatus, company_sort_name
 
 # Status filter values: the default shows the people who hold or wait for a seat.
 ACTIVE = "active"
@@ -32,15 +32,6 @@ STATUS_FILTER_LABELS = {
     "waitlisted": _l("대기"),
     "cancelled": _l("취소"),
     "all": _l("전체"),
-}
-STATUS_LABELS = {
-    RegistrationStatus.CONFIRMED: _l("확정"),
-    RegistrationStatus.WAITLISTED: _l("대기"),
-    RegistrationStatus.CANCELLED: _l("취소"),
-}
-ROLE_LABELS = {
-    AttendeeRole.VOTER: _l("의결권 대표"),
-    AttendeeRole.OBSERVER: _l("참관인"),
 }
 # The cluster filter's value for outside companies (guests have no cluster). Not a valid slug
 # of a seeded cluster, so it never shadows one.

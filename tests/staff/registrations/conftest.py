@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Role
-from tests.events.staff_registrations.helpers import CANCELLED, CONFIRMED, UTC, WAITLISTED, at
+from tests.staff.registrations.helpers import CANCELLED, CONFIRMED, UTC, WAITLISTED, at
 from tests.factories import make_cluster, make_company, make_event, make_registration, make_user, valid_brn
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from app.extensions import db
 from tests.auth.helpers import no_mail_arrives, post_form
-from tests.events.staff_registrations.helpers import CANCELLED, CONFIRMED, WAITLISTED, login, reload
+from tests.staff.registrations.helpers import CANCELLED, CONFIRMED, WAITLISTED, login, reload
 from tests.factories import make_event, make_registration
 
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 
-from app.events import staff_queries
-from app.events.staff_queries import RegistrationFilters
+from app.staff import registration_queries as staff_queries
+from app.staff.registration_queries import RegistrationFilters
 from app.extensions import db
 from app.models import EventKind
 from app.models.registration import AttendeeRole
 from tests.auth.helpers import see_committed
-from tests.events.staff_registrations.helpers import (
+from tests.staff.registrations.helpers import (
     CANCELLED, WAITLISTED, at, login, page_url, row_html, shown_names,
 )
 from tests.factories import make_cluster, make_company, make_event, make_registration

@@ -5,10 +5,10 @@ import datetime as dt
 
 from flask_babel import gettext as _
 
-from app.events.staff_queries import ROLE_LABELS, STATUS_LABELS, RegistrationRow
+from app.staff.registration_queries import RegistrationRow
 from app.exports import attachment_disposition, clean_filename, csv_bytes
 from app.i18n import SEOUL
-from app.models import Event, EventKind
+from app.models import AttendeeRole, Event, EventKind
 
 
 def _kst(value: dt.datetime | None) -> str:
@@ -30,8 +30,8 @@ def _values(row: RegistrationRow, council: bool) -> list:
         row.cluster_name, r.job_title or "", r.email, r.mobile or "",
     ]
     if council:
-        values.append(str(ROLE_LABELS.get(r.role, "")))
-    return values + [str(STATUS_LABELS[r.status]), _kst(r.created_at), _kst(r.cancelled_at), r.consent_version or ""]
+        values.append(r.role.label if r.role in (AttendeeRole.VOTER, AttendeeRole.OBSERVER) else "")
+    return values + [r.status.label, _kst(r.created_at), _kst(r.cancelled_at), r.consent_version or ""]
 
 
 def registrations_csv(event: Event, rows: list[RegistrationRow]) -> bytes:

@@ -6,27 +6,20 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from app.auth.decorators import staff_required
-from app.events import staff_queries as queries
+from app.staff import registration_queries as queries
 from app.events.registration import RegistrationError
-from app.events.staff_exports import registrations_csv, registrations_disposition
-from app.events.staff_services import cancel_on_behalf, promote_from_waitlist
+from app.staff.registration_exports import registrations_csv, registrations_disposition
+from app.staff.registration_services import cancel_on_behalf, promote_from_waitlist
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.mail import deliver_pending
-from app.models import Event, EventStatus, Registration, RegistrationStatus, utcnow
+from app.models import Event, EventStatus, RegistrationStatus, utcnow
 from app.routing import page_arg
-from app.staff.routes import bp
-from app.events.access import managed_event as _load_event
+from app.staff.blueprint import bp
+from app.events.access import event_registration_or_404, managed_event
 
 PER_PAGE = 50
 EXPORT_LIMIT = 20000
-
-
-def _load_registration(event: Event, registration_id: int) -> Registration:
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
-    return registration
 
 
 def _list_args() -> dict:
@@ -45,7 +38,7 @@ def _back(event: Event):
 @bp.get("/events/<int:event_id>/registrations")
 @staff_required
 def event_registrations(event_id: int):
-    event = _load_event(event_id)
+    event = managed_event(event_id)
     filters = queries.parse_filters(request.args)
     pagination = db.paginate(
         queries.registration_query(event.id, filters), page=page_arg(request.args), per_page=PER_PAGE,
@@ -61,8 +54,6 @@ def event_registrations(event_id: int):
         filters=filters,
         list_args=_list_args(),
         status_choices=queries.STATUS_FILTER_LABELS,
-        status_labels=queries.STATUS_LABELS,
-        role_labels=queries.ROLE_LABELS,
         guests_value=queries.GUESTS,
         clusters=clusters,
         cluster_counts=queries.counts_by_cluster(event.id, filters, clusters),
@@ -74,7 +65,7 @@ def event_registrations(event_id: int):
 @bp.get("/events/<int:event_id>/registrations.csv")
 @staff_required
 def event_registrations_csv(event_id: int):
-    event = _load_event(event_id)
+    event = managed_event(event_id)
     filters = queries.parse_filters(request.args)
     rows = queries.export_rows(event.id, filters, limit=EXPORT_LIMIT)
     return Response(
@@ -87,8 +78,8 @@ def event_registrations_csv(event_id: int):
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/promote")
 @staff_required
 def registration_promote(event_id: int, registration_id: int):
-    event = _load_event(event_id)
-    registration = _load_registration(event, registration_id)
+    event = managed_event(event_id)
+    registration = event_registration_or_404(event, registration_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = registration.name
@@ -107,8 +98,8 @@ def registration_promote(event_id: int, registration_id: int):
 @bp.route("/events/<int:event_id>/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])
 @staff_required
 def registration_cancel(event_id: int, registration_id: int):
-    event = _load_event(event_id)
-    registration = _load_registration(event, registration_id)
+    event = managed_event(event_id)
+    registration = event_registration_or_404(event, registration_id)
     if registration.status == RegistrationStatus.CANCELLED:
         flash(_("이미 취소된 신청입니다."), "info")
         return _back(event)

@@ -15,6 +15,8 @@ import secrets
 
 from flask import current_app
 
+from app.tokens import hash_token
+
 CODE_LENGTH = 26  # ceil(128 / 5) base32 characters
 _ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 
@@ -38,10 +40,6 @@ def code_from_salt(salt: str, key: bytes | None = None) -> str:
     return base64.b32encode(digest).decode().rstrip("=")
 
 
-def hash_code(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
-
-
 def normalize_code(raw: str | None) -> str | None:
     """What a scanner or a person typed, as a code; None when it cannot be one of ours.
 
@@ -61,7 +59,7 @@ def issue_ticket(registration, key: bytes | None = None) -> str:
     salt = new_ticket_salt()
     code = code_from_salt(salt, key)
     registration.ticket_salt = salt
-    registration.ticket_hash = hash_code(code)
+    registration.ticket_hash = hash_token(code)
     return code
 
 

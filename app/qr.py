@@ -1,4 +1,4 @@
-"""QR symbols for ticket codes, as tiny 1-bit PNG data URIs for printed badges.
+"""QR symbols: tiny 1-bit PNG data URIs for printed badges and certificates, inline SVG for pages.
 
 A code (26 base32 characters) is all QR alphanumeric characters, so it encodes in
 alphanumeric mode: version 2 at error correction M. One PNG pixel per module, drawn
@@ -13,6 +13,8 @@ import struct
 import zlib
 
 import qrcode
+import qrcode.image.svg
+from markupsafe import Markup, escape
 from qrcode.constants import ERROR_CORRECT_M
 
 QUIET_ZONE = 4  # modules of white around the symbol, as the standard asks
@@ -70,3 +72,16 @@ def qr_placeholder(data: str) -> str:
 def with_qr_images(html: str) -> str:
     """``html`` with every QR placeholder (inside a quoted attribute) replaced by its PNG data URI."""
     return _PLACEHOLDER_RE.sub(lambda m: qr_data_uri(m.group(1)), html)
+
+
+def qr_svg(data: str, label: str, *, size: str = "12rem") -> Markup:
+    """A QR code as inline SVG for a page (drawn on the server: no script, no third-party service).
+
+    The SVG is the library's own markup (path data only); the accessible label is escaped."""
+    symbol = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2, image_factory=qrcode.image.svg.SvgPathImage)
+    symbol.add_data(data)
+    symbol.make(fit=True)
+    svg = symbol.make_image().to_string(encoding="unicode")
+    return Markup(svg.replace(
+        "<svg ", f'<svg role="img" aria-label="{escape(label)}" style="width:{size};height:{size};background:#fff" ', 1,
+    ))

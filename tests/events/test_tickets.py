@@ -5,8 +5,9 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy import select
 
-from app.checkin.codes import (
-    CODE_LENGTH, code_from_salt, ensure_tickets, hash_code, issue_ticket, normalize_code, ticket_code,
+from app.tokens import hash_token
+from app.events.tickets import (
+    CODE_LENGTH, code_from_salt, ensure_tickets, issue_ticket, normalize_code, ticket_code,
 )
 from app.extensions import db
 from app.models import Registration
@@ -41,7 +42,7 @@ def test_database_holds_only_the_hash(app):
     db.session.commit()
     row = db.session.execute(select(Registration.__table__)).mappings().one()
     assert code not in {str(v) for v in row.values()}
-    assert row["ticket_hash"] == hash_code(code)
+    assert row["ticket_hash"] == hash_token(code)
 
 
 def test_reissue_revokes_the_old_code(app):
@@ -49,7 +50,7 @@ def test_reissue_revokes_the_old_code(app):
     old = issue_ticket(registration)
     new = issue_ticket(registration)
     assert old != new
-    assert registration.ticket_hash == hash_code(new) != hash_code(old)
+    assert registration.ticket_hash == hash_token(new) != hash_token(old)
     assert ticket_code(registration) == new
 
 
@@ -68,4 +69,4 @@ def test_rows_without_a_code_get_one_on_first_use(app):
     db.session.flush()
     assert ensure_tickets([registration]) == 1
     assert ensure_tickets([registration]) == 0
-    assert registration.ticket_hash == hash_code(ticket_code(registration))
+    assert registration.ticket_hash == hash_token(ticket_code(registration))

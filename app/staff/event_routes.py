@@ -26,9 +26,9 @@ from app.i18n import SEOUL
 from app.mail import deliver_pending
 from app.models import Cluster, EventKind, ResearchGroup
 from app.routing import MAX_DB_INT
-from app.staff.routes import bp
+from app.staff.blueprint import bp
 from app.forms import ConfirmForm, strip
-from app.events.access import managed_event as _load
+from app.events.access import managed_clusters, managed_event
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -112,10 +112,8 @@ def _from_kst(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _set_choices(form: EventForm) -> None:
-    ids = current_user.managed_cluster_ids()
-    query = select(Cluster).order_by(Cluster.id)
-    all_clusters = db.session.scalars(query).all()
-    managed = [c for c in all_clusters if ids is None or c.id in ids]
+    all_clusters = db.session.scalars(select(Cluster).order_by(Cluster.id)).all()
+    managed = managed_clusters(current_user)
     form.host_cluster_id.choices = [(c.id, c.name) for c in managed]
     form.participating_cluster_ids.choices = [(c.id, c.name) for c in all_clusters]
     groups = db.session.scalars(
@@ -173,7 +171,7 @@ def event_new():
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 @staff_required
 def event_edit(event_id: int):
-    event = _load(event_id)
+    event = managed_event(event_id)
     form = EventForm(obj=event)
     _set_choices(form)
     if request.method == "GET":
@@ -201,7 +199,7 @@ def event_edit(event_id: int):
 @bp.post("/events/<int:event_id>/publish")
 @staff_required
 def event_publish(event_id: int):
-    event = _load(event_id)
+    event = managed_event(event_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -217,7 +215,7 @@ def event_publish(event_id: int):
 @bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
 @staff_required
 def event_cancel(event_id: int):
-    event = _load(event_id)
+    event = managed_event(event_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -237,7 +235,7 @@ def event_cancel(event_id: int):
 @bp.post("/events/<int:event_id>/duplicate")
 @staff_required
 def event_duplicate(event_id: int):
-    event = _load(event_id)
+    event = managed_event(event_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     copy = duplicate_event(event, current_user)

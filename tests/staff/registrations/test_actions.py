@@ -7,11 +7,11 @@ import time
 from sqlalchemy import func, select
 
 from app.events.registration import RegistrationError
-from app.events.staff_services import cancel_on_behalf
+from app.staff.registration_services import cancel_on_behalf
 from app.extensions import db
 from app.models import EventStatus, OutboxMessage, utcnow
 from tests.auth.helpers import body_of, no_mail_arrives, post_form, see_committed, wait_for_mail
-from tests.events.staff_registrations.helpers import CANCELLED, CONFIRMED, WAITLISTED, login, page_url, reload
+from tests.staff.registrations.helpers import CANCELLED, CONFIRMED, WAITLISTED, login, page_url, reload
 
 
 def promote_url(w, registration, query=""):
