@@ -47,8 +47,6 @@ NOT_ARRIVED_LIMIT = 300
 LATEST_SCANS = 15
 
 
-# Scan answers (docs/CHECKIN_API.md) and the colour the dashboard gives them.
-SCAN_RESULT_TONES = {"ok": "ok", "undone": "ok", **{result: "warn" for result in service.AMBER}}
 
 
 
@@ -279,7 +277,7 @@ def _latest_scans(event_id: int) -> list[dict]:
             "mode": mode,
             "result": result,
             "result_label": label,
-            "tone": SCAN_RESULT_TONES.get(result, "error"),
+            "tone": service.result_tone(result),
             "name": name or "",
         })
     return scans

@@ -259,4 +259,4 @@ def scan_log(event_id: int):
         .limit(SCAN_LOG_PER_PAGE).offset((page - 1) * SCAN_LOG_PER_PAGE)
     ).all()
     return render_template("checkin/scans.html", event=event, rows=rows, page=page, pages=pages, total=total,
-                           result_labels=service.RESULT_LABELS, amber=service.AMBER)
+                           result_labels=service.RESULT_LABELS, result_tone=service.result_tone)

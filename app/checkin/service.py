@@ -46,6 +46,14 @@ UNDONE = "undone"
 RESULTS = (OK, ALREADY_CHECKED_IN, NOT_CHECKED_IN, ALREADY_CHECKED_OUT, UNKNOWN_CODE, WRONG_EVENT,
            CANCELLED, WAITLISTED, NOT_OPEN, UNDONE)
 AMBER = frozenset({ALREADY_CHECKED_IN, NOT_CHECKED_IN, ALREADY_CHECKED_OUT})
+
+
+def result_tone(result: str) -> str:
+    """The colour of an answer on the scanner, the scan log and the dashboard: ok, warn or error."""
+    if result in (OK, UNDONE):
+        return "ok"
+    return "warn" if result in AMBER else "error"
+
 RESULT_LABELS = {
     OK: _l("체크인 완료"),
     ALREADY_CHECKED_IN: _l("이미 체크인"),
@@ -99,6 +107,10 @@ class ScanAnswer:
     def message(self) -> str:
         return answer_message(self)
 
+    @property
+    def tone(self) -> str:
+        return result_tone(self.result)
+
     def as_json(self) -> dict:
         other = None
         if self.other_event is not None:
@@ -109,6 +121,7 @@ class ScanAnswer:
             }
         return {
             "result": self.result,
+            "tone": self.tone,
             "message": self.message,
             "mode": self.mode,
             "attendee": self.attendee.as_json() if self.attendee else None,
