@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 
-from app.checkin import service
+from app.checkin import search, service
+from app.checkin.answers import ScanRequestError
 from app.checkin.devices import device_for_token, touch
 from app.checkin.blueprint import bp
 from app.database import begin_write
@@ -129,7 +130,7 @@ def api_scan(event_id: int):
                 event, code=code, registration_id=registration_id, nonce=nonce, mode=mode,
                 gate=_optional_str(body, "gate", 60), method=method, user_id=current_user.id, now=now,
             )
-    except service.ScanRequestError as exc:
+    except ScanRequestError as exc:
         db.session.rollback()
         json_error(400, "bad_request", exc.message)
     db.session.commit()
@@ -140,8 +141,8 @@ def api_scan(event_id: int):
 def api_search(event_id: int):
     event, device = authorize(event_id)
     try:
-        hits = service.search(event, request.args.get("q", ""))
-    except service.ScanRequestError as exc:
+        hits = search.search(event, request.args.get("q", ""))
+    except ScanRequestError as exc:
         json_error(400, "bad_request", exc.message)
     if device is not None:
         touch(device.id, device.last_seen_at, utcnow())
@@ -164,7 +165,7 @@ def api_undo(event_id: int):
     try:
         answer = service.undo(event, registration_id, nonce=nonce, user_id=current_user.id,
                               gate=_optional_str(body, "gate", 60), now=utcnow())
-    except service.ScanRequestError as exc:
+    except ScanRequestError as exc:
         db.session.rollback()
         json_error(400, "bad_request", exc.message)
     except LookupError:

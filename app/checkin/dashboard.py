@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 
 from app.checkin import service
+from app.checkin.answers import RESULT_LABELS, result_tone
 from app.events.council import quorum
 from app.extensions import db
 from app.i18n import kst_hhmm, to_kst
@@ -269,7 +270,7 @@ def _latest_scans(event_id: int) -> list[dict]:
         elif mode == "undo" and result in ("ok", "undone"):
             label = _("체크인 취소")
         else:
-            label = str(service.RESULT_LABELS.get(result, result))
+            label = str(RESULT_LABELS.get(result, result))
         scans.append({
             "scanned_at": scanned_at.isoformat(),
             "time_label": _hhmmss(scanned_at),
@@ -277,7 +278,7 @@ def _latest_scans(event_id: int) -> list[dict]:
             "mode": mode,
             "result": result,
             "result_label": label,
-            "tone": service.result_tone(result),
+            "tone": result_tone(result),
             "name": name or "",
         })
     return scans

@@ -10,17 +10,17 @@ from sqlalchemy import select
 
 from app.auth.decorators import staff_required
 from app.checkin import devices as device_service
-from app.checkin import service
+from app.checkin import answers, service, walkins
 from app.checkin.door_forms import DeviceForm, WalkInForm
 from app.checkin.blueprint import bp
 from app.events import consent
-from app.events.registration import AttendeeData, RegistrationError, check_eligibility, register
+from app.events.registration import AttendeeData, RegistrationError
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.i18n import format_kst_range
 from app.mail import deliver_pending
 from app.models import (
-    AttendeeRole, CheckIn, Company, DoorDevice, Event, EventKind, Registration, RegistrationStatus, ScanLog, User,
+    AttendeeRole, CheckIn, Company, DoorDevice, Event, Registration, RegistrationStatus, ScanLog, User,
     utcnow,
 )
 from app.qr import qr_svg
@@ -153,78 +153,37 @@ def door_scanner(token: str):
 # --- walk-ins ---------------------------------------------------------------------------------
 
 
-def _walkin_companies(event: Event) -> list[Company]:
-    """Directory companies that may attend this event (the same rule as online registration)."""
-    now = utcnow()
-    companies = db.session.scalars(
-        select(Company).where(Company.is_active.is_(True)).order_by(Company.sort_name)
-    ).all()
-    allowed = []
-    for company in companies:
-        try:
-            check_eligibility(event, company=company, now=now, at_the_door=True)
-        except RegistrationError:
-            continue
-        allowed.append(company)
-    return allowed
-
-
-def _role_choices(event: Event) -> list[tuple[str, str]]:
-    if event.kind == EventKind.COUNCIL:
-        roles = [AttendeeRole.VOTER, AttendeeRole.OBSERVER]
-    else:
-        roles = [AttendeeRole.ATTENDEE]
-    roles += [AttendeeRole.SPEAKER, AttendeeRole.STAFF]
-    return [(r.value, r.label) for r in roles]
-
-
 @bp.route("/staff/events/<int:event_id>/walk-in", methods=["GET", "POST"])
 @staff_required
 def walk_in(event_id: int):
     event = managed_event(event_id)
     form = WalkInForm()
+    now = utcnow()
     form.company_id.choices = [(0, _("— 외부 기업 (아래에 입력) —"))] + [
-        (c.id, c.name) for c in _walkin_companies(event)
+        (c.id, c.name) for c in walkins.eligible_companies(event, now)
     ]
-    form.role.choices = _role_choices(event)
+    form.role.choices = walkins.role_choices(event)
     if request.method == "POST" and form.validate_on_submit():
         company = db.session.get(Company, form.company_id.data) if form.company_id.data else None
-        now = utcnow()
+        attendee = AttendeeData(name=form.name.data or "", email=form.email.data or "", mobile=form.mobile.data,
+                                job_title=form.job_title.data, role=AttendeeRole(form.role.data))
         try:
-            registrations = register(
-                event.id,
-                [AttendeeData(name=form.name.data or "", email=form.email.data or "", mobile=form.mobile.data,
-                              job_title=form.job_title.data, role=AttendeeRole(form.role.data))],
-                company=company,
-                guest_company_name=form.guest_company_name.data if company is None else None,
-                guest_brn=form.guest_brn.data if company is None else None,
-                registered_by=current_user._get_current_object(),
-                consent_version=consent.CONSENT_VERSION if form.consent.data else None,
-                now=now,
-                walk_in=True,
-            )
-            registration = registrations[0]
-            answer = service.scan(
-                event, registration_id=registration.id, nonce=None, mode="in", gate=request.form.get("gate") or None,
-                method="walkin", user_id=current_user.id, now=now,
+            registration = walkins.register_and_admit(
+                event, attendee, company=company, guest_company_name=form.guest_company_name.data,
+                guest_brn=form.guest_brn.data, consent_version=consent.CONSENT_VERSION if form.consent.data else None,
+                staff=current_user._get_current_object(), gate=request.form.get("gate") or None, now=now,
             )
         except RegistrationError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            return render_template("checkin/walkin.html", event=event, form=form,
-                                   consent=consent), 400
-        if answer.result != service.OK:
-            db.session.rollback()
-            flash(answer.message, "error")
-            return render_template("checkin/walkin.html", event=event, form=form,
-                                   consent=consent), 400
+            return render_template("checkin/walkin.html", event=event, form=form, consent=consent), 400
+        name, registration_id = registration.name, registration.id
         db.session.commit()
         deliver_pending()
-        flash(_("%(name)s님을 현장 등록하고 체크인했습니다.", name=registration.name), "success")
-        return redirect(url_for("checkin.walk_in_done", event_id=event.id, registration_id=registration.id))
+        flash(_("%(name)s님을 현장 등록하고 체크인했습니다.", name=name), "success")
+        return redirect(url_for("checkin.walk_in_done", event_id=event.id, registration_id=registration_id))
     status = 400 if request.method == "POST" else 200
-    return render_template("checkin/walkin.html", event=event, form=form,
-                           consent=consent), status
+    return render_template("checkin/walkin.html", event=event, form=form, consent=consent), status
 
 
 @bp.get("/staff/events/<int:event_id>/walk-in/<int:registration_id>")
@@ -259,4 +218,4 @@ def scan_log(event_id: int):
         .limit(SCAN_LOG_PER_PAGE).offset((page - 1) * SCAN_LOG_PER_PAGE)
     ).all()
     return render_template("checkin/scans.html", event=event, rows=rows, page=page, pages=pages, total=total,
-                           result_labels=service.RESULT_LABELS, result_tone=service.result_tone)
+                           result_labels=answers.RESULT_LABELS, result_tone=answers.result_tone)

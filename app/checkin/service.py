@@ -18,58 +18,38 @@ import re
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, or_, select, text, update
+from sqlalchemy import bindparam, select, text, update
 
-from app.events.tickets import normalize_code
+from app.checkin.answers import (
+    ALREADY_CHECKED_IN,
+    ALREADY_CHECKED_OUT,
+    AMBER,
+    ATTENDEE_COLUMNS,
+    CANCELLED,
+    NOT_CHECKED_IN,
+    NOT_OPEN,
+    OK,
+    UNDONE,
+    UNKNOWN_CODE,
+    WAITLISTED,
+    WRONG_EVENT,
+    ScanAnswer,
+    ScanRequestError,
+    attendee_from_row,
+)
 from app.database import begin_write
+from app.events.tickets import normalize_code
 from app.extensions import db
-from app.i18n import format_kst, kst_hhmm
 from app.models import (
     CheckIn, Cluster, Company, DoorDevice, Event, EventStatus, Registration, RegistrationStatus,
-    ScanLog, role_tag_label,
+    ScanLog,
 )
-from app.models.registration import ROLE_TAG_LABELS
 from app.tokens import hash_token
-
-# Reasons a scan can end with. The scanner colours them: ok green, the AMBER ones amber, the rest red.
-OK = "ok"
-ALREADY_CHECKED_IN = "already_checked_in"
-NOT_CHECKED_IN = "not_checked_in"
-ALREADY_CHECKED_OUT = "already_checked_out"
-UNKNOWN_CODE = "unknown_code"
-WRONG_EVENT = "wrong_event"
-CANCELLED = "cancelled"
-WAITLISTED = "waitlisted"
-NOT_OPEN = "not_open"
-UNDONE = "undone"
-RESULTS = (OK, ALREADY_CHECKED_IN, NOT_CHECKED_IN, ALREADY_CHECKED_OUT, UNKNOWN_CODE, WRONG_EVENT,
-           CANCELLED, WAITLISTED, NOT_OPEN, UNDONE)
-AMBER = frozenset({ALREADY_CHECKED_IN, NOT_CHECKED_IN, ALREADY_CHECKED_OUT})
-
-
-def result_tone(result: str) -> str:
-    """The colour of an answer on the scanner, the scan log and the dashboard: ok, warn or error."""
-    if result in (OK, UNDONE):
-        return "ok"
-    return "warn" if result in AMBER else "error"
-
-RESULT_LABELS = {
-    OK: _l("체크인 완료"),
-    ALREADY_CHECKED_IN: _l("이미 체크인"),
-    NOT_CHECKED_IN: _l("체크인 기록 없음"),
-    ALREADY_CHECKED_OUT: _l("이미 퇴장"),
-    UNKNOWN_CODE: _l("등록되지 않은 코드"),
-    WRONG_EVENT: _l("다른 행사"),
-    CANCELLED: _l("취소된 신청"),
-    WAITLISTED: _l("대기자"),
-    NOT_OPEN: _l("체크인 시간 아님"),
-    UNDONE: _l("체크인 취소"),
-}
 
 MODES = ("in", "out")
 METHODS = ("qr", "hid", "manual", "walkin")
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
 
 def doors_open_at(event: Event) -> dt.datetime:
     return event.starts_at - dt.timedelta(minutes=current_app.config["CHECKIN_OPENS_MINUTES_BEFORE"])
@@ -78,105 +58,6 @@ def doors_open_at(event: Event) -> dt.datetime:
 def checkout_closes_at(event: Event) -> dt.datetime:
     # People leaving are recorded a while after the official end (the reception runs late).
     return event.ends_at + dt.timedelta(minutes=current_app.config["CHECKOUT_GRACE_MINUTES"])
-
-
-@dataclasses.dataclass
-class Attendee:
-    registration_id: int
-    name: str
-    company: str
-    cluster: str
-    role: str
-    role_label: str
-
-    def as_json(self) -> dict:
-        return dataclasses.asdict(self)
-
-
-@dataclasses.dataclass
-class ScanAnswer:
-    result: str
-    mode: str
-    attendee: Attendee | None = None
-    at: dt.datetime | None = None  # check-in (or check-out) time the answer is about
-    gate: str | None = None
-    other_event: Event | None = None
-    replayed: bool = False
-
-    @property
-    def message(self) -> str:
-        return answer_message(self)
-
-    @property
-    def tone(self) -> str:
-        return result_tone(self.result)
-
-    def as_json(self) -> dict:
-        other = None
-        if self.other_event is not None:
-            other = {
-                "id": self.other_event.id,
-                "title": self.other_event.title,
-                "starts_at_label": format_kst(self.other_event.starts_at),
-            }
-        return {
-            "result": self.result,
-            "tone": self.tone,
-            "message": self.message,
-            "mode": self.mode,
-            "attendee": self.attendee.as_json() if self.attendee else None,
-            "checked_in_at": self.at.isoformat() if self.at else None,
-            "checked_in_at_label": hhmm(self.at),
-            "gate": self.gate,
-            "other_event": other,
-            "replayed": self.replayed,
-        }
-
-
-def hhmm(value: dt.datetime | None) -> str | None:
-    """The answer's clock time, 19:02, or None (JSON null) when it has none."""
-    return kst_hhmm(value) or None
-
-
-def answer_message(answer: ScanAnswer) -> str:
-    """The sentence the scanner shows, in the request's language."""
-    r = answer.result
-    if r == OK:
-        if answer.mode == "out":
-            return _("퇴장 기록 완료")
-        return _("체크인 완료")
-    if r == ALREADY_CHECKED_IN:
-        if answer.gate:
-            return _("이미 체크인됨 %(time)s · %(gate)s", time=hhmm(answer.at), gate=answer.gate)
-        return _("이미 체크인됨 %(time)s", time=hhmm(answer.at))
-    if r == ALREADY_CHECKED_OUT:
-        return _("이미 퇴장 처리됨 %(time)s", time=hhmm(answer.at))
-    if r == NOT_CHECKED_IN:
-        return _("체크인 기록이 없습니다")
-    if r == UNKNOWN_CODE:
-        return _("등록되지 않은 코드입니다. 재발급된 명찰이거나 다른 QR일 수 있습니다.")
-    if r == WRONG_EVENT:
-        if answer.other_event is not None:
-            return _("다른 행사의 명찰입니다: %(title)s (%(when)s)", title=answer.other_event.title,
-                     when=format_kst(answer.other_event.starts_at))
-        return _("다른 행사의 명찰입니다.")
-    if r == CANCELLED:
-        return _("취소된 신청입니다. 입장할 수 없습니다.")
-    if r == WAITLISTED:
-        return _("대기자 명단에 있는 신청입니다. 확정된 좌석이 없습니다.")
-    if r == NOT_OPEN:
-        return _("지금은 체크인 시간이 아닙니다 (입장 시작 전이거나 행사가 끝났습니다).")
-    if r == UNDONE:
-        return _("체크인을 취소했습니다")
-    return r
-
-
-class ScanRequestError(ValueError):
-    """Input the API refuses with a 400 before anything is looked up or written."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def _insert_ignoring_sql(table, conflict_columns: tuple[str, ...]):
@@ -216,28 +97,6 @@ class _EventFacts:
     ends_at: dt.datetime
 
 
-_ATTENDEE_COLUMNS = (
-    Registration.id, Registration.event_id, Registration.status, Registration.role, Registration.name,
-    Registration.company_id, Registration.guest_company_name, Company.name, Cluster.name_ko, Cluster.name_en,
-)
-
-
-def _attendee_from_row(row) -> Attendee:
-    reg_id, _event_id, _status, role, name, company_id, guest_company, company_name, cl_ko, cl_en = row
-    from flask_babel import get_locale
-
-    cluster = (cl_en if str(get_locale()) == "en" and cl_en else cl_ko) or ""
-    is_guest = company_id is None
-    return Attendee(
-        registration_id=reg_id,
-        name=name,
-        company=company_name or guest_company or "",
-        cluster=cluster if not is_guest else str(ROLE_TAG_LABELS["guest"]),
-        role=role.value,
-        role_label=role_tag_label(role, is_guest),
-    )
-
-
 def _lookup_key(code: str | None, registration_id: int | None) -> tuple[str, object]:
     """Which registration a scan names: ("id", registration id) after a manual search, or
     ("hash", SHA-256 of the code); a text that cannot be one of our codes hashes to nothing."""
@@ -254,13 +113,13 @@ def _attendee_select(*leading, by: str, from_device: bool):
     condition = (Registration.id == bindparam("key")) if by == "id" else (Registration.ticket_hash == bindparam("key"))
     if from_device:
         stmt = (
-            select(*leading, *_ATTENDEE_COLUMNS)
+            select(*leading, *ATTENDEE_COLUMNS)
             .select_from(DoorDevice)
             .join(Event, Event.id == DoorDevice.event_id)
             .outerjoin(Registration, condition)
         )
     else:
-        stmt = select(*_ATTENDEE_COLUMNS).select_from(Registration)
+        stmt = select(*ATTENDEE_COLUMNS).select_from(Registration)
     stmt = stmt.outerjoin(Company, Company.id == Registration.company_id).outerjoin(
         Cluster, Cluster.id == Company.cluster_id
     )
@@ -380,7 +239,7 @@ def _decide(event, row, *, mode, gate, method, device_id, user_id, now) -> ScanA
     reg_event_id, status = row[1], row[2]
     if reg_event_id != event.id:
         return ScanAnswer(WRONG_EVENT, mode, other_event=db.session.get(Event, reg_event_id))
-    attendee = _attendee_from_row(row)
+    attendee = attendee_from_row(row)
     if status == RegistrationStatus.CANCELLED or event.status == EventStatus.CANCELLED:
         return ScanAnswer(CANCELLED, mode, attendee)
     if status == RegistrationStatus.WAITLISTED:
@@ -451,7 +310,7 @@ def replay_answer(event_id: int, nonce: str | None) -> ScanAnswer | None:
     at = gate = None
     if log.registration_id is not None:
         row = _lookup_row(None, log.registration_id)
-        attendee = _attendee_from_row(row) if row is not None else None
+        attendee = attendee_from_row(row) if row is not None else None
         if log.result == OK:
             at, gate = log.scanned_at, log.gate
         elif log.result in AMBER:
@@ -476,7 +335,7 @@ def undo(event: Event, registration_id: int, *, nonce: str | None, user_id: int 
     row = _lookup_row(None, registration_id)
     if row is None or row[1] != event.id:  # row[1]: the registration's event
         raise LookupError(registration_id)
-    attendee = _attendee_from_row(row)
+    attendee = attendee_from_row(row)
     removed = db.session.execute(
         CheckIn.__table__.delete().where(CheckIn.__table__.c.registration_id == registration_id)
     ).rowcount
@@ -493,75 +352,3 @@ def undo(event: Event, registration_id: int, *, nonce: str | None, user_id: int 
         if replay is not None:
             return replay
     return ScanAnswer(result, "undo", attendee)
-
-
-# --- search at the door ---------------------------------------------------------------------
-
-SEARCH_LIMIT = 20
-_DIGITS = re.compile(r"^\d{4}$")
-
-
-@dataclasses.dataclass
-class SearchHit:
-    attendee: Attendee
-    status: RegistrationStatus
-    checked_in_at: dt.datetime | None
-    checked_out_at: dt.datetime | None
-    mobile_last4: str | None
-
-    def as_json(self) -> dict:
-        return {
-            **self.attendee.as_json(),
-            "status": self.status.value,
-            "status_label": self.status.label,
-            "checked_in": self.checked_in_at is not None and self.checked_out_at is None,
-            "checked_in_at_label": hhmm(self.checked_in_at),
-            "checked_out_at_label": hhmm(self.checked_out_at),
-            "mobile_last4": self.mobile_last4,
-        }
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def search(event: Event, query: str) -> list[SearchHit]:
-    """People of one event by part of a name or company, or the last 4 digits of a mobile.
-
-    Confirmed first, then waitlisted, then cancelled (so the door can say why), 가나다 order.
-    """
-    query = (query or "").strip()
-    if len(query) < 2 or len(query) > 100:
-        raise ScanRequestError(_("검색어를 2자 이상 100자 이하로 입력해 주세요."))
-    if _DIGITS.match(query):
-        condition = func.replace(Registration.mobile, "-", "").like(f"%{query}")
-    else:
-        pattern = f"%{_like_escape(query.lower())}%"
-        condition = or_(
-            func.lower(Registration.name).like(pattern, escape="\\"),
-            func.lower(Company.name).like(pattern, escape="\\"),
-            func.lower(Registration.guest_company_name).like(pattern, escape="\\"),
-        )
-    # Status order is applied in Python below, over at most SEARCH_LIMIT * 3 rows.
-    rows = db.session.execute(
-        select(*_ATTENDEE_COLUMNS, Registration.mobile, CheckIn.checked_in_at, CheckIn.checked_out_at)
-        .outerjoin(Company, Company.id == Registration.company_id)
-        .outerjoin(Cluster, Cluster.id == Company.cluster_id)
-        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
-        .where(Registration.event_id == event.id, condition)
-        .order_by(Registration.name, Registration.id)
-        .limit(SEARCH_LIMIT * 3)
-    ).all()
-    rank = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITLISTED: 1, RegistrationStatus.CANCELLED: 2}
-    hits = [
-        SearchHit(
-            attendee=_attendee_from_row(row[:10]),
-            status=row[2],
-            checked_in_at=row[11],
-            checked_out_at=row[12],
-            mobile_last4=(row[10] or "").replace("-", "")[-4:] or None,
-        )
-        for row in rows
-    ]
-    hits.sort(key=lambda h: rank[h.status])
-    return hits[:SEARCH_LIMIT]
