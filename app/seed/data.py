@@ -1,57 +1,18 @@
-"""Demo data for a newcomer: clusters, companies, accounts, events with registrations and check-ins.
+"""The demo tables (pure data): clusters, companies, research group, accounts, venues, events, names.
 
 Everything here is fictional: company names, 사업자등록번호 (valid check digits, invented
-numbers), people, e-mail addresses (all under ``moim.example``) and mobile numbers.
-
-``seed_demo()`` is idempotent. Every object is looked up by its natural key (cluster by slug,
-company by BRN, research group by name, user by e-mail, event by host cluster and Korean title,
-registration by event and e-mail, check-in by registration) and only what is missing is created;
-objects that already exist are left as they are, so edits made while trying the app survive a
-second run. The caller commits. Choices are drawn from ``random.Random(2026)`` in a fixed order
-that does not depend on the database or on ``now``, so two runs describe the same data; only the
-ticket codes are truly random (they are secrets). Event dates are relative to ``now``.
+numbers), people, e-mail addresses (all under ``moim.example``) and mobile numbers. Nothing in
+this module touches the database or the clock; ``plan.py`` turns it into what to create.
 """
 from __future__ import annotations
 
 import datetime as dt
-import random
 from dataclasses import dataclass
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
-from app.events.tickets import issue_ticket
-from app.extensions import db
-from app.models import (
-    CheckIn,
-    Cluster,
-    Company,
-    Event,
-    EventKind,
-    EventStatus,
-    Registration,
-    RegistrationStatus,
-    ResearchGroup,
-    Role,
-    User,
-    utcnow,
-)
+from app.models import EventKind, EventStatus, Role
 from app.validators import brn_check_digit, format_brn, normalize_brn
 
-__all__ = [
-    "CLUSTERS",
-    "COMPANIES",
-    "DEMO_LOGINS",
-    "DEMO_PASSWORD",
-    "EVENTS",
-    "RESEARCH_GROUP",
-    "USERS",
-    "database_is_empty",
-    "seed_demo",
-]
-
-KST = ZoneInfo("Asia/Seoul")
 SEED = 2026
 DEMO_PASSWORD = "moim-demo-2026"
 MAIL_DOMAIN = "moim.example"
@@ -213,10 +174,10 @@ def _build_companies() -> list[CompanySeed]:
 
 
 COMPANIES: list[CompanySeed] = _build_companies()
-_COMPANY_BY_DOMAIN = {c.domain: c for c in COMPANIES}
+COMPANY_BY_DOMAIN = {c.domain: c for c in COMPANIES}
 
 # Outside firms invited to the forums as guests (no Company row, no account).
-_GUEST_COMPANIES = [
+GUEST_COMPANIES = [
     ("(주)한강스마트시티", "hangangcity"),
     ("(주)바다콘텐츠랩", "badacontents"),
     ("새솔로보틱스(주)", "saesol"),
@@ -259,7 +220,7 @@ class UserSeed(NamedTuple):
 
 
 def _member(local: str, domain: str, name: str, mobile: str, locale: str = "ko") -> UserSeed:
-    company = _COMPANY_BY_DOMAIN[domain]
+    company = COMPANY_BY_DOMAIN[domain]
     return UserSeed(
         email=f"{local}@{domain}.{MAIL_DOMAIN}",
         name=name,
@@ -293,9 +254,9 @@ USERS: list[UserSeed] = [
 
 DEMO_LOGINS: list[tuple[str, str]] = [(u.email, u.description) for u in USERS]
 
-_STAFF_OF = {"dmc": f"dmc.staff@{MAIL_DOMAIN}", "magok": f"magok.staff@{MAIL_DOMAIN}",
-             "yangjae": f"yangjae.staff@{MAIL_DOMAIN}", "guro": f"guro.staff@{MAIL_DOMAIN}"}
-_MEMBER_OF = {u.company: u for u in USERS if u.company}
+STAFF_OF = {"dmc": f"dmc.staff@{MAIL_DOMAIN}", "magok": f"magok.staff@{MAIL_DOMAIN}",
+            "yangjae": f"yangjae.staff@{MAIL_DOMAIN}", "guro": f"guro.staff@{MAIL_DOMAIN}"}
+MEMBER_OF = {u.company: u for u in USERS if u.company}
 
 
 # --------------------------------------------------------------------------- events
@@ -359,12 +320,12 @@ class EventSeed:
         return offset < 0
 
 
-_MON, _TUE, _WED, _THU, _FRI = range(5)
+MON, TUE, WED, THU, FRI = range(5)
 
 EVENTS: list[EventSeed] = [
     # Networking nights
     EventSeed(
-        host="dmc", kind=EventKind.NETWORKING, day_offset=-31, weekday=_THU, hour=19, hours=2,
+        host="dmc", kind=EventKind.NETWORKING, day_offset=-31, weekday=THU, hour=19, hours=2,
         title_ko="제14회 DMC 네트워킹 나이트", title_en="DMC Networking Night #14",
         description_ko=(
             "상암 DMC 입주기업 대표와 실무자가 한자리에 모이는 정기 네트워킹 행사입니다. "
@@ -378,7 +339,7 @@ EVENTS: list[EventSeed] = [
         attendance=Attendance("cluster", companies=13, cancelled=1),
     ),
     EventSeed(
-        host="dmc", kind=EventKind.NETWORKING, day_offset=20, weekday=_THU, hour=19, hours=2,
+        host="dmc", kind=EventKind.NETWORKING, day_offset=20, weekday=THU, hour=19, hours=2,
         title_ko="제15회 DMC 네트워킹 나이트", title_en="DMC Networking Night #15",
         description_ko=(
             "이번 회차는 '콘텐츠 IP의 해외 진출'을 주제로 입주기업 세 곳의 짧은 발표 후 "
@@ -388,7 +349,7 @@ EVENTS: list[EventSeed] = [
         attendance=Attendance("cluster", companies=8, cancelled=1),
     ),
     EventSeed(
-        host="magok", kind=EventKind.NETWORKING, day_offset=-12, weekday=_WED, hour=18, hours=2,
+        host="magok", kind=EventKind.NETWORKING, day_offset=-12, weekday=WED, hour=18, hours=2,
         title_ko="마곡 R&D 오픈 네트워킹 데이", title_en="Magok R&D Open Networking Day",
         description_ko=(
             "마곡 입주 연구소와 기업이 보유 기술과 장비를 소개하고 공동연구 파트너를 찾는 자리입니다. "
@@ -398,7 +359,7 @@ EVENTS: list[EventSeed] = [
         attendance=Attendance("cluster", companies=10),
     ),
     EventSeed(
-        host="yangjae", kind=EventKind.NETWORKING, day_offset=12, weekday=_THU, hour=19, hours=2,
+        host="yangjae", kind=EventKind.NETWORKING, day_offset=12, weekday=THU, hour=19, hours=2,
         title_ko="양재 AI 스타트업 네트워킹 나이트", title_en="Yangjae AI Startup Networking Night",
         description_ko=(
             "양재 Y밸리 AI 스타트업이 서로의 제품을 소개하고 협업 기회를 찾는 저녁 모임입니다. "
@@ -412,7 +373,7 @@ EVENTS: list[EventSeed] = [
         attendance=Attendance("cluster", companies=15, fill=True, waitlist=3),
     ),
     EventSeed(
-        host="guro", kind=EventKind.NETWORKING, day_offset=-60, weekday=_WED, hour=19, hours=2,
+        host="guro", kind=EventKind.NETWORKING, day_offset=-60, weekday=WED, hour=19, hours=2,
         title_ko="G밸리 네트워킹 나이트: 제조와 IT의 만남",
         description_ko=(
             "구로 G밸리의 제조 기업과 IT 기업이 만나 공정 자동화, 데이터 활용 사례를 나눕니다. "
@@ -422,7 +383,7 @@ EVENTS: list[EventSeed] = [
         attendance=Attendance("cluster", companies=12),
     ),
     EventSeed(
-        host="guro", kind=EventKind.NETWORKING, day_offset=26, weekday=_WED, hour=19, hours=2,
+        host="guro", kind=EventKind.NETWORKING, day_offset=26, weekday=WED, hour=19, hours=2,
         title_ko="G밸리 네트워킹 나이트: 스마트공장 편",
         description_ko=(
             "스마트공장 도입 경험이 있는 기업과 도입을 준비하는 기업이 만나는 자리입니다. "
@@ -472,7 +433,7 @@ EVENTS: list[EventSeed] = [
         attendance=Attendance("council", companies=5),
     ),
     EventSeed(
-        host="yangjae", kind=EventKind.COUNCIL, day_offset=5, weekday=_TUE, hour=15, hours=1,
+        host="yangjae", kind=EventKind.COUNCIL, day_offset=5, weekday=TUE, hour=15, hours=1,
         title_ko="양재 Y밸리 입주기업협의회 임시회의",
         description_ko=(
             "입주 공간 재배치 일정 논의를 위한 임시회의입니다. "
@@ -482,7 +443,7 @@ EVENTS: list[EventSeed] = [
     ),
     # Inter-cluster forums
     EventSeed(
-        host="dmc", kind=EventKind.FORUM, day_offset=-24, weekday=_TUE, hour=14, hours=4,
+        host="dmc", kind=EventKind.FORUM, day_offset=-24, weekday=TUE, hour=14, hours=4,
         title_ko="제1회 서울 클러스터 연합 포럼", title_en="1st Seoul Cluster Forum",
         description_ko=(
             "상암·마곡·양재·구로 네 클러스터의 기업이 처음으로 한자리에 모여 클러스터 간 협력 사례를 나눕니다. "
@@ -498,7 +459,7 @@ EVENTS: list[EventSeed] = [
         attendance=Attendance("forum", companies=5, cancelled=1, guests=3),
     ),
     EventSeed(
-        host="dmc", kind=EventKind.FORUM, day_offset=40, weekday=_TUE, hour=14, hours=4,
+        host="dmc", kind=EventKind.FORUM, day_offset=40, weekday=TUE, hour=14, hours=4,
         title_ko="제2회 서울 클러스터 연합 포럼", title_en="2nd Seoul Cluster Forum",
         description_ko=(
             "'AI로 연결되는 클러스터'를 주제로 양재 AI 허브에서 열립니다. "
@@ -514,7 +475,7 @@ EVENTS: list[EventSeed] = [
     ),
     # Research group meetings
     EventSeed(
-        host="yangjae", kind=EventKind.RESEARCH, day_offset=-38, weekday=_THU, hour=16, hours=2,
+        host="yangjae", kind=EventKind.RESEARCH, day_offset=-38, weekday=THU, hour=16, hours=2,
         title_ko="빅데이터연구회 제5차 정기모임", research=True,
         description_ko=(
             "회원사별 데이터 파이프라인 구축 경험을 공유하고, 공공데이터 활용 공동 과제 제안서의 "
@@ -524,7 +485,7 @@ EVENTS: list[EventSeed] = [
         attendance=Attendance("group", companies=6),
     ),
     EventSeed(
-        host="yangjae", kind=EventKind.RESEARCH, day_offset=18, weekday=_THU, hour=16, hours=2,
+        host="yangjae", kind=EventKind.RESEARCH, day_offset=18, weekday=THU, hour=16, hours=2,
         title_ko="빅데이터연구회 제6차 정기모임", title_en="Big Data Research Group, 6th meeting",
         research=True,
         description_ko=(
@@ -535,7 +496,7 @@ EVENTS: list[EventSeed] = [
         attendance=Attendance("group", companies=4),
     ),
     EventSeed(
-        host="yangjae", kind=EventKind.RESEARCH, day_offset=46, weekday=_THU, hour=16, hours=2,
+        host="yangjae", kind=EventKind.RESEARCH, day_offset=46, weekday=THU, hour=16, hours=2,
         title_ko="빅데이터연구회 제7차 정기모임", research=True,
         description_ko="제안서 제출 결과를 공유하고 다음 분기 연구 주제를 정합니다.",
         venue="yangjae_seminar", capacity=20, seats_per_company=2, status=EventStatus.DRAFT,
@@ -545,15 +506,16 @@ EVENTS: list[EventSeed] = [
 assert len({(e.host, e.title_ko) for e in EVENTS}) == len(EVENTS)
 
 
-# --------------------------------------------------------------------------- planning (pure)
+# --------------------------------------------------------------------------- names
 
-_SURNAMES = [
+
+SURNAMES = [
     ("김", "kim"), ("이", "lee"), ("박", "park"), ("최", "choi"), ("정", "jung"), ("강", "kang"),
     ("조", "cho"), ("윤", "yoon"), ("장", "jang"), ("임", "lim"), ("한", "han"), ("오", "oh"),
     ("서", "seo"), ("신", "shin"), ("권", "kwon"), ("황", "hwang"), ("안", "ahn"), ("송", "song"),
     ("류", "ryu"), ("홍", "hong"),
 ]
-_GIVEN_NAMES = [
+GIVEN_NAMES = [
     ("민준", "minjun"), ("서연", "seoyeon"), ("지호", "jiho"), ("하은", "haeun"), ("도윤", "doyun"),
     ("수빈", "subin"), ("예준", "yejun"), ("지민", "jimin"), ("현우", "hyunwoo"), ("유진", "yujin"),
     ("준서", "junseo"), ("다은", "daeun"), ("승민", "seungmin"), ("소연", "soyeon"), ("태현", "taehyun"),
@@ -561,369 +523,10 @@ _GIVEN_NAMES = [
 ]
 
 
-@dataclass(frozen=True)
-class _Person:
-    name: str
-    email: str
-    mobile: str | None
-
-
-@dataclass(frozen=True)
-class _PlannedRegistration:
-    email: str
-    name: str
-    mobile: str | None
-    company: str | None  # company domain; None for a guest
-    guest_company_name: str | None
-    registered_by: str | None  # user e-mail
-    status: RegistrationStatus
-    created_frac: float  # position in the registration window, 0..1
-    checkin_after_s: int | None  # seconds after the start; None: not checked in
-
-
-def _mobile(rng: random.Random) -> str:
-    return f"010-{rng.randint(2000, 9999)}-{rng.randint(0, 9999):04d}"
-
-
-def _colleagues(rng: random.Random, domain: str, n: int) -> list[_Person]:
-    people: list[_Person] = []
-    seen: set[str] = set()
-    while len(people) < n:
-        surname, surname_en = rng.choice(_SURNAMES)
-        given, given_en = rng.choice(_GIVEN_NAMES)
-        email = f"{given_en}.{surname_en}@{domain}.{MAIL_DOMAIN}"
-        mobile = _mobile(rng) if rng.random() < 0.8 else None
-        if email in seen:
-            continue
-        seen.add(email)
-        people.append(_Person(surname + given, email, mobile))
-    return people
-
-
-def _plan(rng: random.Random) -> dict[tuple[str, str], list[_PlannedRegistration]]:
-    """Registrations per event key; depends only on the seed data and the RNG, never on the DB."""
-    staff_pool: dict[str, list[_Person]] = {}
-    for c in COMPANIES:
-        people = _colleagues(rng, c.domain, 3)
-        member = _MEMBER_OF.get(c.domain)
-        if member:
-            people.insert(0, _Person(member.name, member.email, member.mobile))
-        staff_pool[c.domain] = people
-    guest_pool = {domain: _colleagues(rng, domain, 2) for _, domain in _GUEST_COMPANIES}
-
-    by_cluster: dict[str, list[str]] = {}
-    for c in COMPANIES:
-        by_cluster.setdefault(c.cluster, []).append(c.domain)
-
-    member_emails = {u.email for u in USERS}
-    plans: dict[tuple[str, str], list[_PlannedRegistration]] = {}
-    for ev in EVENTS:
-        a = ev.attendance
-        if a is None:
-            continue
-        if a.pool == "cluster":
-            chosen = rng.sample(by_cluster[ev.host], min(a.companies, len(by_cluster[ev.host])))
-        elif a.pool == "council":
-            council = [d for d in by_cluster[ev.host] if _COMPANY_BY_DOMAIN[d].is_council_member]
-            chosen = rng.sample(council, min(a.companies, len(council)))
-        elif a.pool == "group":
-            chosen = rng.sample(list(RESEARCH_GROUP.members), min(a.companies, len(RESEARCH_GROUP.members)))
-        elif a.pool == "forum":
-            chosen = [d for slug in ev.participating for d in rng.sample(by_cluster[slug], a.companies)]
-        else:  # pragma: no cover - data error
-            raise ValueError(a.pool)
-
-        seats = ev.seats_per_company or 3
-        entries: list[tuple[str | None, str | None, _Person, RegistrationStatus]] = []
-        confirmed = 0
-        leftover: list[str] = []
-        for domain in chosen:
-            if a.fill and confirmed >= ev.capacity:
-                leftover.append(domain)
-                continue
-            n = seats if a.fill else rng.randint(1, seats)
-            n = min(n, ev.capacity - confirmed)
-            for person in staff_pool[domain][:n]:
-                entries.append((domain, None, person, RegistrationStatus.CONFIRMED))
-                confirmed += 1
-        for domain in leftover[: a.waitlist]:
-            entries.append((domain, None, staff_pool[domain][0], RegistrationStatus.WAITLISTED))
-        for guest_name, domain in _GUEST_COMPANIES[: a.guests]:
-            person = guest_pool[domain][0]
-            entries.append((None, guest_name, person, RegistrationStatus.CONFIRMED))
-
-        # Cancel registrations of colleagues (never a member's own, never a guest's).
-        cancellable = [
-            i for i, (d, _, p, s) in enumerate(entries)
-            if d and s == RegistrationStatus.CONFIRMED and p.email not in member_emails
-        ]
-        cancelled = set(rng.sample(cancellable, min(a.cancelled, len(cancellable))))
-
-        fracs = sorted(rng.random() for _ in entries)
-        planned = []
-        for i, ((domain, guest_name, person, status), frac) in enumerate(zip(entries, fracs)):
-            if i in cancelled:
-                status = RegistrationStatus.CANCELLED
-            checkin = rng.randint(0, 30 * 60 - 1) if rng.random() < 0.8 else None
-            member = _MEMBER_OF.get(domain) if domain else None
-            planned.append(
-                _PlannedRegistration(
-                    email=person.email,
-                    name=person.name,
-                    mobile=person.mobile,
-                    company=domain,
-                    guest_company_name=guest_name,
-                    registered_by=member.email if member else None,
-                    status=status,
-                    created_frac=frac,
-                    checkin_after_s=checkin if ev.is_past and status == RegistrationStatus.CONFIRMED else None,
-                )
-            )
-        plans[(ev.host, ev.title_ko)] = planned
-    return plans
-
-
-def _kst(day: dt.date, hour: int) -> dt.datetime:
-    """Whole hour on a Seoul calendar day, as an aware UTC datetime."""
-    return dt.datetime.combine(day, dt.time(hour), tzinfo=KST).astimezone(dt.timezone.utc)
-
-
-def _second_tuesday(year: int, month: int) -> dt.date:
-    first = dt.date(year, month, 1)
-    return first + dt.timedelta(days=(_TUE - first.weekday()) % 7 + 7)
-
-
-def _event_day(ev: EventSeed, today: dt.date) -> dt.date:
-    if ev.council_month is not None:
-        months = today.year * 12 + (today.month - 1) + ev.council_month
-        return _second_tuesday(months // 12, months % 12 + 1)
-    day = today + dt.timedelta(days=ev.day_offset or 0)
-    if ev.weekday is not None:
-        day += dt.timedelta(days=(ev.weekday - day.weekday()) % 7)
-    return day
-
-
-# --------------------------------------------------------------------------- seeding
-
-
 # Contact person names and mobile numbers for the companies (fictional).
-_CONTACTS = [
+CONTACTS = [
     ("김민준", "2481-3370"), ("이서연", "3920-1174"), ("박지호", "5172-8836"), ("최수아", "6603-2291"),
     ("정도윤", "7714-5528"), ("강하은", "8825-6613"), ("조예준", "9036-7740"), ("윤지우", "4147-8852"),
     ("장시우", "3258-9963"), ("임서윤", "2369-1075"), ("한주원", "5471-2186"), ("오채원", "6582-3297"),
 ]
 
-
-def database_is_empty() -> bool:
-    """True when there is no cluster yet (a fresh database)."""
-    return db.session.scalar(select(Cluster.id).limit(1)) is None
-
-
-def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
-    """Create whatever demo data is missing; return how many objects of each kind were created.
-
-    Does not commit (the caller does); flushes so that new rows get ids.
-    """
-    now = now or utcnow()
-    if now.tzinfo is None:
-        raise ValueError("seed_demo(now=...) needs an aware datetime")
-    today = now.astimezone(KST).date()
-    rng = random.Random(SEED)
-    plans = _plan(rng)
-    created = dict.fromkeys(
-        ("clusters", "companies", "research_groups", "users", "events", "registrations", "checkins"), 0
-    )
-    session = db.session
-
-    # Clusters
-    clusters = {c.slug: c for c in session.scalars(select(Cluster).where(Cluster.slug.in_([s.slug for s in CLUSTERS])))}
-    for s in CLUSTERS:
-        if s.slug not in clusters:
-            cluster = Cluster(slug=s.slug, name_ko=s.name_ko, name_en=s.name_en,
-                              field_ko=s.field_ko, field_en=s.field_en, is_active=s.is_active)
-            session.add(cluster)
-            session.flush()  # one by one, so ids follow the seed order
-            clusters[s.slug] = cluster
-            created["clusters"] += 1
-
-    # Companies
-    companies = {c.brn: c for c in session.scalars(select(Company).where(Company.brn.in_([s.brn for s in COMPANIES])))}
-    by_domain: dict[str, Company] = {}
-    for s in COMPANIES:
-        company = companies.get(s.brn)
-        if company is None:
-            contact = _CONTACTS[len(companies) % len(_CONTACTS)]
-            company = Company(
-                name=s.name, brn=s.brn, cluster=clusters[s.cluster], industry=s.industry,
-                is_council_member=s.is_council_member, council_joined_on=s.council_joined_on, website=s.website,
-                contact_name=contact[0], contact_email=f"contact@{s.domain}.{MAIL_DOMAIN}",
-                contact_mobile=f"010-{contact[1]}",
-            )
-            session.add(company)
-            companies[s.brn] = company
-            created["companies"] += 1
-        by_domain[s.domain] = company
-
-    # Research group
-    group = session.scalar(select(ResearchGroup).where(ResearchGroup.name == RESEARCH_GROUP.name).limit(1))
-    if group is None:
-        group = ResearchGroup(
-            name=RESEARCH_GROUP.name, cluster=clusters[RESEARCH_GROUP.cluster],
-            description=RESEARCH_GROUP.description,
-            companies=[by_domain[d] for d in RESEARCH_GROUP.members],
-        )
-        session.add(group)
-        created["research_groups"] += 1
-
-    # Accounts
-    users = {u.email: u for u in session.scalars(select(User).where(User.email.in_([s.email for s in USERS])))}
-    for s in USERS:
-        if s.email in users:
-            continue
-        user = User(email=s.email, name=s.name, mobile=s.mobile, role=s.role, locale=s.locale,
-                    company=by_domain[s.company] if s.company else None)
-        user.set_password(DEMO_PASSWORD)
-        if s.clusters:
-            user.clusters = [clusters[slug] for slug in s.clusters]
-        session.add(user)
-        users[s.email] = user
-        created["users"] += 1
-    session.flush()
-
-    # Events
-    cluster_ids = [clusters[e.host].id for e in EVENTS]
-    events = {
-        (e.host_cluster_id, e.title_ko): e
-        for e in session.scalars(
-            select(Event).where(Event.host_cluster_id.in_(set(cluster_ids)),
-                                Event.title_ko.in_([e.title_ko for e in EVENTS]))
-        )
-    }
-    new_events: set[tuple[str, str]] = set()
-    event_by_key: dict[tuple[str, str], Event] = {}
-    for s in EVENTS:
-        host = clusters[s.host]
-        key = (s.host, s.title_ko)
-        event = events.get((host.id, s.title_ko))
-        if event is None:
-            event = _new_event(s, host, clusters, group, users, today, now, has_registrations=bool(plans.get(key)))
-            session.add(event)
-            new_events.add(key)
-            created["events"] += 1
-        event_by_key[key] = event
-    session.flush()
-
-    # Registrations
-    event_ids = [e.id for e in event_by_key.values()]
-    existing_regs: dict[tuple[int, str], tuple[int, RegistrationStatus]] = {}
-    for reg_id, event_id, email, status in session.execute(
-        select(Registration.id, Registration.event_id, Registration.email, Registration.status)
-        .where(Registration.event_id.in_(event_ids))
-        .order_by(Registration.id)
-    ):
-        # An active registration wins over an earlier cancelled one of the same address.
-        if (event_id, email) not in existing_regs or status != RegistrationStatus.CANCELLED:
-            existing_regs[(event_id, email)] = (reg_id, status)
-    checked_in = set(session.scalars(select(CheckIn.registration_id).where(CheckIn.event_id.in_(event_ids))))
-
-    to_check_in: list[tuple[Event, Registration | int, int]] = []
-    for key, planned in plans.items():
-        event = event_by_key[key]
-        window_start = event.registration_opens_at or (event.starts_at - dt.timedelta(days=21))
-        window_end = min(event.registration_closes_at or event.starts_at, now)
-        window = max(window_end - window_start, dt.timedelta(0))
-        for p in planned:
-            found = existing_regs.get((event.id, p.email))
-            if found is not None:
-                reg_id, status = found
-                wanted = p.checkin_after_s is not None and status == RegistrationStatus.CONFIRMED
-                if wanted and reg_id not in checked_in:
-                    to_check_in.append((event, reg_id, p.checkin_after_s))
-                continue
-            created_at = window_start + window * p.created_frac
-            reg = Registration(
-                event=event,
-                company=by_domain[p.company] if p.company else None,
-                guest_company_name=p.guest_company_name,
-                registered_by=users.get(p.registered_by) if p.registered_by else None,
-                name=p.name,
-                email=p.email,
-                mobile=p.mobile,
-                status=p.status,
-                created_at=created_at,
-                # Cancelled a little later, still inside the window (hence before now).
-                cancelled_at=(
-                    created_at + (window_end - created_at) * 0.5
-                    if p.status == RegistrationStatus.CANCELLED
-                    else None
-                ),
-            )
-            issue_ticket(reg)
-            session.add(reg)
-            created["registrations"] += 1
-            if p.checkin_after_s is not None:
-                to_check_in.append((event, reg, p.checkin_after_s))
-    session.flush()
-
-    # Check-ins at the door of past events
-    for event, reg, after_s in to_check_in:
-        reg_id = reg if isinstance(reg, int) else reg.id
-        session.add(
-            CheckIn(
-                registration_id=reg_id,
-                event_id=event.id,
-                checked_in_at=event.starts_at + dt.timedelta(seconds=after_s),
-                checked_in_by=users.get(_STAFF_OF.get(event.host_cluster.slug, "")),
-                method="qr",
-            )
-        )
-        created["checkins"] += 1
-    session.flush()
-    return created
-
-
-def _new_event(
-    s: EventSeed,
-    host: Cluster,
-    clusters: dict[str, Cluster],
-    group: ResearchGroup,
-    users: dict[str, User],
-    today: dt.date,
-    now: dt.datetime,
-    has_registrations: bool,
-) -> Event:
-    day = _event_day(s, today)
-    starts_at = _kst(day, s.hour)
-    ends_at = starts_at + dt.timedelta(hours=s.hours)
-    opens_at = _kst(day - dt.timedelta(days=30), 10)
-    if has_registrations:
-        # Registrations already taken must lie inside the window: open it at least two days ago.
-        opens_at = min(opens_at, _kst(now.astimezone(KST).date() - dt.timedelta(days=2), 10))
-    closes_at = _kst(day - dt.timedelta(days=1), 18)
-    created_at = opens_at - dt.timedelta(days=3)
-    venue_name, venue_address = VENUES[s.venue]
-    cancelled = s.status == EventStatus.CANCELLED
-    return Event(
-        kind=s.kind,
-        host_cluster=host,
-        research_group=group if s.research else None,
-        title_ko=s.title_ko,
-        title_en=s.title_en,
-        description_ko=s.description_ko,
-        description_en=s.description_en,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        venue_name=venue_name,
-        venue_address=venue_address,
-        capacity=s.capacity,
-        seats_per_company=s.seats_per_company,
-        registration_opens_at=opens_at,
-        registration_closes_at=closes_at,
-        open_to_guests=s.open_to_guests,
-        status=s.status,
-        sequence=1 if cancelled else 0,  # the cancellation was a material change
-        created_by_id=users[_STAFF_OF[s.host]].id if _STAFF_OF.get(s.host) in users else None,
-        created_at=created_at,
-        updated_at=min(now - dt.timedelta(days=1), starts_at) if cancelled else created_at,
-        participating_clusters=[clusters[slug] for slug in s.participating],
-    )
