@@ -20,7 +20,8 @@ from app.events.tickets import code_from_salt, ensure_tickets, issue_ticket, tic
 from app.qr import qr_data_uri, qr_placeholder, with_qr_images
 from app.exports import clean_filename
 from app.extensions import db
-from app.i18n import format_kst, format_kst_date
+from app.mail import queue_template
+from app.i18n import format_kst_date
 from app.models import Company, Event, Registration, RegistrationStatus
 from app.models.company import company_sort_name
 from app.models.registration import ROLE_TAG_LABELS
@@ -300,20 +301,5 @@ def reissue_ticket(registration: Registration) -> None:
 
 
 def queue_reissued_mail(event: Event, registration: Registration, badge_link: str | None) -> None:
-    """Tell the attendee their badge changed, with the link to the new one (always in Korean,
-    like the other notices staff actions send)."""
-    from flask_babel import force_locale
-
-    from app.mail import queue_mail
-
-    with force_locale("ko"):
-        subject = _("[Moim] %(title)s: 명찰이 재발급되었습니다", title=event.title_ko)
-        body = _(
-            "%(name)s님, '%(title)s' 행사의 명찰(QR 코드)이 운영진에 의해 재발급되었습니다.\n"
-            "이전 명찰과 이전 명찰 링크는 더 이상 사용할 수 없습니다.\n\n"
-            "새 명찰 PDF: %(link)s\n\n"
-            "일시: %(when)s\n장소: %(venue)s",
-            name=registration.name, title=event.title_ko, link=badge_link or "",
-            when=format_kst(event.starts_at, "ko"), venue=event.venue_name,
-        )
-    queue_mail(registration.email, subject, body)
+    """Tell the attendee their badge changed, with the link to the new one, in their language."""
+    queue_template(registration.email, "badge_reissued", event=event, registration=registration, badge_link=badge_link)

@@ -27,7 +27,7 @@ from app.events.registration import (
     register,
 )
 from app.extensions import db
-from app.mail import queue_mail
+from app.mail import queue_template
 from app.models import Event, EventStatus, Registration, RegistrationStatus
 from app.models.user import normalize_email
 
@@ -203,37 +203,13 @@ def resend_manage_link(event_id: int, email: str | None, *, manage_link: ManageL
         return False
     token = issue_manage_token(registration)
     event = registration.event
-    queue_mail(
-        registration.email,
-        _("[Moim] %(title)s: 신청 관리 링크", title=event.title_ko),
-        _(
-            "%(name)s님, '%(title)s' 신청 내역을 확인·변경·취소할 수 있는 새 링크입니다.\n%(url)s\n\n"
-            "이전에 받은 링크는 더 이상 사용할 수 없습니다. 이 링크는 다른 사람과 공유하지 마세요.\n"
-            "링크를 요청하지 않았다면 이 메일은 무시하셔도 됩니다.",
-            name=registration.name, title=event.title_ko, url=manage_link(token),
-        ),
-    )
+    queue_template(registration.email, "guest_manage_link", event=event, registration=registration,
+                   manage_url=manage_link(token))
     db.session.flush()
     return True
 
 
 def _queue_email_changed_mails(event: Event, registration: Registration, old_email: str, manage_url: str) -> None:
-    queue_mail(
-        registration.email,
-        _("[Moim] %(title)s: 신청 정보가 변경되었습니다", title=event.title_ko),
-        _(
-            "%(name)s님, '%(title)s' 신청 이메일이 이 주소로 변경되었습니다.\n"
-            "신청 내역 확인, 정보 변경, 신청 취소는 아래 개인 링크에서 할 수 있습니다.\n%(url)s\n"
-            "이 링크는 다른 사람과 공유하지 마세요.",
-            name=registration.name, title=event.title_ko, url=manage_url,
-        ),
-    )
-    queue_mail(
-        old_email,
-        _("[Moim] %(title)s: 신청 이메일이 변경되었습니다", title=event.title_ko),
-        _(
-            "'%(title)s' 신청의 이메일 주소가 다른 주소로 변경되었습니다. "
-            "본인이 변경하지 않았다면 클러스터팀에 알려 주세요.",
-            title=event.title_ko,
-        ),
-    )
+    queue_template(registration.email, "guest_email_changed", event=event, registration=registration,
+                   manage_url=manage_url)
+    queue_template(old_email, "guest_email_moved", event=event)

@@ -20,8 +20,7 @@ from sqlalchemy.orm import aliased, joinedload
 from app.database import begin_write
 from app.events.registration import ACTIVE, RegistrationError, _lock_event
 from app.extensions import db
-from app.i18n import format_kst
-from app.mail import queue_mail
+from app.mail import queue_template
 from app.models import (
     AttendeeRole,
     Company,
@@ -178,18 +177,9 @@ def _queue_proxy_mail(event: Event, proxy: CouncilProxy, actor: User | None, *, 
     for email in (giver.email if giver is not None else None, proxy.to_company.contact_email):
         if email and email.strip().lower() not in recipients:
             recipients.append(email.strip().lower())
-    values = dict(title=event.title_ko, giver=proxy.from_company.name, receiver=proxy.to_company.name,
-                  when=format_kst(event.starts_at, "ko"))
-    if revoked:
-        subject = _("[Moim] %(title)s: 의결권 위임이 철회되었습니다", title=event.title_ko)
-        body = _("%(giver)s이(가) %(receiver)s에 위임했던 '%(title)s' 의결권 위임이 철회되었습니다.\n"
-                 "회의 일시: %(when)s", **values)
-    else:
-        subject = _("[Moim] %(title)s: 의결권이 위임되었습니다", title=event.title_ko)
-        body = _("%(giver)s이(가) '%(title)s'의 의결권을 %(receiver)s에 위임했습니다.\n"
-                 "회의 일시: %(when)s\n\n회의 시작 전까지 위임한 기업이 철회할 수 있습니다.", **values)
+    template = "proxy_revoked" if revoked else "proxy_given"
     for email in recipients:
-        queue_mail(email, subject, body)
+        queue_template(email, template, event=event, giver=proxy.from_company.name, receiver=proxy.to_company.name)
 
 
 # --- reading --------------------------------------------------------------------------------

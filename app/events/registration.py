@@ -18,9 +18,8 @@ from sqlalchemy import func, or_, select
 from app.events.tickets import issue_ticket
 from app.database import begin_write
 from app.extensions import db
-from app.i18n import format_kst
 from app.events import notifications
-from app.mail import queue_mail
+from app.mail import queue_template
 from app.models import CheckIn, Company, Event, EventKind, EventStatus, Registration, RegistrationStatus
 from app.models.proxy import CouncilProxy
 from app.models.registration import AttendeeRole
@@ -459,13 +458,4 @@ def replace_attendee(
 
 
 def _queue_replaced_mail(event: Event, name: str, email: str, company_name: str) -> None:
-    queue_mail(
-        email,
-        _("[Moim] %(title)s: 참가자가 변경되었습니다", title=event.title_ko),
-        _(
-            "%(name)s님, %(company)s의 '%(title)s' 참가자가 다른 분으로 변경되었습니다.\n"
-            "일시: %(when)s\n\n%(name)s님의 참가 신청과 입장 코드는 더 이상 유효하지 않습니다. "
-            "잘못된 변경이라면 %(company)s 담당자에게 문의해 주세요.",
-            name=name, company=company_name, title=event.title_ko, when=format_kst(event.starts_at, "ko"),
-        ),
-    )
+    queue_template(email, "registration_replaced", event=event, name=name, company_name=company_name)

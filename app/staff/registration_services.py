@@ -8,13 +8,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.events.registration import RegistrationError, cancel, promote
 from app.extensions import db
-from app.i18n import format_kst
-from app.mail import queue_mail
+from app.mail import queue_template
 from app.models import Event, EventStatus, Registration
 
 
@@ -53,14 +51,5 @@ def cancel_on_behalf(event: Event, registration_id: int, *, now: dt.datetime) ->
 
 
 def queue_cancelled_by_staff_mail(event: Event, registration: Registration) -> None:
-    """The notice to a person whose registration staff cancelled (always in Korean)."""
-    with force_locale("ko"):
-        subject = _("[Moim] %(title)s: 참가 신청이 취소되었습니다", title=event.title_ko)
-        body = _(
-            "%(name)s님, '%(title)s' 참가 신청이 행사 운영진에 의해 취소되었습니다.\n"
-            "일시: %(when)s\n장소: %(venue)s\n\n"
-            "취소에 대해 궁금한 점은 %(cluster)s 클러스터팀에 문의해 주세요.",
-            name=registration.name, title=event.title_ko, when=format_kst(event.starts_at, "ko"),
-            venue=event.venue_name, cluster=event.host_cluster.name_ko,
-        )
-    queue_mail(registration.email, subject, body)
+    """The notice to a person whose registration staff cancelled, in their language."""
+    queue_template(registration.email, "registration_cancelled_by_staff", event=event, registration=registration)
