@@ -60,6 +60,3 @@ class ResetPasswordForm(FlaskForm):
     )
     submit = SubmitField(_l("비밀번호 변경"))
 
-
-class LogoutForm(FlaskForm):
-    submit = SubmitField(_l("로그아웃"))

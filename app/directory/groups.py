@@ -126,16 +126,6 @@ class GroupRow:
     member_count: int
 
 
-def _member_count():
-    return (
-        select(func.count())
-        .select_from(research_group_members)
-        .where(research_group_members.c.research_group_id == ResearchGroup.id)
-        .correlate(ResearchGroup)
-        .scalar_subquery()
-    )
-
-
 def list_groups(cluster_ids: list[int] | None, page: int = 1):
     """A page of research groups of the given clusters with member counts, and its rows."""
     query = (

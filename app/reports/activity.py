@@ -194,10 +194,6 @@ class ActivityReport:
     def is_empty(self) -> bool:
         return self.held_events == 0
 
-    @property
-    def other_cluster_companies(self) -> int:
-        return sum(flow.companies for flow in self.inbound if flow.cluster_id is not None)
-
 
 def _period_events(cluster_id: int, period: Period):
     return and_(

@@ -37,7 +37,6 @@ from app.pdf import default_workers, render_pdf_chunks
 
 VerifyUrl = Callable[[str], str]
 
-TAG_LENGTH = 26  # 128 bits in base32
 _CODE_RE = re.compile(r"^([0-9]{1,9})-([A-Z2-7]{26})$")
 # Certificates per rendered chunk, and the batch size from which a process pool renders them.
 CHUNK_PAGES = 100
