@@ -32,8 +32,10 @@ class ClusterSeed(NamedTuple):
 
 # In this order: the app lists clusters by id, i.e. in seed order.
 CLUSTERS: list[ClusterSeed] = [
-    ClusterSeed("dmc", "상암 디지털미디어시티(DMC)", "Sangam DMC", "미디어·엔터테인먼트", "Media & entertainment", True),
-    ClusterSeed("magok", "마곡 R&D 특화 산업단지", "Magok R&D complex", "연구개발(R&D)", "Research & development", True),
+    ClusterSeed("dmc", "상암 디지털미디어시티(DMC)", "Sangam DMC", "미디어·엔터테인먼트", "Media & entertainment",
+                True),
+    ClusterSeed("magok", "마곡 R&D 특화 산업단지", "Magok R&D complex", "연구개발(R&D)", "Research & development",
+                True),
     ClusterSeed("yangjae", "양재 Y밸리", "Yangjae Y-Valley", "인공지능(AI)·R&D", "AI, R&D", True),
     ClusterSeed("guro", "구로 G밸리", "Guro G-Valley", "IT·제조", "IT, manufacturing", True),
     # Joins next year: exists so staff can prepare it, inactive until launched.
@@ -236,8 +238,10 @@ USERS: list[UserSeed] = [
     UserSeed(f"admin@{MAIL_DOMAIN}", "이수정", Role.ADMIN, "관리자", mobile="010-2417-3085"),
     UserSeed(f"dmc.staff@{MAIL_DOMAIN}", "오현우", Role.STAFF, "상암 DMC 클러스터팀", ("dmc",), mobile="010-3921-4470"),
     UserSeed(f"magok.staff@{MAIL_DOMAIN}", "배지현", Role.STAFF, "마곡 클러스터팀", ("magok",), mobile="010-5238-1946"),
-    UserSeed(f"yangjae.staff@{MAIL_DOMAIN}", "남궁민", Role.STAFF, "양재 Y밸리 클러스터팀", ("yangjae",), mobile="010-7154-2803"),
-    UserSeed(f"guro.staff@{MAIL_DOMAIN}", "신동욱", Role.STAFF, "구로 G밸리 클러스터팀", ("guro",), mobile="010-4682-9317"),
+    UserSeed(f"yangjae.staff@{MAIL_DOMAIN}", "남궁민", Role.STAFF, "양재 Y밸리 클러스터팀", ("yangjae",),
+             mobile="010-7154-2803"),
+    UserSeed(f"guro.staff@{MAIL_DOMAIN}", "신동욱", Role.STAFF, "구로 G밸리 클러스터팀", ("guro",),
+             mobile="010-4682-9317"),
     UserSeed(
         f"network.staff@{MAIL_DOMAIN}", "문소희", Role.STAFF, "클러스터 협력 담당 (마곡·양재)",
         ("magok", "yangjae"), mobile="010-6390-2754",
@@ -280,13 +284,28 @@ VENUES: dict[str, tuple[str, str]] = {
 class Attendance:
     """Who registers for an event (drawn from the seeded RNG)."""
 
-    pool: str  # "cluster": host's companies; "council": host's council members;
-    #            "group": research group members; "forum": participating clusters' companies
+    pool: str  # "cluster": host's companies; "group": research group members;
+    #            "forum": participating clusters' companies
     companies: int  # how many companies register (per cluster for "forum")
     fill: bool = False  # every company sends seats_per_company people until capacity is reached
     waitlist: int = 0  # extra people waitlisted after capacity is reached
     cancelled: int = 0  # registrations cancelled by the attendee
     guests: int = 0  # outside companies (forums)
+
+
+@dataclass(frozen=True)
+class CouncilAttendance:
+    """How the member companies take part in a council meeting, by company domain.
+
+    A member company either registers its voting representative (its member account's user
+    when it has one, else a colleague) or hands its vote to another member company; plan.py
+    checks the proxy rules (members only, no voter beside a proxy, no chains).
+    """
+
+    voters: tuple[str, ...]  # companies that register a voting representative
+    proxies: tuple[tuple[str, str], ...] = ()  # (giver, receiver): the giver hands its vote over
+    observers: tuple[str, ...] = ()  # companies that also send an observer (if the meeting allows them)
+    absent: tuple[str, ...] = ()  # voters who registered but did not come (past meetings)
 
 
 @dataclass(frozen=True)
@@ -311,7 +330,9 @@ class EventSeed:
     open_to_guests: bool = False
     participating: tuple[str, ...] = ()
     research: bool = False
+    allows_observers: bool = True  # council meetings
     attendance: Attendance | None = None
+    council: CouncilAttendance | None = None  # council meetings, instead of attendance
 
     @property
     def is_past(self) -> bool:
@@ -400,7 +421,13 @@ EVENTS: list[EventSeed] = [
             "회원사별 의결권은 1표이며, 불참 시 다른 회원사에 위임할 수 있습니다."
         ),
         venue="dmc_room", capacity=20, seats_per_company=2,
-        attendance=Attendance("council", companies=5),
+        # 4 of 5 votes present (3 in person, 1 by proxy): quorum 3 reached.
+        council=CouncilAttendance(
+            voters=("nurimedia", "onsaemiro", "daonsound", "ieumtoon"),
+            proxies=(("hanbit", "nurimedia"),),
+            observers=("nurimedia", "ieumtoon"),
+            absent=("daonsound",),
+        ),
     ),
     EventSeed(
         host="dmc", kind=EventKind.COUNCIL, council_month=1, hour=15, hours=2,
@@ -410,7 +437,13 @@ EVENTS: list[EventSeed] = [
             "회원사별 의결권은 1표이며, 불참 시 위임장을 제출해 주세요."
         ),
         venue="dmc_room", capacity=20, seats_per_company=2,
-        attendance=Attendance("council", companies=3),
+        # Upcoming: 3 voters registered, one proxy given (박준호 of 스튜디오한빛 can still revoke it),
+        # (주)다온사운드 not registered yet.
+        council=CouncilAttendance(
+            voters=("nurimedia", "onsaemiro", "ieumtoon"),
+            proxies=(("hanbit", "nurimedia"),),
+            observers=("onsaemiro",),
+        ),
     ),
     EventSeed(
         host="magok", kind=EventKind.COUNCIL, council_month=-1, hour=16, hours=2,
@@ -419,8 +452,13 @@ EVENTS: list[EventSeed] = [
             "안건: 1) 공동 실험장비 예약 시스템 도입, 2) 주차 및 출입 관리 개선, 3) 협의회 회칙 개정안. "
             "회원사별 대표 1인이 의결에 참여합니다."
         ),
-        venue="magok_room", capacity=15, seats_per_company=2,
-        attendance=Attendance("council", companies=5),
+        venue="magok_room", capacity=15, seats_per_company=2, allows_observers=False,
+        # 4 of 5 votes present (3 in person, 1 by proxy): quorum 3 reached; no observers.
+        council=CouncilAttendance(
+            voters=("hanulbio", "naraedx", "bareum", "onnuripharm"),
+            proxies=(("seum", "hanulbio"),),
+            absent=("onnuripharm",),
+        ),
     ),
     EventSeed(
         host="guro", kind=EventKind.COUNCIL, council_month=-2, hour=15, hours=2,
@@ -430,7 +468,13 @@ EVENTS: list[EventSeed] = [
             "회원사별 의결권은 1표입니다."
         ),
         venue="guro_room", capacity=20, seats_per_company=2,
-        attendance=Attendance("council", companies=5),
+        # 3 of 5 votes present (2 in person, 1 by proxy): quorum 3 reached only through the proxy.
+        council=CouncilAttendance(
+            voters=("codenuri", "gvalleysoft", "digitalgaon", "woorisemi"),
+            proxies=(("dongjin", "codenuri"),),
+            observers=("codenuri",),
+            absent=("digitalgaon", "woorisemi"),
+        ),
     ),
     EventSeed(
         host="yangjae", kind=EventKind.COUNCIL, day_offset=5, weekday=TUE, hour=15, hours=1,

@@ -4,6 +4,12 @@ Every object is looked up by its natural key (see ``plan.py``) and only what is 
 created; objects that already exist are left as they are, so edits made while trying the app
 survive a second run. The caller commits; this module flushes so that new rows get ids. Only
 the ticket codes are truly random (they are secrets).
+
+Council meetings follow the rules the services enforce against what the database holds, so a
+second run after a proxy or a voter was changed in the app never builds what the app refuses:
+no second voter for a company, no voter for a company that gave its vote, no proxy from a
+company that has a voter, no chains, members only. What a rule refuses is skipped. The
+services themselves are not called: they refuse a meeting that has started and queue mail.
 """
 from __future__ import annotations
 
@@ -11,13 +17,18 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from app.events.proxy import is_council_member_of, window_error
+from app.events.registration import ACTIVE
 from app.events.tickets import issue_ticket
 from app.extensions import db
 from app.models import (
+    AttendeeRole,
     CheckIn,
     Cluster,
     Company,
+    CouncilProxy,
     Event,
+    EventKind,
     EventStatus,
     Registration,
     RegistrationStatus,
@@ -38,7 +49,7 @@ from app.seed.data import (
     VENUES,
     EventSeed,
 )
-from app.seed.plan import event_key, event_times, in_window, plan_registrations, registration_window
+from app.seed.plan import PlannedRegistration, event_key, event_times, in_window, plan_demo, registration_window
 
 
 def database_is_empty() -> bool:
@@ -54,9 +65,9 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
     if now.tzinfo is None:
         raise ValueError("seed_demo(now=...) needs an aware datetime")
-    plans = plan_registrations()
+    plan = plan_demo()
     created = dict.fromkeys(
-        ("clusters", "companies", "research_groups", "users", "events", "registrations", "checkins"), 0
+        ("clusters", "companies", "research_groups", "users", "events", "registrations", "checkins", "proxies"), 0
     )
     session = db.session
 
@@ -130,7 +141,8 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
         key = event_key(s)
         event = events.get((host.id, s.title_ko))
         if event is None:
-            event = _new_event(s, host, clusters, group, users, now, has_registrations=bool(plans.get(key)))
+            has_registrations = bool(plan.registrations.get(key) or plan.proxies.get(key))
+            event = _new_event(s, host, clusters, group, users, now, has_registrations)
             session.add(event)
             created["events"] += 1
         event_by_key[key] = event
@@ -139,18 +151,27 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
     # Registrations
     event_ids = [e.id for e in event_by_key.values()]
     existing_regs: dict[tuple[int, str], tuple[int, RegistrationStatus]] = {}
-    for reg_id, event_id, email, status in session.execute(
-        select(Registration.id, Registration.event_id, Registration.email, Registration.status)
+    council = _CouncilState()
+    for reg_id, event_id, email, status, role, company_id in session.execute(
+        select(Registration.id, Registration.event_id, Registration.email, Registration.status,
+               Registration.role, Registration.company_id)
         .where(Registration.event_id.in_(event_ids))
         .order_by(Registration.id)
     ):
         # An active registration wins over an earlier cancelled one of the same address.
         if (event_id, email) not in existing_regs or status != RegistrationStatus.CANCELLED:
             existing_regs[(event_id, email)] = (reg_id, status)
+        if role == AttendeeRole.VOTER and status in ACTIVE and company_id is not None:
+            council.voters.add((event_id, company_id))
+    for event_id, from_id, to_id in session.execute(
+        select(CouncilProxy.event_id, CouncilProxy.from_company_id, CouncilProxy.to_company_id)
+        .where(CouncilProxy.event_id.in_(event_ids), CouncilProxy.revoked_at.is_(None))
+    ):
+        council.add_proxy(event_id, from_id, to_id)
     checked_in = set(session.scalars(select(CheckIn.registration_id).where(CheckIn.event_id.in_(event_ids))))
 
     to_check_in: list[tuple[Event, Registration | int, int]] = []
-    for key, planned in plans.items():
+    for key, planned in plan.registrations.items():
         event = event_by_key[key]
         window = registration_window(event.registration_opens_at, event.registration_closes_at,
                                      event.starts_at, now)
@@ -162,16 +183,20 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
                 if wanted and reg_id not in checked_in:
                     to_check_in.append((event, reg_id, p.checkin_after_s))
                 continue
+            company = by_domain[p.company] if p.company else None
+            if event.kind == EventKind.COUNCIL and not council.may_register(event, company, p):
+                continue
             created_at = in_window(window, p.created_frac)
             reg = Registration(
                 event=event,
-                company=by_domain[p.company] if p.company else None,
+                company=company,
                 guest_company_name=p.guest_company_name,
                 registered_by=users.get(p.registered_by) if p.registered_by else None,
                 name=p.name,
                 email=p.email,
                 mobile=p.mobile,
                 status=p.status,
+                role=p.role,
                 created_at=created_at,
                 # Cancelled a little later, still inside the window (hence before now).
                 cancelled_at=(
@@ -183,8 +208,29 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
             issue_ticket(reg)
             session.add(reg)
             created["registrations"] += 1
+            if company is not None and p.role == AttendeeRole.VOTER and p.status in ACTIVE:
+                council.voters.add((event.id, company.id))
             if p.checkin_after_s is not None:
                 to_check_in.append((event, reg, p.checkin_after_s))
+    session.flush()
+
+    # Council proxies (의결권 위임), given before the meeting
+    for key, planned_proxies in plan.proxies.items():
+        event = event_by_key[key]
+        window = registration_window(event.registration_opens_at, event.registration_closes_at,
+                                     event.starts_at, now)
+        for p in planned_proxies:
+            giver, receiver = by_domain[p.giver], by_domain[p.receiver]
+            if (event.id, giver.id) in council.given:
+                continue  # the natural key: this company's active proxy at this meeting
+            created_at = in_window(window, p.created_frac)
+            if not council.may_give(event, giver, receiver, created_at):
+                continue
+            session.add(CouncilProxy(event=event, from_company=giver, to_company=receiver,
+                                     created_by=users.get(p.created_by) if p.created_by else None,
+                                     created_at=created_at))
+            council.add_proxy(event.id, giver.id, receiver.id)
+            created["proxies"] += 1
     session.flush()
 
     # Check-ins at the door of past events
@@ -202,6 +248,42 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
         created["checkins"] += 1
     session.flush()
     return created
+
+
+class _CouncilState:
+    """Active voters and proxies per council meeting: what the database holds plus what this run adds."""
+
+    def __init__(self) -> None:
+        self.voters: set[tuple[int, int]] = set()  # (event id, company id) with an active voter
+        self.given: dict[tuple[int, int], int] = {}  # (event id, giver id) -> receiver id
+        self.received: set[tuple[int, int]] = set()  # (event id, company id) holding a proxy
+
+    def add_proxy(self, event_id: int, from_id: int, to_id: int) -> None:
+        self.given[(event_id, from_id)] = to_id
+        self.received.add((event_id, to_id))
+
+    def may_register(self, event: Event, company: Company | None, p: PlannedRegistration) -> bool:
+        """register()'s council rules: members only, observers if allowed, one voter, none after a proxy."""
+        if not is_council_member_of(company, event):
+            return False
+        if p.role == AttendeeRole.OBSERVER:
+            return event.allows_observers
+        if p.role == AttendeeRole.VOTER:
+            key = (event.id, company.id)
+            return key not in self.voters and key not in self.given
+        return False  # a council meeting has voters and observers only
+
+    def may_give(self, event: Event, giver: Company, receiver: Company, at: dt.datetime) -> bool:
+        """give_proxy()'s rules, as of the moment the proxy is given."""
+        return (
+            window_error(event, at) is None
+            and giver.id != receiver.id
+            and is_council_member_of(giver, event)
+            and is_council_member_of(receiver, event)
+            and (event.id, giver.id) not in self.received  # no chain: a holder keeps its own vote
+            and (event.id, receiver.id) not in self.given  # no chain: a giver cannot hold votes
+            and (event.id, giver.id) not in self.voters  # a company with a voter votes itself
+        )
 
 
 def _new_event(
@@ -232,6 +314,7 @@ def _new_event(
         registration_opens_at=times.registration_opens_at,
         registration_closes_at=times.registration_closes_at,
         open_to_guests=s.open_to_guests,
+        allows_observers=s.allows_observers,
         status=s.status,
         sequence=1 if s.status == EventStatus.CANCELLED else 0,  # the cancellation was a material change
         created_by_id=users[STAFF_OF[s.host]].id if STAFF_OF.get(s.host) in users else None,

@@ -1,4 +1,4 @@
-"""Turns the demo tables into what to create: registrations drawn from a fixed RNG, dates relative to now.
+"""Turns the demo tables into what to create: registrations and proxies from a fixed RNG, dates relative to now.
 
 Pure: nothing here reads or writes the database. Choices are drawn from
 ``random.Random(SEED)`` in a fixed order that does not depend on the database or on ``now``,
@@ -6,7 +6,8 @@ so two runs describe the same data. Dates are computed from ``now`` on the Seoul
 
 Idempotency keys (the natural keys ``load.py`` looks objects up by): cluster by slug, company
 by BRN, research group by name, user by e-mail, event by ``event_key`` (host cluster slug and
-Korean title), registration by event and e-mail, check-in by registration.
+Korean title), registration by event and e-mail, check-in by registration, council proxy by
+event and giving company (its active proxy).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import random
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from app.models import EventStatus, RegistrationStatus
+from app.models import AttendeeRole, EventKind, EventStatus, RegistrationStatus
 from app.seed.data import (
     COMPANIES,
     COMPANY_BY_DOMAIN,
@@ -29,6 +30,7 @@ from app.seed.data import (
     SURNAMES,
     TUE,
     USERS,
+    CouncilAttendance,
     EventSeed,
 )
 
@@ -58,7 +60,24 @@ class PlannedRegistration:
     registered_by: str | None  # user e-mail
     status: RegistrationStatus
     created_frac: float  # position in the registration window, 0..1
-    checkin_after_s: int | None  # seconds after the start; None: not checked in
+    checkin_after_s: int | None  # seconds after the start (negative: before it); None: not checked in
+    role: AttendeeRole = AttendeeRole.ATTENDEE
+
+
+@dataclass(frozen=True)
+class PlannedProxy:
+    """A council member company hands its vote at one meeting to another member company."""
+
+    giver: str  # company domain
+    receiver: str  # company domain
+    created_by: str | None  # the giving company's member account (e-mail), if it has one
+    created_frac: float  # position in the registration window, 0..1
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    registrations: dict[EventKey, list[PlannedRegistration]]
+    proxies: dict[EventKey, list[PlannedProxy]]
 
 
 # --------------------------------------------------------------------------- registrations
@@ -83,8 +102,8 @@ def _colleagues(rng: random.Random, domain: str, n: int) -> list[Person]:
     return people
 
 
-def plan_registrations(rng: random.Random | None = None) -> dict[EventKey, list[PlannedRegistration]]:
-    """Registrations per event key; depends only on the seed data and the RNG, never on the DB."""
+def plan_demo(rng: random.Random | None = None) -> DemoPlan:
+    """Registrations and proxies per event key; depends only on the seed data and the RNG, never on the DB."""
     rng = rng or random.Random(SEED)
     staff_pool: dict[str, list[Person]] = {}
     for c in COMPANIES:
@@ -101,15 +120,16 @@ def plan_registrations(rng: random.Random | None = None) -> dict[EventKey, list[
 
     member_emails = {u.email for u in USERS}
     plans: dict[EventKey, list[PlannedRegistration]] = {}
+    proxies: dict[EventKey, list[PlannedProxy]] = {}
     for ev in EVENTS:
+        if ev.council is not None:
+            plans[event_key(ev)], proxies[event_key(ev)] = _plan_council(ev, ev.council, rng, staff_pool)
+            continue
         a = ev.attendance
         if a is None:
             continue
         if a.pool == "cluster":
             chosen = rng.sample(by_cluster[ev.host], min(a.companies, len(by_cluster[ev.host])))
-        elif a.pool == "council":
-            council = [d for d in by_cluster[ev.host] if COMPANY_BY_DOMAIN[d].is_council_member]
-            chosen = rng.sample(council, min(a.companies, len(council)))
         elif a.pool == "group":
             chosen = rng.sample(list(RESEARCH_GROUP.members), min(a.companies, len(RESEARCH_GROUP.members)))
         elif a.pool == "forum":
@@ -145,7 +165,7 @@ def plan_registrations(rng: random.Random | None = None) -> dict[EventKey, list[
 
         fracs = sorted(rng.random() for _ in entries)
         planned = []
-        for i, ((domain, guest_name, person, status), frac) in enumerate(zip(entries, fracs)):
+        for i, ((domain, guest_name, person, status), frac) in enumerate(zip(entries, fracs, strict=True)):
             if i in cancelled:
                 status = RegistrationStatus.CANCELLED
             checkin = rng.randint(0, 30 * 60 - 1) if rng.random() < 0.8 else None
@@ -164,7 +184,104 @@ def plan_registrations(rng: random.Random | None = None) -> dict[EventKey, list[
                 )
             )
         plans[event_key(ev)] = planned
-    return plans
+    return DemoPlan(plans, proxies)
+
+
+# --------------------------------------------------------------------------- council meetings
+
+
+def check_council(ev: EventSeed, council: CouncilAttendance) -> None:
+    """Raise ValueError unless the meeting's data follows the council rules the services enforce.
+
+    The rules of app/events/registration.py and app/events/proxy.py: only member companies of
+    the host cluster's council take part; one voting representative per company; a company that
+    gave its vote has no voter; no chains (a giver receives nothing, a receiver gives nothing);
+    observers only where the meeting allows them; seats per company and capacity hold. And for
+    the story: every proxy goes to a company that sends its voter.
+    """
+    def fail(why: str) -> None:
+        raise ValueError(f"{ev.title_ko}: {why}")
+
+    if ev.kind != EventKind.COUNCIL:
+        fail("council attendance on an event that is not a council meeting")
+    named = set(council.voters) | set(council.observers) | {d for pair in council.proxies for d in pair}
+    for domain in sorted(named):
+        company = COMPANY_BY_DOMAIN.get(domain)
+        if company is None or company.cluster != ev.host or not company.is_council_member:
+            fail(f"{domain} is not a council member company of {ev.host}")
+    if len(set(council.voters)) != len(council.voters):
+        fail("a company registers more than one voting representative")
+    givers = [giver for giver, _ in council.proxies]
+    receivers = {receiver for _, receiver in council.proxies}
+    if len(set(givers)) != len(givers):
+        fail("a company gives its vote twice")
+    for giver, receiver in council.proxies:
+        if giver == receiver:
+            fail(f"{giver} gives its vote to itself")
+        if giver in council.voters:
+            fail(f"{giver} gave its vote and still registers a voter")
+        if giver in receivers or receiver in givers:
+            fail(f"proxy chain through {giver} -> {receiver}")
+        if receiver not in council.voters:
+            fail(f"{receiver} holds a vote but sends no voter")
+    if council.observers and not ev.allows_observers:
+        fail("observers at a meeting that does not allow them")
+    if not set(council.absent) <= set(council.voters):
+        fail("an absent company that registered no voter")
+    if council.absent and not ev.is_past:
+        fail("absent voters at an upcoming meeting")
+    seats = [council.voters.count(d) + council.observers.count(d) for d in named]
+    if ev.seats_per_company is not None and max(seats, default=0) > ev.seats_per_company:
+        fail("more people than seats per company")
+    if sum(seats) > ev.capacity:
+        fail("more people than the capacity")
+
+
+def _plan_council(
+    ev: EventSeed, council: CouncilAttendance, rng: random.Random, staff_pool: dict[str, list[Person]]
+) -> tuple[list[PlannedRegistration], list[PlannedProxy]]:
+    """A council meeting's voters and observers, in company order, and its proxies.
+
+    At a past meeting voters who came check in between 20 minutes before and 5 minutes after
+    the start (the scanner admits from 60 minutes before); most observers come too.
+    """
+    check_council(ev, council)
+    entries: list[tuple[str, Person, AttendeeRole]] = []
+    for domain in dict.fromkeys(council.voters + council.observers):
+        people = iter(staff_pool[domain])
+        if domain in council.voters:
+            entries.append((domain, next(people), AttendeeRole.VOTER))
+        if domain in council.observers:
+            entries.append((domain, next(people), AttendeeRole.OBSERVER))
+    fracs = sorted(rng.random() for _ in entries)
+    planned = []
+    for (domain, person, role), frac in zip(entries, fracs, strict=True):
+        checkin = None
+        if ev.is_past and role == AttendeeRole.VOTER and domain not in council.absent:
+            checkin = rng.randint(-20 * 60, 5 * 60)
+        elif ev.is_past and role == AttendeeRole.OBSERVER and rng.random() < 0.8:
+            checkin = rng.randint(-15 * 60, 10 * 60)
+        member = MEMBER_OF.get(domain)
+        planned.append(
+            PlannedRegistration(
+                email=person.email,
+                name=person.name,
+                mobile=person.mobile,
+                company=domain,
+                guest_company_name=None,
+                registered_by=member.email if member else None,
+                status=RegistrationStatus.CONFIRMED,
+                created_frac=frac,
+                checkin_after_s=checkin,
+                role=role,
+            )
+        )
+    proxies = []
+    for giver, receiver in council.proxies:
+        member = MEMBER_OF.get(giver)
+        # Handed over late in the window, once the company knows it cannot come.
+        proxies.append(PlannedProxy(giver, receiver, member.email if member else None, rng.uniform(0.5, 1.0)))
+    return planned, proxies
 
 
 # --------------------------------------------------------------------------- dates
@@ -172,7 +289,7 @@ def plan_registrations(rng: random.Random | None = None) -> dict[EventKey, list[
 
 def kst(day: dt.date, hour: int) -> dt.datetime:
     """Whole hour on a Seoul calendar day, as an aware UTC datetime."""
-    return dt.datetime.combine(day, dt.time(hour), tzinfo=KST).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=KST).astimezone(dt.UTC)
 
 
 def _second_tuesday(year: int, month: int) -> dt.date:
