@@ -198,13 +198,15 @@ def _lock_cluster_names(cluster_id: int) -> None:
 
 
 def _check_unique_name(cluster: Cluster, name: str, exclude_id: int | None = None) -> None:
-    query = select(ResearchGroup.id).where(
+    query = select(ResearchGroup.name).where(
         ResearchGroup.cluster_id == cluster.id, func.lower(ResearchGroup.name) == name.lower()
     )
     if exclude_id is not None:
         query = query.where(ResearchGroup.id != exclude_id)
-    if db.session.scalar(query.limit(1)) is not None:
-        raise GroupError(_("%(cluster)s에 이미 같은 이름의 연구회(%(name)s)가 있습니다.", cluster=cluster.name, name=name))
+    existing = db.session.scalar(query.limit(1))
+    if existing is not None:
+        # Name the group that exists (its spelling may differ in Latin case from what was typed).
+        raise GroupError(_("%(cluster)s에 이미 같은 이름의 연구회(%(name)s)가 있습니다.", cluster=cluster.name, name=existing))
 
 
 def create_group(cluster: Cluster, name: str | None, description: str | None) -> ResearchGroup:

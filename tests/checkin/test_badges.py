@@ -229,7 +229,9 @@ def test_single_badge_is_one_a6_page(app, world):
     assert page_size_mm(pages[0]) == (105.0, 148.0)
     text = pdf_text(data)
     assert "오지호" in text and "(주)바른솔루션" in text and "게스트" in text
-    assert base_fonts(data) <= {"NanumSquare", "NanumSquare-Bold"}
+    # The Korean font must be embedded (an empty set would pass a subset check).
+    fonts = base_fonts(data)
+    assert "NanumSquare" in fonts and fonts <= {"NanumSquare", "NanumSquare-Bold"}
 
 
 def test_english_interface_gets_english_role_labels_when_translated(app, world):

@@ -81,11 +81,14 @@ def test_duplicate_name_in_the_same_cluster_is_refused(client, world, name):
 def test_duplicate_name_ignores_latin_case(client, world):
     db.session.add(ResearchGroup(name="AI Lab", cluster=world.dmc))
     db.session.commit()
+    before = _group_count(cluster_id=world.dmc.id)
     login(client, "staff")
 
     resp = post(client, f"{GROUPS}/new", {"name": "ai lab", "cluster_id": world.dmc.id})
 
     assert resp.status_code == 400
+    assert "이미 같은 이름의 연구회(AI Lab)가 있습니다." in resp.get_data(as_text=True)
+    assert _group_count(cluster_id=world.dmc.id) == before
 
 
 def test_same_name_in_another_cluster_is_fine(client, world):

@@ -185,7 +185,13 @@ def test_proxies_of_another_meeting_do_not_count(world):
     db.session.commit()
     _give(world, world.nuri, world.hanbit, event=other)
     # At this meeting hanbit has given nothing and nuri received nothing: no chain.
-    _give(world, world.hanbit, world.nuri)
+    here = _give(world, world.hanbit, world.nuri)
+    assert (here.event_id, here.from_company_id, here.to_company_id) == (world.event.id, world.hanbit.id, world.nuri.id)
+    assert _active_count() == 2
+    # Each meeting counts only its own proxies.
+    assert voting_power(world.event.id)[world.nuri.id].givers == (world.hanbit.id,)
+    assert voting_power(other.id)[world.hanbit.id].givers == (world.nuri.id,)
+    assert world.hanbit.id not in voting_power(world.event.id)
 
 
 @pytest.mark.parametrize("status", [RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED])
@@ -204,7 +210,9 @@ def test_giver_voter_cancelled_or_observer_only_may_give(world):
     db.session.commit()
     cancel(voter.id, now=utcnow())
     db.session.commit()
-    _give(world, world.nuri, world.hanbit)
+    proxy = _give(world, world.nuri, world.hanbit)
+    assert proxy.revoked_at is None and _active_count() == 1
+    assert voting_power(world.event.id)[world.hanbit.id].givers == (world.nuri.id,)
 
 
 def test_voter_registration_after_giving_is_refused_observer_allowed(world):
@@ -215,8 +223,11 @@ def test_voter_registration_after_giving_is_refused_observer_allowed(world):
     db.session.rollback()
     assert info.value.code == "vote_delegated" and "위임" in info.value.message
     observer = [AttendeeData(name="김참관", email="obs@nuri.example", role=AttendeeRole.OBSERVER)]
-    register(world.event.id, observer, company=world.nuri, consent_version="2026-11", now=utcnow())
+    (reg,) = register(world.event.id, observer, company=world.nuri, consent_version="2026-11", now=utcnow())
     db.session.commit()
+    assert (reg.role, reg.status) == (AttendeeRole.OBSERVER, RegistrationStatus.CONFIRMED)
+    # The observer brings no vote: nuri still holds none of its own.
+    assert world.nuri.id not in voting_power(world.event.id)
 
 
 def test_voter_registration_allowed_again_after_revoking(world):
@@ -232,8 +243,11 @@ def test_voter_registration_allowed_again_after_revoking(world):
 def test_receiver_may_still_register_its_voter(world):
     _give(world, world.nuri, world.hanbit)
     people = [AttendeeData(name="이대표", email="rep@hanbit.example", role=AttendeeRole.VOTER)]
-    register(world.event.id, people, company=world.hanbit, consent_version="2026-11", now=utcnow())
+    (reg,) = register(world.event.id, people, company=world.hanbit, consent_version="2026-11", now=utcnow())
     db.session.commit()
+    assert reg.role == AttendeeRole.VOTER
+    power = voting_power(world.event.id)[world.hanbit.id]
+    assert (power.own, power.received, power.total) == (1, 1, 2)
 
 
 # --- reading ------------------------------------------------------------------------------------

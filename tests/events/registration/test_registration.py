@@ -25,6 +25,7 @@ from app.models import (
     ResearchGroup,
     utcnow,
 )
+from app.events.council import voting_power
 from tests.factories import make_cluster, make_company, make_event, make_registration, valid_brn
 
 CONSENT = "2026-11"
@@ -269,9 +270,16 @@ def test_cancelled_voter_frees_the_vote(app):
     event = make_event(host, kind=EventKind.COUNCIL)
     db.session.commit()
     (voter,) = _reg(event, [AttendeeData(name="대표", email="v1@example.com", role=AttendeeRole.VOTER)], company=member)
+    # While the voter is registered, the company has no second vote.
+    _refused("voter_taken", register, event.id,
+             [AttendeeData(name="둘째", email="v3@example.com", role=AttendeeRole.VOTER)],
+             company=member, consent_version=CONSENT, now=_now())
+    db.session.rollback()
     cancel(voter.id, now=_now())
     db.session.commit()
-    _reg(event, [AttendeeData(name="새대표", email="v2@example.com", role=AttendeeRole.VOTER)], company=member)
+    (new,) = _reg(event, [AttendeeData(name="새대표", email="v2@example.com", role=AttendeeRole.VOTER)], company=member)
+    assert (new.role, new.status, new.company_id) == (AttendeeRole.VOTER, RegistrationStatus.CONFIRMED, member.id)
+    assert voting_power(event.id)[member.id].own == 1
 
 
 # --- waitlist, cancel, promote ---------------------------------------------------------

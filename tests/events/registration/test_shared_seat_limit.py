@@ -6,7 +6,7 @@ import pytest
 
 from app.events.registration import AttendeeData, RegistrationError, company_seats_left, register
 from app.extensions import db
-from app.models import EventKind, EventStatus, utcnow
+from app.models import EventKind, EventStatus, RegistrationStatus, utcnow
 from tests.factories import make_cluster, make_company, make_event
 
 
@@ -58,6 +58,13 @@ def test_other_guests_are_not_affected(setting):
     _member(event, company, "b@nuri.example", "c@nuri.example")
     db.session.commit()
     other = make_company(make_cluster()).brn  # a different business
-    db.session.rollback()
-    _guest(event, other, "x@other.example", "y@other.example")
     db.session.commit()
+    registrations = _guest(event, other, "x@other.example", "y@other.example")
+    db.session.commit()
+    # The other firm has its own two seats, all confirmed; the company still has none left.
+    assert [r.status for r in registrations] == [RegistrationStatus.CONFIRMED] * 2
+    assert {r.guest_brn for r in registrations} == {other}
+    assert company_seats_left(event, company.id) == 0
+    with pytest.raises(RegistrationError) as info:
+        _guest(event, other, "z@other.example")
+    assert info.value.code == "company_limit"
