@@ -22,7 +22,7 @@ from sqlalchemy import event as sa_event  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.events.tickets import new_ticket_code  # noqa: E402
+from app.events.tickets import issue_ticket  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Cluster, Event, EventKind, EventStatus, Registration, utcnow  # noqa: E402
 from app.seed import seed_demo  # noqa: E402
@@ -61,8 +61,9 @@ def main() -> None:
                           ends_at=start + dt.timedelta(hours=i + 2), capacity=50, status=EventStatus.PUBLISHED)
                 db.session.add(e)
                 for j in range(10):
-                    db.session.add(Registration(event=e, name=f"참가자{j}", email=f"b{i}-{j}@example.com",
-                                                ticket_code=new_ticket_code()))
+                    registration = Registration(event=e, name=f"참가자{j}", email=f"b{i}-{j}@example.com")
+                    issue_ticket(registration)
+                    db.session.add(registration)
             db.session.commit()
             n_events = db.session.query(Event).count()
 
