@@ -21,9 +21,9 @@ import datetime as dt
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 
-from app.checkin import service
 from app.checkin.answers import RESULT_LABELS, result_tone
 from app.events.council import quorum
+from app.events.door import doors_open_at
 from app.extensions import db
 from app.i18n import kst_hhmm, to_kst
 from app.models import (
@@ -231,7 +231,7 @@ def _arrivals(event: Event, now: dt.datetime) -> dict:
         .where(CheckIn.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
         .order_by(CheckIn.checked_in_at)
     ).all()
-    doors_open = service.doors_open_at(event)
+    doors_open = doors_open_at(event)
     result = {"bucket_minutes": int(BUCKET.total_seconds() // 60), "buckets": [], "max": 0, "truncated": False}
     if not times and now < doors_open:
         return result

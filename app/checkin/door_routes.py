@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from app.auth.decorators import staff_required
 from app.checkin import devices as device_service
-from app.checkin import answers, service, walkins
+from app.checkin import answers, walkins
 from app.checkin.door_forms import DeviceForm, WalkInForm
 from app.checkin.blueprint import bp
 from app.events import consent
+from app.events.door import doors_open_at
 from app.events.registration import AttendeeData, RegistrationError
 from app.extensions import db
 from app.forms import ConfirmForm
@@ -75,7 +76,7 @@ def _render_hub(event: Event, form: DeviceForm, new_link: str | None = None, sta
     response = render_template(
         "checkin/hub.html", event=event, devices=devices, form=form, now=now, new_link=new_link,
         new_link_qr=qr_svg(new_link, _("스캐너 링크 QR 코드"), size="100%") if new_link else None, checked_in=checked_in, confirmed=confirmed,
-        doors_open_at=service.doors_open_at(event), revoke_form=ConfirmForm(),
+        doors_open_at=doors_open_at(event), revoke_form=ConfirmForm(),
     )
     return _no_referrer(make_response(response, status))
 
@@ -159,10 +160,14 @@ def walk_in(event_id: int):
     event = managed_event(event_id)
     form = WalkInForm()
     now = utcnow()
-    form.company_id.choices = [(0, _("— 외부 기업 (아래에 입력) —"))] + [
-        (c.id, c.name) for c in walkins.eligible_companies(event, now)
-    ]
+    closed_reason = walkins.door_closed_reason(event, now)
+    companies = [] if closed_reason else walkins.eligible_companies(event, now)
+    form.company_id.choices = [(0, _("— 외부 기업 (아래에 입력) —"))] + [(c.id, c.name) for c in companies]
     form.role.choices = walkins.role_choices(event)
+    page = dict(event=event, form=form, consent=consent, closed_reason=closed_reason, companies=companies)
+    if request.method == "POST" and closed_reason:
+        flash(closed_reason, "error")
+        return render_template("checkin/walkin.html", **page), 400
     if request.method == "POST" and form.validate_on_submit():
         company = db.session.get(Company, form.company_id.data) if form.company_id.data else None
         attendee = AttendeeData(name=form.name.data or "", email=form.email.data or "", mobile=form.mobile.data,
@@ -176,14 +181,14 @@ def walk_in(event_id: int):
         except RegistrationError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            return render_template("checkin/walkin.html", event=event, form=form, consent=consent), 400
+            return render_template("checkin/walkin.html", **page), 400
         name, registration_id = registration.name, registration.id
         db.session.commit()
         deliver_pending()
         flash(_("%(name)s님을 현장 등록하고 체크인했습니다.", name=name), "success")
         return redirect(url_for("checkin.walk_in_done", event_id=event.id, registration_id=registration_id))
     status = 400 if request.method == "POST" else 200
-    return render_template("checkin/walkin.html", event=event, form=form, consent=consent), status
+    return render_template("checkin/walkin.html", **page), status
 
 
 @bp.get("/staff/events/<int:event_id>/walk-in/<int:registration_id>")

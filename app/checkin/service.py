@@ -16,7 +16,6 @@ import dataclasses
 import datetime as dt
 import re
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, text, update
 
@@ -38,6 +37,7 @@ from app.checkin.answers import (
     attendee_from_row,
 )
 from app.database import begin_write
+from app.events.door import checkout_closes_at, doors_open_at
 from app.events.tickets import normalize_code
 from app.extensions import db
 from app.models import (
@@ -49,15 +49,6 @@ from app.tokens import hash_token
 MODES = ("in", "out")
 METHODS = ("qr", "hid", "manual", "walkin")
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
-
-def doors_open_at(event: Event) -> dt.datetime:
-    return event.starts_at - dt.timedelta(minutes=current_app.config["CHECKIN_OPENS_MINUTES_BEFORE"])
-
-
-def checkout_closes_at(event: Event) -> dt.datetime:
-    # People leaving are recorded a while after the official end (the reception runs late).
-    return event.ends_at + dt.timedelta(minutes=current_app.config["CHECKOUT_GRACE_MINUTES"])
 
 
 def _insert_ignoring_sql(table, conflict_columns: tuple[str, ...]):

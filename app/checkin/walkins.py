@@ -11,6 +11,21 @@ from app.extensions import db
 from app.models import AttendeeRole, Company, Event, EventKind, Registration, User
 
 
+# Refusals of check_eligibility that hold for everyone at this moment (not about one company).
+_EVENT_WIDE = {"cancelled", "not_published", "ended", "doors_not_open"}
+
+
+def door_closed_reason(event: Event, now: dt.datetime) -> str | None:
+    """Why nobody can be registered at the door now (before doors open, after the end, a cancelled
+    or unpublished event), or None while walk-ins are taken."""
+    try:
+        check_eligibility(event, guest=True, now=now, at_the_door=True)
+    except RegistrationError as exc:
+        if exc.code in _EVENT_WIDE:
+            return exc.message
+    return None
+
+
 def eligible_companies(event: Event, now: dt.datetime) -> list[Company]:
     """Directory companies that may attend this event (the same rule as online registration), 가나다 order."""
     companies = db.session.scalars(select(Company).where(Company.is_active.is_(True)).order_by(Company.sort_name))

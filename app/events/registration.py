@@ -17,7 +17,9 @@ from sqlalchemy import func, or_, select
 
 from app.events.tickets import issue_ticket
 from app.database import begin_write
+from app.events.door import doors_open_at
 from app.extensions import db
+from app.i18n import format_kst
 from app.events import notifications
 from app.mail import queue_template
 from app.models import CheckIn, Company, Event, EventKind, EventStatus, Registration, RegistrationStatus
@@ -67,12 +69,17 @@ def check_eligibility(event: Event, *, company: Company | None = None, guest: bo
     if event.status != EventStatus.PUBLISHED:
         raise RegistrationError("not_published", _("아직 공개되지 않은 행사입니다."))
     if at_the_door:
+        # Walk-ins: from doors-open until the event ends; the online window does not apply.
         if now >= event.ends_at:
             raise RegistrationError("ended", _("이미 끝난 행사입니다."))
-    elif event.registration_opens_at is not None and now < event.registration_opens_at:
-        raise RegistrationError("not_open_yet", _("아직 참가 신청 기간이 아닙니다."))
-    if (event.registration_closes_at is not None and now >= event.registration_closes_at) or now >= event.starts_at:
-        raise RegistrationError("closed", _("참가 신청이 마감되었습니다."))
+        if now < doors_open_at(event):
+            raise RegistrationError("doors_not_open", _("현장 등록은 입장이 시작되는 %(time)s부터 받습니다.",
+                                                        time=format_kst(doors_open_at(event))))
+    else:
+        if event.registration_opens_at is not None and now < event.registration_opens_at:
+            raise RegistrationError("not_open_yet", _("아직 참가 신청 기간이 아닙니다."))
+        if (event.registration_closes_at is not None and now >= event.registration_closes_at) or now >= event.starts_at:
+            raise RegistrationError("closed", _("참가 신청이 마감되었습니다."))
 
     if guest or company is None:
         if event.kind in (EventKind.NETWORKING, EventKind.FORUM) and event.open_to_guests:

@@ -232,11 +232,53 @@ def test_walk_in_before_doors_open_registers_nothing(client, door):
     door.event.ends_at = utcnow() + dt.timedelta(hours=7)
     db.session.commit()
     login(client, door.dmc_staff.email)
+    page = client.get(f"/staff/events/{door.event.id}/walk-in").get_data(as_text=True)
+    assert "현장 등록은 입장이 시작되는" in page and 'name="company_id"' not in page
     response = _walk_in(client, door, company_id=door.company.id)
-    assert response.status_code == 400 and "체크인 시간이 아닙니다" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "현장 등록은 입장이 시작되는" in response.get_data(as_text=True)
     see_committed()
     assert db.session.scalar(select(func.count()).select_from(Registration).where(
         Registration.email == "walkin@example.com")) == 0
+
+
+@pytest.mark.parametrize("started_ago", [dt.timedelta(0), dt.timedelta(minutes=1), dt.timedelta(minutes=100)])
+def test_walk_in_during_the_event_is_offered_and_admitted(client, door, started_ago):
+    """From the start on, the online registration is closed, but the door still registers."""
+    door.event.registration_closes_at = utcnow() - started_ago - dt.timedelta(days=1)
+    door.event.starts_at = utcnow() - started_ago
+    door.event.ends_at = utcnow() - started_ago + dt.timedelta(hours=2)
+    db.session.commit()
+    login(client, door.dmc_staff.email)
+    page = client.get(f"/staff/events/{door.event.id}/walk-in").get_data(as_text=True)
+    assert "(주)상암미디어" in page and "참가 신청이 마감되었습니다" not in page
+    response = _walk_in(client, door, company_id=door.company.id)
+    assert response.status_code == 302
+    see_committed()
+    registration = db.session.scalars(select(Registration).where(Registration.email == "walkin@example.com")).one()
+    checkin = db.session.scalars(select(CheckIn).where(CheckIn.registration_id == registration.id)).one()
+    assert registration.status == RegistrationStatus.CONFIRMED and checkin.method == "walkin"
+
+
+def test_walk_in_after_the_end_is_refused_with_the_reason(client, door):
+    door.event.starts_at = utcnow() - dt.timedelta(hours=3)
+    door.event.ends_at = utcnow() - dt.timedelta(minutes=1)
+    db.session.commit()
+    login(client, door.dmc_staff.email)
+    page = client.get(f"/staff/events/{door.event.id}/walk-in").get_data(as_text=True)
+    assert "이미 끝난 행사입니다" in page and 'name="company_id"' not in page
+    response = _walk_in(client, door, company_id=door.company.id)
+    assert response.status_code == 400
+    see_committed()
+    assert db.session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.email == "walkin@example.com")) == 0
+
+
+def test_walk_in_page_says_when_no_directory_company_may_attend(client, door):
+    door.company.is_active = False
+    db.session.commit()
+    login(client, door.dmc_staff.email)
+    page = client.get(f"/staff/events/{door.event.id}/walk-in").get_data(as_text=True)
+    assert "참가할 수 있는 입주기업이 디렉터리에 없습니다" in page
 
 
 def test_walk_in_offers_only_eligible_companies(client, door):
