@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# The app reads PORT too: links in mail and feeds point at the port being served.
+export PORT
 export FLASK_APP := wsgi
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 

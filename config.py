@@ -110,8 +110,9 @@ class Config:
     # Domain part of iCalendar UIDs; must never change once events have been published.
     ICAL_UID_DOMAIN = _env("ICAL_UID_DOMAIN", "moim.local")
 
-    # External base URL for links in mail when no request is around (CLI).
-    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # The site's address for links in mail and calendar feeds (https://moim.example.org).
+    # Production requires it; development derives it from the port being served.
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
     # Processes rendering large PDF batches (badges); 0: one per core, at most 2.
     PDF_WORKERS = int(_env("PDF_WORKERS", "0"))
 
@@ -129,6 +130,9 @@ class DevelopmentConfig(Config):
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY") or _dev_secret_key()
+        # `PORT=5101 make run` serves on 5101: links in mail and feeds must say 5101 too.
+        port = _env("FLASK_RUN_PORT") or _env("PORT") or "5000"
+        self.PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL") or f"http://127.0.0.1:{port}"
 
 
 class TestingConfig(Config):
@@ -157,6 +161,10 @@ class ProductionConfig(Config):
         if not key:
             raise RuntimeError("SECRET_KEY must be set in production (see .env.example)")
         self.SECRET_KEY = key
+        self.PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
+        if not self.PUBLIC_BASE_URL:
+            raise RuntimeError("PUBLIC_BASE_URL must be set in production, e.g. https://moim.example.org "
+                               "(links in mail and calendar feeds; see .env.example)")
 
 
 CONFIGS = {

@@ -86,6 +86,7 @@ def server_env(db_url: str, tmp: Path) -> dict:
         "FLASK_APP": "wsgi",
         "DATABASE_URL": db_url,
         "SECRET_KEY": secrets.token_hex(32),
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
         # Plain http on 127.0.0.1: a Secure cookie would never come back.
         "SESSION_COOKIE_SECURE": "false",
         # Every attempt comes from 127.0.0.1; the per-address guest limit would refuse most.

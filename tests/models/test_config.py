@@ -32,8 +32,10 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, value):
 
 def test_production_uses_the_secret_key_from_the_environment(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s3cr3t-from-the-vault-0123456789abcdef")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://moim.example.org")
     cfg = config.ProductionConfig()
     assert cfg.SECRET_KEY == "s3cr3t-from-the-vault-0123456789abcdef"
+    assert cfg.PUBLIC_BASE_URL == "https://moim.example.org"
     assert cfg.SESSION_COOKIE_SECURE is True
 
 
@@ -148,6 +150,7 @@ def test_real_configs_hash_passwords_with_full_strength_scrypt(app, monkeypatch)
     from app.models import Role, User
 
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://moim.example.org")
     for cfg in (config_module.DevelopmentConfig(), config_module.ProductionConfig()):
         assert cfg.PASSWORD_HASH_METHOD == "scrypt"
     app.config["PASSWORD_HASH_METHOD"] = config_module.ProductionConfig().PASSWORD_HASH_METHOD
@@ -155,3 +158,27 @@ def test_real_configs_hash_passwords_with_full_strength_scrypt(app, monkeypatch)
     user.set_password("long-enough-password")
     assert user.password_hash.startswith("scrypt:32768:8:1$")
     assert user.check_password("long-enough-password") and not user.check_password("wrong")
+
+
+# --- links in mail and feeds ---------------------------------------------------------------
+
+
+def test_production_refuses_to_start_without_public_base_url(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "s3cr3t-from-the-vault-0123456789abcdef")
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        config.ProductionConfig()
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, "http://127.0.0.1:5000"),
+    ({"PORT": "5101"}, "http://127.0.0.1:5101"),
+    ({"FLASK_RUN_PORT": "5102", "PORT": "5101"}, "http://127.0.0.1:5102"),
+    ({"PORT": "5101", "PUBLIC_BASE_URL": "https://moim.example.org"}, "https://moim.example.org"),
+])
+def test_development_links_follow_the_port_being_served(instance_dir, monkeypatch, env, expected):
+    for name in ("PORT", "FLASK_RUN_PORT", "PUBLIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert config.DevelopmentConfig().PUBLIC_BASE_URL == expected
