@@ -23,7 +23,7 @@ from sqlalchemy import and_, case, func, select
 
 from app.checkin.answers import RESULT_LABELS, result_tone
 from app.events.council import quorum
-from app.events.door import doors_open_at
+from app.events.door import EventPhase, doors_open_at, event_phase
 from app.extensions import db
 from app.i18n import kst_hhmm, to_kst
 from app.models import (
@@ -87,6 +87,11 @@ def _hhmmss(value: dt.datetime) -> str:
 def dashboard_figures(event: Event, now: dt.datetime) -> dict:
     """Everything the dashboard shows about this event at ``now`` (UTC), as a JSON-ready dict."""
     totals, by_cluster, by_company = _counts(event.id)
+    phase = event_phase(event, now)
+    if phase == EventPhase.ENDED:
+        # Over: nobody is "in the room" any more, whoever forgot to scan out.
+        totals["present"] = None
+    totals["present_label"] = str(totals["present"]) if totals["present"] is not None else phase.label
     not_arrived = _not_arrived(event.id, totals["confirmed"] - totals["checked_in"])
     figures = {
         "event": {
@@ -97,6 +102,8 @@ def dashboard_figures(event: Event, now: dt.datetime) -> dict:
             "starts_at": event.starts_at.isoformat(),
             "ends_at": event.ends_at.isoformat(),
         },
+        "phase": phase.value,
+        "phase_label": phase.label,
         "generated_at": now.isoformat(),
         "generated_at_label": _hhmmss(now),
         "totals": totals,

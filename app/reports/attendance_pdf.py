@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from app.exports import clean_filename
 from app.i18n import SEOUL, format_kst_range, to_kst
 from app.models import Event
+from app.events.door import event_phase
 from app.pdf import render_pdf
 from app.reports.attendance import AttendanceRow, AttendanceSummary, attendance_rows, attendance_summary
 
@@ -48,7 +49,8 @@ def _document_context(event: Event, now: dt.datetime) -> dict:
 
 def attendance_report_html(event: Event, rows: list[AttendanceRow], summary: AttendanceSummary,
                            now: dt.datetime) -> str:
-    return render_template("pdf/attendance_report.html", summary=summary,
+    # Before the end nobody is a no-show yet: the report says 진행 전/진행 중 instead.
+    return render_template("pdf/attendance_report.html", summary=summary, phase=event_phase(event, now),
                            **_document_context(event, now))
 
 

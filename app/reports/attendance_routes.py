@@ -9,6 +9,7 @@ from flask import render_template
 
 from app.auth.decorators import staff_required
 from app.events.access import managed_event
+from app.events.door import event_phase
 from app.exports import inline_pdf, private_download
 from app.models import utcnow
 from app.reports import attendance, attendance_exports, attendance_pdf
@@ -22,7 +23,7 @@ _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def event_reports(event_id: int):
     event = managed_event(event_id)
     return render_template("reports/event_reports.html", event=event, counts=attendance.attendance_counts(event),
-                           blank_rows=attendance_pdf.SIGN_IN_BLANK_ROWS)
+                           phase=event_phase(event, utcnow()), blank_rows=attendance_pdf.SIGN_IN_BLANK_ROWS)
 
 
 @bp.get("/staff/events/<int:event_id>/attendance.pdf")

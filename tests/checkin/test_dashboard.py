@@ -105,8 +105,25 @@ def test_totals_count_confirmed_people_checked_in_left_and_walkins(world):
     figures = dashboard_figures(world.event, kst(20, 30))
     assert figures["totals"] == {
         "confirmed": 9, "checked_in": 5, "checked_out": 1, "present": 4, "not_arrived": 4, "walkins": 2,
+        "present_label": "4",
     }
     assert figures["headline"] == "체크인 5 / 확정 9"
+    assert (figures["phase"], figures["phase_label"]) == ("running", "진행 중")
+
+
+def test_after_the_end_nobody_is_shown_as_still_present(world):
+    """Four people never scanned out; once the event is over they are not "in the room"."""
+    _people(world)
+    figures = dashboard_figures(world.event, kst(21, 30))
+    assert figures["totals"]["present"] is None
+    assert figures["totals"]["present_label"] == "종료" == figures["phase_label"]
+    # Attendance itself is history and stays.
+    assert (figures["totals"]["checked_in"], figures["totals"]["checked_out"]) == (5, 1)
+
+
+def test_before_the_start_the_phase_says_so(world):
+    _people(world)
+    assert dashboard_figures(world.event, kst(18, 0))["phase_label"] == "진행 전"
 
 
 def test_counts_by_cluster_and_by_company(world):
@@ -357,14 +374,15 @@ def test_api_returns_the_figures_as_json_and_is_not_cached(client, world, counci
     assert resp.headers["Cache-Control"] == "no-store"
     data = resp.get_json()
     assert set(data) == {
-        "event", "generated_at", "generated_at_label", "totals", "headline", "by_cluster", "by_company",
-        "arrivals", "not_arrived", "latest_scans", "quorum",
+        "event", "phase", "phase_label", "generated_at", "generated_at_label", "totals", "headline", "by_cluster",
+        "by_company", "arrivals", "not_arrived", "latest_scans", "quorum",
     }
     assert data["event"] == {
         "id": council.event.id, "title": "DMC 협의회 정기회의", "kind": "council", "is_council": True,
         "starts_at": "2030-12-03T10:00:00+00:00", "ends_at": "2030-12-03T12:00:00+00:00",
     }
-    assert set(data["totals"]) == {"confirmed", "checked_in", "checked_out", "present", "not_arrived", "walkins"}
+    assert set(data["totals"]) == {"confirmed", "checked_in", "checked_out", "present", "present_label",
+                                   "not_arrived", "walkins"}
     assert set(data["by_company"][0]) == {
         "label", "detail", "is_guest", "confirmed", "checked_in", "checked_out", "present", "not_arrived", "walkins"}
     assert set(data["arrivals"]) == {"bucket_minutes", "buckets", "max", "truncated"}

@@ -9,20 +9,20 @@ import pytest
 from openpyxl import load_workbook
 
 from app.extensions import db
-from app.models import AttendeeRole, Role
+from app.models import AttendeeRole, Role, utcnow
 from app.reports import attendance
 from tests.checkin.badge_helpers import base_fonts, order_in, pdf_pages, pdf_text
 from tests.conftest import AuthActions
 from tests.factories import PASSWORD, make_checkin, make_cluster, make_company, make_event, make_registration, make_user
 from tests.query_counter import count_queries
 
-# 2026-12-03 19:00 KST
-STARTS = dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.timezone.utc)
+# 2025-12-04 19:00 KST: a past event, so people who did not come are no-shows.
+STARTS = dt.datetime(2025, 12, 4, 10, 0, tzinfo=dt.timezone.utc)
 
 
 def kst(hour: int, minute: int) -> dt.datetime:
     """A Seoul wall-clock time on the event day, as the UTC instant it is stored as."""
-    return dt.datetime(2026, 12, 3, hour - 9, minute, tzinfo=dt.timezone.utc)
+    return dt.datetime(2025, 12, 4, hour - 9, minute, tzinfo=dt.timezone.utc)
 
 
 class World:
@@ -108,11 +108,11 @@ def test_attendance_report_pdf(world, client, auth):
     response = client.get(_url(world, "attendance.pdf"))
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "private, no-store"
-    assert "filename*=UTF-8''2026-12-03_DMC" in response.headers["Content-Disposition"]
+    assert "filename*=UTF-8''2025-12-04_DMC" in response.headers["Content-Disposition"]
     data = response.get_data()
     text = pdf_text(data)
     assert "DMC 입주기업 네트워킹 나이트" in text
-    assert "2026년 12월 3일 (목) 오후 7:00" in text  # start in KST
+    assert "2025년 12월 4일 (목) 오후 7:00" in text  # start in KST
     assert "DMC 첨단산업센터" in text and "상암 DMC" in text and "네트워킹 나이트" in text
     assert order_in(text, COMPANY_ORDER) == COMPANY_ORDER
     assert order_in(text, PEOPLE_ORDER) == PEOPLE_ORDER
@@ -156,7 +156,7 @@ def test_sign_in_sheet(world, client, auth):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     data = response.get_data()
     text = pdf_text(data)
-    assert "DMC 입주기업 네트워킹 나이트" in text and "2026년 12월 3일 (목)" in text
+    assert "DMC 입주기업 네트워킹 나이트" in text and "2025년 12월 4일 (목)" in text
     assert order_in(text, COMPANY_ORDER) == COMPANY_ORDER
     assert order_in(text, PEOPLE_ORDER) == PEOPLE_ORDER
     assert "서명" in text and "의결권 대표" in text and "연사" in text and "게스트" in text
@@ -186,7 +186,7 @@ def test_attendance_csv(world, client, auth):
     assert [l.split(",")[2] for l in lines[1:]] == PEOPLE_ORDER
     seoyeon = lines[1 + PEOPLE_ORDER.index("박서연")].split(",")
     assert seoyeon == ["(주)다온미디어", "상암 DMC", "박서연", "의결권 대표", "seoyeon@daon.example",
-                       "010-1111-2222", "확정", "예", "2026-12-03 18:52", "2026-12-03 21:05", "정문", "QR"]
+                       "010-1111-2222", "확정", "예", "2025-12-04 18:52", "2025-12-04 21:05", "정문", "QR"]
     haeun = lines[1 + PEOPLE_ORDER.index("이하은")].split(",")
     assert haeun[4] == "'=cmd@evil.example"  # formula-safe
     assert haeun[-1] == "현장 등록"
@@ -207,13 +207,37 @@ def test_attendance_xlsx(world, client, auth):
     assert [r[2] for r in rows[1:]] == PEOPLE_ORDER
     seoyeon = rows[1 + PEOPLE_ORDER.index("박서연")]
     assert seoyeon[7] == "예"
-    assert seoyeon[8] == dt.datetime(2026, 12, 3, 18, 52)  # a real date-time, Seoul wall clock
-    assert seoyeon[9] == dt.datetime(2026, 12, 3, 21, 5)
+    assert seoyeon[8] == dt.datetime(2025, 12, 4, 18, 52)  # a real date-time, Seoul wall clock
+    assert seoyeon[9] == dt.datetime(2025, 12, 4, 21, 5)
     assert rows[1 + PEOPLE_ORDER.index("이하은")][4] == "'=cmd@evil.example"
     assert rows[1 + PEOPLE_ORDER.index("강민준")][7:10] == ("아니오", None, None)
 
 
 # --- the reports page ---------------------------------------------------------------------------
+
+
+def test_report_made_before_the_end_counts_nobody_as_a_no_show(world, client, auth):
+    """An event under way: people who have not come yet are 미도착, not 미출석, and no rate."""
+    world.event.ends_at = utcnow() + dt.timedelta(hours=1)
+    world.event.starts_at = utcnow() - dt.timedelta(hours=1)
+    db.session.commit()
+    auth.login("staff-dmc@example.com", PASSWORD)
+    text = pdf_text(client.get(_url(world, "attendance.pdf")).get_data())
+    assert "진행 중" in text and "미도착 2명" in text
+    assert "33.3%" not in text and "불참률 (불참" not in text
+    assert "미도착" in next(l for l in text.splitlines() if "강민준" in l)
+    assert "미출석" not in text
+    html = client.get(_url(world, "reports")).get_data(as_text=True)
+    assert "진행 중" in html and "33.3%" not in html and "미도착 2명" in html
+
+
+def test_report_of_an_upcoming_event_says_so(world, client, auth):
+    world.event.starts_at = utcnow() + dt.timedelta(days=1)
+    world.event.ends_at = world.event.starts_at + dt.timedelta(hours=3)
+    db.session.commit()
+    auth.login("staff-dmc@example.com", PASSWORD)
+    text = pdf_text(client.get(_url(world, "attendance.pdf")).get_data())
+    assert "진행 전" in text and "33.3%" not in text
 
 
 def test_reports_page_and_link(world, client, auth):
