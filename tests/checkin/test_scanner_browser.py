@@ -4,82 +4,40 @@ queue under a dead network and the name search."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
 import qrcode
 from PIL import Image
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from app.checkin import devices
+from app.database import begin_write
 from app.events.tickets import ticket_code
 from app.extensions import db
-from app.database import begin_write
 from app.models import CheckIn, DoorDevice, Event, Role, ScanLog, utcnow
 from tests.auth.helpers import see_committed
+from tests.checkin.browser_helpers import (
+    REPO,
+    chromium,
+    collect_page_errors,
+    expect,
+    font_env,
+    launch,
+    live_server,
+    needs_chromium,
+    playwright,
+)
 from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_registration, make_user
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-expect = playwright_api.expect
-
-CHROMIUM = os.environ.get("MOIM_CHROMIUM", "/usr/bin/chromium")
-REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO / "docs" / "screenshots" / "scanner-green.png"
-CHROME_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 ANSWER_TIMEOUT_MS = 15_000
+JSQR = "/static/vendor/jsqr/jsQR.js"
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} missing: `make browser` installs Debian's chromium"
-)
-
-
-# --- the browser ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def font_env(tmp_path_factory):
-    """Chromium's environment, with the repository's Korean font visible to fontconfig.
-
-    A bare CI machine has no Korean font, so names would render as empty boxes in the
-    screenshot; phones have their own. The page itself loads no font.
-    """
-    folder = tmp_path_factory.mktemp("fontconfig")
-    conf = folder / "fonts.conf"
-    conf.write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
-        f"  <dir>{REPO / 'app' / 'static' / 'fonts'}</dir>\n"
-        f"  <cachedir>{folder / 'cache'}</cachedir>\n"
-        "</fontconfig>\n"
-    )
-    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
-
-
-@pytest.fixture(scope="session")
-def playwright():
-    with playwright_api.sync_playwright() as pw:
-        yield pw
-
-
-def launch(playwright, font_env, extra_args=()):
-    # Playwright gives every launch a fresh temporary user-data-dir of its own.
-    return playwright.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=[*CHROME_ARGS, *extra_args], env=font_env,
-    )
-
-
-@pytest.fixture(scope="session")
-def chromium(playwright, font_env):
-    browser = launch(playwright, font_env)
-    yield browser
-    browser.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -87,35 +45,10 @@ def laptop(chromium):
     """A door laptop: a keyboard, maybe a USB scanner, no camera."""
     context = chromium.new_context(viewport={"width": 1024, "height": 768}, locale="ko-KR")
     context.set_default_timeout(ANSWER_TIMEOUT_MS)
+    errors = collect_page_errors(context)
     yield context
     context.close()
-
-
-# --- the server ----------------------------------------------------------------------------------
-
-
-class LiveServer:
-    def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join(timeout=5)
-        self.server.server_close()
-
-
-@pytest.fixture
-def live_server(app):
-    # Requests run in the server's threads, each in its own app context and database session:
-    # the test commits its data first and ends its own read transaction before checking results.
-    with LiveServer(app) as server:
-        yield server
+    assert errors == [], "the scanner page raised errors"
 
 
 # --- data ----------------------------------------------------------------------------------------
@@ -181,6 +114,13 @@ def type_code(page, code: str) -> None:
     page.keyboard.press("Enter")
 
 
+def watch_jsqr(page) -> list[str]:
+    """The requests the page makes for the vendored jsQR."""
+    loads: list[str] = []
+    page.on("request", lambda request: loads.append(request.url) if request.url.endswith(JSQR) else None)
+    return loads
+
+
 # --- a fake camera showing a badge ---------------------------------------------------------------
 
 
@@ -235,10 +175,14 @@ def test_camera_scan_on_the_door_device_then_on_the_staff_page(app, live_server,
         )
         phone.set_default_timeout(ANSWER_TIMEOUT_MS)
         page = phone.new_page()
+        jsqr_loads = watch_jsqr(page)
         page.goto(f"{live_server.url}/door/{token}")
         expect(page.locator(".gate-fixed")).to_have_text("A게이트")
+        assert jsqr_loads == [], "jsQR is loaded only when the camera needs it"
         page.click("#camera-toggle")
         expect_answer(page, "ok", "김민수", "(주)상암미디어", "체크인 완료")
+        if not page.evaluate("'BarcodeDetector' in window"):  # Linux Chromium has none: jsQR reads the QR
+            assert len(jsqr_loads) == 1
         if os.environ.get("MOIM_SAVE_SCREENSHOTS") == "1":
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT))
@@ -266,7 +210,10 @@ def test_camera_scan_on_the_door_device_then_on_the_staff_page(app, live_server,
 
 
 def test_hid_scanner_admits_then_says_already_checked_in(app, live_server, door, laptop):
-    page = open_staff_scanner(laptop, live_server.url, door)
+    page = laptop.new_page()
+    jsqr_loads = watch_jsqr(page)
+    sign_in(page, live_server.url, door["staff_email"])
+    page.goto(f"{live_server.url}/staff/events/{door['event_id']}/scanner")
     page.fill("#gate-input", "정문")
     page.locator("#gate-input").dispatch_event("change")
     page.locator("#code-input").focus()
@@ -291,6 +238,8 @@ def test_hid_scanner_admits_then_says_already_checked_in(app, live_server, door,
     # The gate name is remembered on this laptop.
     page.reload()
     expect(page.locator("#gate-input")).to_have_value("정문")
+    # No camera was turned on: the QR decoder was never downloaded.
+    assert jsqr_loads == []
 
 
 def test_unknown_code_is_red_with_the_reason(app, live_server, door, laptop):
@@ -299,6 +248,35 @@ def test_unknown_code_is_red_with_the_reason(app, live_server, door, laptop):
     type_code(page, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     expect_answer(page, "error", "등록되지 않은 코드")
     assert checkins(door["registration_id"]) == []
+
+
+def test_answer_colour_is_the_servers_tone(app, live_server, door, laptop):
+    """The page colours an answer by the server's `tone`, not by a table of results of its own."""
+    page = open_staff_scanner(laptop, live_server.url, door)
+    answers = [
+        # A result the page has never heard of, with a tone: shown in that tone.
+        {"result": "some_new_result", "tone": "warn", "message": "새로운 안내", "mode": "in", "attendee": None},
+        # A known amber result without a tone (an older server): red, never a false green or amber.
+        {"result": "already_checked_in", "message": "이미 체크인됨", "mode": "in", "attendee": None},
+        {"result": "ok", "tone": "ok", "message": "체크인 완료", "mode": "in",
+         "attendee": {"registration_id": door["registration_id"], "name": "김민수", "company": "(주)상암미디어",
+                      "role_label": ""}},
+    ]
+    page.route("**/api/checkin/events/*/scan",
+               lambda route: route.fulfill(status=200, content_type="application/json",
+                                           body=json.dumps(answers.pop(0))))
+    type_code(page, door["code"])
+    expect_answer(page, "warn", "새로운 안내")
+    expect(answer(page)).to_have_attribute("data-result", "some_new_result")
+    answer(page).click()
+    type_code(page, door["code"])
+    expect_answer(page, "error", "이미 체크인됨")
+    answer(page).click()
+    type_code(page, door["code"])
+    expect_answer(page, "ok", "김민수")
+    expect(page.locator("#history li")).to_have_count(3)
+    expect(page.locator("#history li.tone-warn")).to_have_count(1)
+    expect(page.locator("#history li.tone-error")).to_have_count(1)
 
 
 def test_revoked_device_link_says_so(app, live_server, door, laptop):
