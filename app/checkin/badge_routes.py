@@ -96,7 +96,12 @@ def linked_badge(registration_id: int, token: str):
     """The badge link in the confirmation mail: no sign-in, the link's secret is the key."""
     registration = db.session.get(Registration, registration_id)
     if registration is None or not badge_link_matches(registration, token) or not has_badge(registration):
-        abort(404)
+        # One answer for every dead link (reissued, cancelled, mistyped): it tells nobody which.
+        return render_template(
+            "errors/error.html", status=404, title=_("사용할 수 없는 명찰 링크입니다"),
+            message=_("명찰이 재발급되었거나 신청이 취소되어 이 링크는 더 이상 쓸 수 없습니다. "
+                      "재발급된 명찰은 안내 메일의 새 링크로 받을 수 있습니다."),
+        ), 404
     data = badges.single_badge_pdf(registration)
     db.session.commit()
     return inline_pdf(data, badges.single_filename(registration))

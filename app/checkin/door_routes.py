@@ -24,6 +24,7 @@ from app.models import (
     AttendeeRole, CheckIn, Company, DoorDevice, Event, Registration, RegistrationStatus, ScanLog, User,
     utcnow,
 )
+from app.models.checkin import scan_method_label
 from app.qr import qr_svg
 from app.routing import page_arg
 from app.events.access import event_registration_or_404, managed_event
@@ -223,4 +224,5 @@ def scan_log(event_id: int):
         .limit(SCAN_LOG_PER_PAGE).offset((page - 1) * SCAN_LOG_PER_PAGE)
     ).all()
     return render_template("checkin/scans.html", event=event, rows=rows, page=page, pages=pages, total=total,
-                           result_labels=answers.RESULT_LABELS, result_tone=answers.result_tone)
+                           result_labels=answers.RESULT_LABELS, result_tone=answers.result_tone,
+                           scan_method_label=scan_method_label)

@@ -29,7 +29,7 @@ from app.events.registration import (
 )
 from app.events.rsvp_forms import CancelRegistrationForm, make_rsvp_form, row_count
 from app.extensions import db
-from app.models import Company, Event, EventKind, Registration, Role, utcnow
+from app.models import Company, Event, EventKind, Registration, RegistrationStatus, Role, utcnow
 
 
 def render_detail(event: Event, status: int = 200, **extra):
@@ -72,6 +72,7 @@ def rsvp_panel(event: Event, form=None, error: str | None = None) -> dict:
     `may_cancel` / `may_replace` for the links in their company's table.
     """
     ctx: dict = {"rsvp_error": error, "rsvp_form": None, "rsvp_reason": None, "company_registrations": [],
+                 "waitlist_positions": {},
                  "consent": consent, "rsvp_rows": row_count(event)}
     now = utcnow()
     if not current_user.is_authenticated:
@@ -89,6 +90,8 @@ def rsvp_panel(event: Event, form=None, error: str | None = None) -> dict:
         ctx.update(rsvp_state="staff", rsvp_reason=staff_message())
         return ctx
     ctx["company_registrations"] = _company_registrations(event)
+    waiting = [r.id for r in ctx["company_registrations"] if r.status == RegistrationStatus.WAITLISTED]
+    ctx["waitlist_positions"] = queries.waitlist_positions([event.id], waiting) if waiting else {}
     ctx["cancel_form"] = CancelRegistrationForm()
     ctx["may_cancel"] = _passes(check_cancellable, event, now=now)
     ctx["may_replace"] = _passes(check_replaceable, event, now=now)

@@ -100,8 +100,10 @@ def _validate(data: EventData, actor: User) -> tuple[Cluster, ResearchGroup | No
     if data.seats_per_company is not None and data.seats_per_company < 1:
         raise EventError(_("기업당 인원은 1명 이상이거나 비워 두어야 합니다."))
     opens, closes = data.registration_opens_at, data.registration_closes_at
-    if closes is not None and closes >= data.ends_at:
-        raise EventError(_("신청 마감은 행사 종료 전이어야 합니다."))
+    # Online registration closes at the start at the latest (check_eligibility): a later
+    # deadline would promise what the event page then refuses.
+    if closes is not None and closes > data.starts_at:
+        raise EventError(_("신청 마감은 행사 시작 시각 이전이어야 합니다. 온라인 신청은 늦어도 행사 시작 때 마감됩니다."))
     if opens is not None and closes is not None and opens >= closes:
         raise EventError(_("신청 시작은 신청 마감보다 앞서야 합니다."))
     group = None

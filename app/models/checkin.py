@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,6 +12,19 @@ from app.models.event import Event
 from app.models.registration import Registration
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import User
+
+
+# How a person was admitted (CheckIn.method, ScanLog.method), in staff words.
+SCAN_METHOD_LABELS = {
+    "qr": _l("QR"),
+    "hid": _l("바코드 스캐너"),
+    "manual": _l("수동 확인"),
+    "walkin": _l("현장 등록"),
+}
+
+
+def scan_method_label(method: str | None) -> str:
+    return str(SCAN_METHOD_LABELS.get(method, method)) if method else ""
 
 
 class DoorDevice(db.Model):

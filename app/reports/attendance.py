@@ -32,14 +32,6 @@ from app.extensions import db
 from app.models import AttendeeRole, CheckIn, Cluster, Company, Event, Registration, RegistrationStatus, role_tag_label
 from app.models.company import company_sort_name
 
-METHOD_LABELS = {
-    "qr": _l("QR"),
-    "hid": _l("바코드 스캐너"),
-    "manual": _l("수동 확인"),
-    "walkin": _l("현장 등록"),
-}
-
-
 @dataclasses.dataclass(frozen=True)
 class AttendanceRow:
     """One confirmed registration and its check-in, as plain values (no lazy loads later)."""

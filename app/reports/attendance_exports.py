@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 from app.exports import csv_bytes, xlsx_bytes
 from app.i18n import to_kst
 from app.models import RegistrationStatus
-from app.reports.attendance import METHOD_LABELS, AttendanceRow
+from app.models.checkin import scan_method_label
+from app.reports.attendance import AttendanceRow
 
 _WIDTHS = (28, 24, 12, 12, 28, 15, 8, 10, 17, 17, 12, 12)
 
@@ -33,7 +34,7 @@ def _values(row: AttendanceRow) -> list:
         row.company_name, row.cluster_name, row.name, row.role_label, row.email, row.mobile,
         RegistrationStatus.CONFIRMED.label, _("예") if row.attended else _("아니오"),
         _kst_naive(row.checked_in_at), _kst_naive(row.checked_out_at), row.gate,
-        str(METHOD_LABELS.get(row.method, row.method)) if row.method else "",
+        scan_method_label(row.method),
     ]
 
 

@@ -53,7 +53,7 @@ class MemberRow:
     def status(self) -> str:
         if self.present:
             if self.voter.checked_out_at is not None:
-                return _("출석 (%(time)s 퇴장)", time=format_kst_time(self.voter.checked_out_at, "ko"))
+                return _("출석 (%(time)s 퇴장)", time=format_kst_time(self.voter.checked_out_at))
             return _("출석")
         if self.proxy_to:
             return _("위임")
@@ -81,16 +81,16 @@ class CouncilRecord:
 
     @property
     def when(self) -> str:
-        return format_kst_range(self.event.starts_at, self.event.ends_at, "ko")
+        return format_kst_range(self.event.starts_at, self.event.ends_at)
 
     @property
     def generated_label(self) -> str:
-        return format_kst(self.generated_at, "ko")
+        return format_kst(self.generated_at)
 
     @property
     def reached_label(self) -> str:
         reached = self.quorum.get("reached_at")
-        return format_kst_time(dt.datetime.fromisoformat(reached), "ko") if reached else ""
+        return format_kst_time(dt.datetime.fromisoformat(reached)) if reached else ""
 
 
 def council_record(event: Event, now: dt.datetime) -> CouncilRecord:

@@ -295,12 +295,14 @@ def test_walk_in_offers_only_eligible_companies(client, door):
 
 
 def test_scan_log_lists_every_scan_newest_first(client, door, device_scanner):
-    device_scanner.scan(door.codes["confirmed"])
+    device_scanner.scan(door.codes["confirmed"], method="hid")
     device_scanner.scan("WRONG")
     login(client, door.dmc_staff.email)
     html = client.get(f"/staff/events/{door.event.id}/scans").get_data(as_text=True)
     assert html.index("등록되지 않은 코드") < html.index("체크인 완료")
     assert "김민수" in html and "A게이트" in html
+    # The method in staff words, not the API's code.
+    assert "바코드 스캐너" in html and "<td>hid</td>" not in html and "<td>qr</td>" not in html
 
 
 def test_scan_log_empty_state(client, door):

@@ -80,7 +80,7 @@ def test_staff_create_a_draft_in_kst(client, world):
         ({"ends_at": "2027-01-12T18:00"}, "종료 일시는 시작 일시보다 뒤여야 합니다."),
         ({"capacity": "0"}, "정원은 1명 이상이어야 합니다."),
         ({"title_ko": " "}, "행사명을 입력해 주세요."),
-        ({"registration_closes_at": "2027-01-12T21:30"}, "신청 마감은 행사 종료 전이어야 합니다."),
+        ({"registration_closes_at": "2027-01-12T21:30"}, "신청 마감은 행사 시작 시각 이전이어야 합니다."),
         ({"kind": "research"}, "연구회 모임은 주최 클러스터의 연구회를 선택해야 합니다."),
     ],
 )

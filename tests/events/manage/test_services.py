@@ -61,7 +61,9 @@ def test_create_is_a_draft_in_utc(setup):
         (dict(ends_at=kst(2027, 1, 12, 18, 0)), "종료 일시는 시작 일시보다 뒤여야 합니다."),
         (dict(capacity=0), "정원은 1명 이상이어야 합니다."),
         (dict(seats_per_company=0), "기업당 인원은 1명 이상이거나 비워 두어야 합니다."),
-        (dict(registration_closes_at=kst(2027, 1, 12, 21, 0)), "신청 마감은 행사 종료 전이어야 합니다."),
+        (dict(registration_closes_at=kst(2027, 1, 12, 21, 0)), "신청 마감은 행사 시작 시각 이전이어야 합니다. 온라인 신청은 늦어도 행사 시작 때 마감됩니다."),
+        # Between the start and the end: online registration would be closed anyway.
+        (dict(registration_closes_at=kst(2027, 1, 12, 19, 30)), "신청 마감은 행사 시작 시각 이전이어야 합니다. 온라인 신청은 늦어도 행사 시작 때 마감됩니다."),
         (dict(registration_opens_at=kst(2027, 1, 10, 9, 0), registration_closes_at=kst(2027, 1, 9, 9, 0)),
          "신청 시작은 신청 마감보다 앞서야 합니다."),
         (dict(kind=EventKind.RESEARCH), "연구회 모임은 주최 클러스터의 연구회를 선택해야 합니다."),

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.events.consent import CONSENT_VERSION
 from app.extensions import db
 from app.models import AttendeeRole, EventKind, EventStatus, Registration, RegistrationStatus, Role
-from tests.auth.helpers import body_of, no_mail_arrives, post_form, see_committed, wait_for_mail
+from tests.auth.helpers import body_of, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
 from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_registration, make_user
 
 
@@ -123,7 +123,7 @@ def test_without_consent_nothing_is_written(client, world, mailbox):
     assert "개인정보 수집·이용에 동의해야 신청할 수 있습니다." in html
     assert 'value="김누리"' in html  # the form comes back as entered
     assert count_registrations() == 0
-    assert no_mail_arrives(mailbox)
+    assert no_mail_sent_or_queued(mailbox)
 
 
 def test_over_seats_per_company_is_refused(client, world, mailbox):
@@ -135,7 +135,7 @@ def test_over_seats_per_company_is_refused(client, world, mailbox):
     assert resp.status_code == 400
     assert "기업당 신청 가능 인원(3명)을 넘습니다. 남은 자리: 2명" in resp.get_data(as_text=True)
     assert count_registrations() == 1
-    assert no_mail_arrives(mailbox)
+    assert no_mail_sent_or_queued(mailbox)
 
 
 def test_more_rows_than_offered_are_refused(client, world):
@@ -166,7 +166,7 @@ def test_full_event_waitlists_and_page_says_so(client, world, mailbox):
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     assert "확정 0명, 대기 1명" in html
-    assert re.search(r"김누리</td>\s*<td>대기</td>", html)
+    assert re.search(r"김누리</td>\s*<td>대기 1번</td>", html)
     assert [r.status for r in registrations(event.id)] == [RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]
     mails = wait_for_mail(mailbox, 1)
     assert "대기자로 등록되었습니다" in mails[0]["Subject"]
@@ -208,7 +208,7 @@ def test_member_of_another_company_cannot_cancel(client, world, mailbox):
     assert client.get(url).status_code == 403
     assert post_form(client, url, {}, token_from=page(world.event.id)).status_code == 403
     assert registrations()[0].status == RegistrationStatus.CONFIRMED
-    assert no_mail_arrives(mailbox)
+    assert no_mail_sent_or_queued(mailbox)
 
 
 def test_host_staff_may_cancel_and_wrong_event_is_404(client, world):
@@ -301,3 +301,19 @@ def test_missing_csrf_is_400(client, world):
     resp = client.post(f"/events/{world.event.id}/registrations/{mine.id}/cancel", data={})
     assert resp.status_code == 400
     assert registrations()[0].status == RegistrationStatus.CONFIRMED
+
+
+def test_the_company_table_shows_each_waitlisted_colleagues_place(client, world):
+    """Places count the whole event's waitlist in arrival order, not only the company's rows."""
+    world.event.capacity = 1
+    make_registration(world.event, world.other, name="자리확정", email="a@hanbit.example")
+    make_registration(world.event, world.other, name="먼저대기", email="b@hanbit.example",
+                      status=RegistrationStatus.WAITLISTED)
+    mine = make_registration(world.event, world.nuri, name="나중대기", email="c@nuri.example",
+                             status=RegistrationStatus.WAITLISTED)
+    db.session.commit()
+    login(client, world.member.email)
+    html = client.get(page(world.event.id)).get_data(as_text=True)
+    row = re.search(r"<tr>\s*<td>나중대기</td>.*?</tr>", html, re.S).group(0)
+    assert "대기 2번" in row and mine.name in row
+    assert "먼저대기" not in html  # another company's people are not shown

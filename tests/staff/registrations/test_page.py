@@ -173,12 +173,21 @@ def test_council_meeting_shows_the_council_role(client, world):
 
 
 def test_buttons_by_status(client, world):
+    world.event.capacity = 4  # one seat free: waitlisted people can be moved up
+    db.session.commit()
     login(client, world.dmc_staff.email)
     html = get(client, page_url(world.event.id, status="all"))
     assert "대기에서 확정" in row_html(html, world.han)
     assert "대기에서 확정" not in row_html(html, world.kim)
     assert "대리 취소" in row_html(html, world.kim) and "대리 취소" in row_html(html, world.han)
     assert "대리 취소" not in row_html(html, world.gone)
+
+
+def test_a_full_event_offers_no_promote_button_that_would_refuse(client, world):
+    login(client, world.dmc_staff.email)  # capacity 3, all taken
+    html = get(client, page_url(world.event.id))
+    assert "대기에서 확정" not in row_html(html, world.han)
+    assert "빈 자리가 나면 확정할 수 있습니다" in row_html(html, world.han)
 
 
 def _page_queries(client, event_id) -> int:
