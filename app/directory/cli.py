@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -13,6 +14,15 @@ from app.database import begin_write
 from app.directory import importer
 from app.extensions import db
 from app.models import Cluster
+
+# The only refusals a new file applied from here can meet (it was never applied, and
+# allow_empty lets a file without good rows through).
+_REFUSALS = {
+    importer.Refusal.ROW_ERRORS: _l(
+        "오류가 있는 행이 있어 아무것도 반영하지 않았습니다. 오류 행을 빼고 반영하려면 --skip-errors를 붙여 주세요."
+    ),
+    importer.Refusal.CONFLICT: _l("반영하는 중에 다른 변경과 충돌해 아무것도 반영하지 않았습니다. 다시 실행해 주세요."),
+}
 
 
 def _echo_plan(plan: importer.ImportPlan) -> None:
@@ -42,30 +52,30 @@ def import_companies(file: Path, cluster_slug: str, dry_run: bool, skip_errors: 
         raise click.ClickException(str(exc)) from None
     if not dry_run:
         # Plan and apply see one state of the database: no writer slips in between (SQLite).
+        # Begun before the cluster lookup, so run_import() finds the write already begun.
         begin_write()
     cluster = db.session.scalar(select(Cluster).where(Cluster.slug == cluster_slug))
     if cluster is None:
         raise click.ClickException(_("클러스터를 찾을 수 없습니다: %(slug)s", slug=cluster_slug))
 
-    plan = importer.plan(parsed.rows, cluster, None)
-    _echo_plan(plan)
-    if plan.has_errors and not skip_errors:
+    # The file is recorded as an import only if it is applied. allow_empty: --skip-errors on a
+    # file without one good row applies nothing and says so, as this command always has.
+    record = importer.new_import(cluster, None, file.name, content)
+    result = importer.run_import(
+        record, None, parsed=parsed, skip_errors=skip_errors, dry_run=dry_run, allow_empty=True
+    )
+    _echo_plan(result.plan)
+    refusal = result.refusal
+    if refusal is None and not dry_run:
+        try:
+            db.session.commit()
+        except SQLAlchemyError:
+            refusal = importer.Refusal.CONFLICT
+    if refusal is not None:
         db.session.rollback()
-        raise click.ClickException(
-            _("오류가 있는 행이 있어 아무것도 반영하지 않았습니다. 오류 행을 빼고 반영하려면 --skip-errors를 붙여 주세요.")
-        )
+        raise click.ClickException(str(_REFUSALS[refusal]))
     if dry_run:
         db.session.rollback()
         click.echo(_("시험 실행이므로 아무것도 반영하지 않았습니다."))
         return
-    try:
-        counts = importer.apply(plan, skip_errors=skip_errors)
-        record = importer.create_import(cluster, None, file.name, content)
-        importer.mark_applied(record, counts)
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
-        raise click.ClickException(
-            _("반영하는 중에 다른 변경과 충돌해 아무것도 반영하지 않았습니다. 다시 실행해 주세요.")
-        ) from None
-    click.echo(_("반영했습니다: %(summary)s", summary=importer.summary_text(counts)))
+    click.echo(_("반영했습니다: %(summary)s", summary=importer.summary_text(result.counts)))

@@ -27,6 +27,17 @@ from app.models import Cluster, CompanyImport
 PREVIEW_PER_PAGE = 100
 RECENT_IMPORTS = 20
 
+_REFUSALS = {
+    importer.Refusal.ALREADY_APPLIED: _l("이미 반영된 파일입니다. 다시 반영하려면 파일을 새로 올려 주세요."),
+    importer.Refusal.ROW_ERRORS: _l(
+        "오류가 있는 행이 있어 아무것도 반영하지 않았습니다. 오류 행을 빼고 반영하려면 '오류 행을 제외하고 반영'을 선택해 주세요."
+    ),
+    importer.Refusal.NOTHING_TO_APPLY: _l("반영할 수 있는 행이 없습니다. 파일을 고쳐 다시 올려 주세요."),
+    importer.Refusal.CONFLICT: _l(
+        "반영하는 중에 다른 변경과 충돌해 아무것도 반영하지 않았습니다. 미리보기를 다시 확인한 뒤 반영해 주세요."
+    ),
+}
+
 
 class ImportUploadForm(FlaskForm):
     cluster_id = SelectField(_l("가져올 클러스터"), coerce=int, validate_choice=False)
@@ -176,38 +187,25 @@ def import_apply(import_id: int):
     form = ImportApplyForm()
     if not form.validate_on_submit():
         abort(400)
-    if record.applied_at is not None:
-        flash(_("이미 반영된 파일입니다. 다시 반영하려면 파일을 새로 올려 주세요."), "error")
-        return redirect(preview)
     try:
-        parsed = importer.parse(record.content, record.filename)
+        result = importer.run_import(record, current_user, skip_errors=bool(form.skip_errors.data))
     except importer.ImportFileError as exc:
         flash(str(exc), "error")
         return redirect(preview)
-    # Planned again against the database as it is now, inside this transaction.
-    plan = importer.plan(parsed.rows, record.cluster, current_user)
-    skip_errors = bool(form.skip_errors.data)
-    if plan.has_errors and not skip_errors:
-        flash(
-            _("오류가 있는 행이 있어 아무것도 반영하지 않았습니다. 오류 행을 빼고 반영하려면 '오류 행을 제외하고 반영'을 선택해 주세요."),
-            "error",
-        )
+    refusal = result.refusal
+    if refusal is None:
+        try:
+            db.session.commit()
+        except SQLAlchemyError:
+            refusal = importer.Refusal.CONFLICT
+    if refusal is not None:
+        if refusal is importer.Refusal.CONFLICT:
+            # The failed write left the session unusable. The other refusals wrote nothing,
+            # and the request's end rolls back (sooner would expire current_user for nothing).
+            db.session.rollback()
+        flash(str(_REFUSALS[refusal]), "error")
         return redirect(preview)
-    if plan.good_rows == 0:
-        flash(_("반영할 수 있는 행이 없습니다. 파일을 고쳐 다시 올려 주세요."), "error")
-        return redirect(preview)
-    try:
-        counts = importer.apply(plan, skip_errors=skip_errors)
-        importer.mark_applied(record, counts)
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
-        flash(
-            _("반영하는 중에 다른 변경과 충돌해 아무것도 반영하지 않았습니다. 미리보기를 다시 확인한 뒤 반영해 주세요."),
-            "error",
-        )
-        return redirect(preview)
-    flash(_("기업 목록을 반영했습니다: %(summary)s", summary=importer.summary_text(counts)), "success")
+    flash(_("기업 목록을 반영했습니다: %(summary)s", summary=importer.summary_text(result.counts)), "success")
     return redirect(preview)
 
 

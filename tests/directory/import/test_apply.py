@@ -1,7 +1,8 @@
-"""Applying a plan: what gets written, idempotent re-import, and all-or-nothing on failure."""
+"""Applying a plan: what gets written, idempotent re-import, all-or-nothing on failure, run_import()."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -14,7 +15,7 @@ from app.i18n import SEOUL
 from app.models import Company
 from tests.factories import make_company, valid_brn
 
-from .helpers import build_csv, build_xlsx, companies_named, company_rows, plan_file
+from .helpers import build_csv, build_xlsx, companies_named, company_rows, imports, plan_file
 
 
 def _file(existing_brn: str) -> tuple[bytes, list[str]]:
@@ -160,3 +161,68 @@ def test_create_import_and_mark_applied(world):
     assert record.uploaded_by_id == world.staff.id
     assert record.applied_at is not None
     assert importer.applied_counts(record) == {"new": 2, "update": 1, "unchanged": 0, "error": 0}
+
+
+def test_run_import_writes_and_records_the_file_but_never_commits(world):
+    existing = make_company(world.dmc, name="기존기업", industry="콘텐츠")
+    db.session.commit()
+    content, _brns = _file(existing.brn)
+    record = importer.new_import(world.dmc, None, "C:\\data\\list.xlsx", content)
+    assert record not in db.session
+
+    result = importer.run_import(record, None)
+
+    assert result.refusal is None
+    assert result.counts == {"new": 5, "update": 1, "unchanged": 0, "error": 0}
+    assert record in db.session and record.applied_at is not None and record.filename == "list.xlsx"
+    db.session.rollback()
+    assert companies_named("(주)누리미디어") == [] and imports() == []
+
+
+def test_run_import_refusals_write_nothing(world):
+    content = build_csv([["좋은기업", valid_brn()], ["", "12"]], header=["기업명", "사업자등록번호"])
+    record = importer.create_import(world.dmc, world.staff, "list.csv", content)
+    only_errors = importer.create_import(world.dmc, world.staff, "bad.csv",
+                                         build_csv([["", "12"]], header=["기업명", "사업자등록번호"]))
+    db.session.commit()
+
+    errors = importer.run_import(record, world.staff)
+    assert errors.refusal is importer.Refusal.ROW_ERRORS and errors.plan.counts["error"] == 1
+    dry = importer.run_import(record, world.staff, skip_errors=True, dry_run=True)
+    assert (dry.refusal, dry.counts, dry.plan.counts["new"]) == (None, None, 1)
+    empty = importer.run_import(only_errors, world.staff, skip_errors=True)
+    assert empty.refusal is importer.Refusal.NOTHING_TO_APPLY
+    assert not db.session.new and not db.session.dirty
+    assert record.applied_at is None and only_errors.applied_at is None
+
+    # What the command asks for: such a file is applied (nothing written) and recorded.
+    applied = importer.run_import(only_errors, None, skip_errors=True, allow_empty=True)
+    assert applied.refusal is None and applied.counts == {"new": 0, "update": 0, "unchanged": 0, "error": 1}
+    db.session.commit()
+
+    again = importer.run_import(only_errors, world.staff)
+    assert (again.refusal, again.plan) == (importer.Refusal.ALREADY_APPLIED, None)
+    assert companies_named("좋은기업") == []
+
+
+def test_run_import_turns_a_conflicting_write_into_a_refusal(world, monkeypatch):
+    content, brns = _file(make_company(world.dmc, name="기존기업").brn)
+    db.session.commit()
+    before = company_rows()
+    record = importer.new_import(world.dmc, None, "list.xlsx", content)
+    real_apply = importer.apply
+
+    def apply_after_a_conflicting_insert(plan, skip_errors=False):
+        # As if another session had written this number between the plan and the write.
+        db.session.execute(insert(Company.__table__).values(name="끼어든기업", brn=brns[2], cluster_id=world.dmc.id))
+        return real_apply(plan, skip_errors=skip_errors)
+
+    # Patched where run_import() looks it up: importer.apply is only the re-exported name.
+    monkeypatch.setattr(importlib.import_module("app.directory.importer.apply"), "apply",
+                        apply_after_a_conflicting_insert)
+    result = importer.run_import(record, None)
+
+    assert result.refusal is importer.Refusal.CONFLICT and result.counts is None
+    assert result.plan.counts["new"] == 5  # still there for the caller to show
+    db.session.rollback()
+    assert company_rows() == before and imports() == []

@@ -1,9 +1,14 @@
 """`flask import-companies FILE --cluster SLUG [--dry-run] [--skip-errors]`."""
 from __future__ import annotations
 
+import importlib
 import json
 
+from sqlalchemy import insert
+
+from app.directory import importer
 from app.extensions import db
+from app.models import Company
 from tests.factories import make_company, valid_brn
 
 from .helpers import build_csv, build_xlsx, companies_named, company_rows, imports
@@ -91,3 +96,39 @@ def test_unknown_cluster_and_unreadable_file(world, runner, tmp_path):
     assert bad.exit_code == 1 and "지원하지 않는 파일 형식" in bad.output
 
     assert companies_named("누리") == []
+
+
+def test_skip_errors_on_a_file_without_one_good_row(world, runner, tmp_path):
+    """Applied with nothing written and recorded, as this command has always done (the page refuses)."""
+    path = _write(tmp_path, "list.csv", build_csv([["", "1234"], ["누리", "99"]], header=["기업명", "사업자등록번호"]))
+    before = company_rows()
+
+    result = runner.invoke(args=["import-companies", path, "--cluster", "dmc", "--skip-errors"])
+
+    assert result.exit_code == 0, result.output
+    assert "반영했습니다: 신규 0건, 수정 0건, 변경 없음 0건, 오류 2건" in result.output
+    assert company_rows() == before
+    record, = imports()
+    assert json.loads(record.summary) == {"new": 0, "update": 0, "unchanged": 0, "error": 2}
+
+
+def test_conflict_while_applying_lists_the_rows_and_writes_nothing(world, runner, tmp_path, monkeypatch):
+    brn = valid_brn()
+    path = _write(tmp_path, "list.csv", build_csv([["충돌기업", brn], ["다른기업", valid_brn()]],
+                                                  header=["기업명", "사업자등록번호"]))
+    before = company_rows()
+    real_apply = importer.apply
+
+    def apply_after_a_conflicting_insert(plan, skip_errors=False):
+        db.session.execute(insert(Company.__table__).values(name="끼어든기업", brn=brn, cluster_id=world.dmc.id))
+        return real_apply(plan, skip_errors=skip_errors)
+
+    # Patched where run_import() looks it up: importer.apply is only the re-exported name.
+    monkeypatch.setattr(importlib.import_module("app.directory.importer.apply"), "apply",
+                        apply_after_a_conflicting_insert)
+    result = runner.invoke(args=["import-companies", path, "--cluster", "dmc"])
+
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0].split("\t")[:2] == ["2", "신규"]
+    assert "Error: 반영하는 중에 다른 변경과 충돌해 아무것도 반영하지 않았습니다. 다시 실행해 주세요." in result.output
+    assert company_rows() == before and imports() == []

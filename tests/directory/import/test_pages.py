@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import importlib
 import io
 import json
 import re
@@ -139,6 +140,16 @@ def test_errors_need_the_explicit_checkbox(world, staff_client):
     assert len(companies_named("좋은기업")) == 1
 
 
+def test_a_file_without_one_good_row_is_not_applied_even_with_the_checkbox(world, staff_client):
+    content = build_csv([["", "1234"], ["누리", "99"]], header=["기업명", "사업자등록번호"])
+    import_id = _import_id(upload(staff_client, content, "list.csv", world.dmc.id))
+
+    refused = _text(_apply(staff_client, import_id, skip_errors=True))
+
+    assert "반영할 수 있는 행이 없습니다. 파일을 고쳐 다시 올려 주세요." in refused
+    assert imports()[0].applied_at is None and companies_named("누리") == []
+
+
 def test_an_applied_import_cannot_be_applied_again(world, staff_client):
     content, _ = _cp949_file()
     import_id = _import_id(upload(staff_client, content, "list.csv", world.dmc.id))
@@ -171,7 +182,9 @@ def test_conflict_during_apply_rolls_everything_back(world, staff_client, monkey
         db.session.execute(insert(Company.__table__).values(name="끼어든기업", brn=brns[1], cluster_id=world.dmc.id))
         return real_apply(plan, skip_errors=skip_errors)
 
-    monkeypatch.setattr(importer, "apply", apply_after_a_conflicting_insert)
+    # Patched where run_import() looks it up: importer.apply is only the re-exported name.
+    monkeypatch.setattr(importlib.import_module("app.directory.importer.apply"), "apply",
+                        apply_after_a_conflicting_insert)
     response = _apply(staff_client, import_id)
 
     assert response.status_code == 200

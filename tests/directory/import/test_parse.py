@@ -1,6 +1,7 @@
 """Reading the uploaded file: headers, encodings, Excel number cells and file-level errors."""
 from __future__ import annotations
 
+import importlib
 import io
 import zipfile
 
@@ -11,6 +12,9 @@ from app.directory import importer
 from app.directory.importer import ImportFileError, parse
 
 from .helpers import HEADER, build_csv, build_xlsx
+
+# The module itself, whose limits parse() reads (importer.parse is the function).
+parse_module = importlib.import_module("app.directory.importer.parse")
 
 ROW = ["(주)누리미디어", "124-81-00998", "콘텐츠", "김담당", "Kim@Nuri.co.kr", "010-1234-5678", "Y"]
 
@@ -153,7 +157,7 @@ def test_corrupt_xlsx_is_a_korean_error(app, content):
 
 
 def test_xlsx_that_inflates_too_much_is_refused(app, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_UNZIPPED_BYTES", 1000)
+    monkeypatch.setattr(parse_module, "MAX_UNZIPPED_BYTES", 1000)
 
     with pytest.raises(ImportFileError, match="너무 큽니다"):
         parse(build_xlsx([ROW] * 50), "list.xlsx")
@@ -169,7 +173,7 @@ def test_empty_files(app, content, message):
 
 
 def test_too_many_rows(app, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_ROWS", 3)
+    monkeypatch.setattr(parse_module, "MAX_ROWS", 3)
 
     with pytest.raises(ImportFileError, match="3행까지"):
         parse(build_csv([[f"기업{i}"] for i in range(4)], header=["기업명"]), "list.csv")
