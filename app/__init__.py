@@ -50,9 +50,10 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
     init_i18n(app)
-    from app.mail import linkify
+    from app.mail import init_mail, linkify
 
     app.jinja_env.filters["mail_linkify"] = linkify
+    init_mail(app)
     with app.app_context():
         configure_engine(app)
 

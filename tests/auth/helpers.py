@@ -4,7 +4,10 @@ from __future__ import annotations
 import re
 import time
 
+from sqlalchemy import func, select
+
 from app.extensions import db
+from app.models import OutboxMessage
 from tests.conftest import csrf_token
 
 
@@ -20,6 +23,19 @@ def no_mail_arrives(mailbox, wait: float = 0.3) -> bool:
     """True when nothing arrives within a short wait (sending is synchronous, so this is enough)."""
     time.sleep(wait)
     return len(mailbox) == 0
+
+
+def no_mail_sent_or_queued(mailbox, wait: float = 0.3) -> bool:
+    """True when nothing arrives within a short wait and the outbox holds no unsent message.
+
+    The empty mailbox alone would also pass when mail was queued but never delivered (no
+    delivery after the commit, SMTP down, worker mode). The outbox is counted on a connection
+    of its own, so the test's session and its transaction are left as they are.
+    """
+    time.sleep(wait)
+    with db.engine.connect() as conn:
+        unsent = conn.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None)))
+    return len(mailbox) == 0 and unsent == 0
 
 
 def body_of(message) -> str:
