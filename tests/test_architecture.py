@@ -130,3 +130,12 @@ def test_imported_units(tmp_path, source, expected):
     root = _write(tmp_path, {"__init__.py": "", "pdf.py": "", "ics.py": "", "models/__init__.py": "",
                              "events/__init__.py": "", "probe.py": source})
     assert imported_units(root / "probe.py", root) == expected
+
+
+def test_views_never_deliver_mail_themselves():
+    """Mail leaves after the commit by the framework (app/mail/delivery.py), not by a view's call."""
+    callers = sorted(
+        str(path.relative_to(APP.parent)) for path in APP.rglob("*.py")
+        if "deliver_pending" in path.read_text(encoding="utf-8") and path.parent.name != "mail"
+    )
+    assert callers == []

@@ -12,7 +12,6 @@ from app.auth.blueprint import bp
 from app.auth.forms import InviteForm, LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from app.extensions import db, limiter
 from app.i18n import _safe_next
-from app.mail import deliver_pending
 from app.models import Company, Role
 
 def _login_limit() -> str:
@@ -74,7 +73,6 @@ def invite():
             flash(str(exc), "error")
             return render_template("auth/invite.html", form=form), 400
         db.session.commit()
-        deliver_pending()
         flash(_("%(email)s 주소로 초대 메일을 보냈습니다.", email=form.email.data.strip().lower()), "success")
         return redirect(url_for("auth.invite"))
     return render_template("auth/invite.html", form=form), (400 if form.errors else 200)
@@ -122,7 +120,6 @@ def reset_request():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         db.session.commit()
-        deliver_pending()
         # Same answer whether or not the account exists: no account enumeration.
         flash(_("가입된 이메일이라면 비밀번호 재설정 링크를 보냈습니다. 메일함을 확인해 주세요."), "info")
         return redirect(url_for("auth.login"))

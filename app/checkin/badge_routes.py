@@ -14,7 +14,6 @@ from app.events.guest import registration_by_token
 from app.exports import inline_pdf
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.mail import deliver_pending
 from app.models import Registration, RegistrationStatus, utcnow
 
 
@@ -125,7 +124,6 @@ def reissue_badge(event_id: int, registration_id: int):
         badges.reissue_ticket(registration)
         badges.queue_reissued_mail(event, registration, badge_url(registration))
         db.session.commit()
-        deliver_pending()
         flash(_("%(name)s님의 명찰을 재발급했습니다. 이전 QR 코드는 이제 입장에 쓸 수 없습니다.", name=registration.name),
               "success")
         return redirect(back)

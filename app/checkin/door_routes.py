@@ -19,7 +19,6 @@ from app.events.registration import AttendeeData, RegistrationError
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.i18n import format_kst_range
-from app.mail import deliver_pending
 from app.models import (
     AttendeeRole, CheckIn, Company, DoorDevice, Event, Registration, RegistrationStatus, ScanLog, User,
     utcnow,
@@ -185,7 +184,6 @@ def walk_in(event_id: int):
             return render_template("checkin/walkin.html", **page), 400
         name, registration_id = registration.name, registration.id
         db.session.commit()
-        deliver_pending()
         flash(_("%(name)s님을 현장 등록하고 체크인했습니다.", name=name), "success")
         return redirect(url_for("checkin.walk_in_done", event_id=event.id, registration_id=registration_id))
     status = 400 if request.method == "POST" else 200

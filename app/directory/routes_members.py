@@ -14,7 +14,6 @@ from app.directory import members as service
 from app.directory.access import can_manage_members, require
 from app.directory.blueprint import bp
 from app.extensions import db
-from app.mail import deliver_pending
 from app.models import Company, Invitation, Role, User
 from app.forms import ConfirmForm, strip
 
@@ -70,7 +69,6 @@ def invite_member(company_id: int):
         flash(str(exc), "error")
         return _render_members(company, form, 400)
     db.session.commit()
-    deliver_pending()
     flash(_("%(email)s 주소로 초대 메일을 보냈습니다.", email=invitation.email), "success")
     return redirect(url_for("directory.company_members", company_id=company.id))
 

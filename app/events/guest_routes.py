@@ -12,7 +12,6 @@ from app.events.access import visible_event_or_404
 from app.events.blueprint import bp
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
-from app.mail import deliver_pending
 from app.models import Event, EventStatus, Registration, RegistrationStatus, utcnow
 
 # The done page finds the registration just made through the (signed) session, never a URL.
@@ -78,7 +77,6 @@ def guest_register(event_id: int):
         return _render_register(visible_event_or_404(event_id), form, exc.message, 400)
     registration_id = registration.id
     db.session.commit()
-    deliver_pending()
     session[_DONE_KEY] = registration_id
     return redirect(url_for("events.guest_done", event_id=event_id))
 
@@ -104,7 +102,6 @@ def guest_resend(event_id: int):
     if form.validate_on_submit():
         guest.resend_manage_link(event.id, form.email.data, manage_link=_manage_link)
         db.session.commit()
-        deliver_pending()
         # The same answer whether or not a registration exists: no enumeration of guests.
         flash(_("이 행사에 그 이메일로 신청한 내역이 있으면 새 관리 링크를 보냈습니다. 이전 링크는 더 이상 쓸 수 없습니다."),
               "info")
@@ -152,7 +149,6 @@ def guest_manage(token: str):
         db.session.rollback()
         return _render_manage(db.session.get(Registration, registration_id), form, exc.message, 400)
     db.session.commit()
-    deliver_pending()
     flash(_("신청 정보를 변경했습니다."), "success")
     return redirect(url_for("events.guest_manage", token=token))
 
@@ -172,7 +168,6 @@ def guest_cancel(token: str):
             db.session.rollback()
             return _render_manage(_registration_or_404(token), error=exc.message, status=400)
         db.session.commit()
-        deliver_pending()
         flash(_("참가 신청을 취소했습니다."), "success")
         return redirect(back)
     if not guest.may_cancel(registration, utcnow()):

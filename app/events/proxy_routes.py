@@ -12,7 +12,6 @@ from app.events.proxy import give_proxy, is_council_member_of, may_revoke, revok
 from app.events.registration import RegistrationError
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.mail import deliver_pending
 from app.models import Company, CouncilProxy, utcnow
 
 
@@ -41,7 +40,6 @@ def give_proxy_view(event_id: int):
         return render_detail(event, status=400, **rsvp_panel(event), **proxy_panel(event, form=form, error=exc.message))
     receiver = proxy.to_company.name
     db.session.commit()
-    deliver_pending()
     flash(_("%(company)s에 의결권을 위임했습니다.", company=receiver), "success")
     return redirect(url_for("events.detail", event_id=event_id, _anchor="proxy"))
 
@@ -69,7 +67,6 @@ def revoke_proxy_view(event_id: int, proxy_id: int):
             flash(exc.message, "error")
             return redirect(back)
         db.session.commit()
-        deliver_pending()
         flash(_("%(giver)s이(가) %(receiver)s에 위임한 의결권을 철회했습니다.", **names), "success")
         return redirect(back)
     return render_template("events/proxy_revoke.html", form=form, event=event, proxy=proxy,

@@ -21,7 +21,6 @@ from app.events.registration import (
 )
 from app.events.rsvp_forms import CancelRegistrationForm, ReplaceAttendeeForm, attendees_from, make_rsvp_form, row_count
 from app.extensions import db
-from app.mail import deliver_pending
 from app.models import Event, Registration, RegistrationStatus, Role, utcnow
 
 
@@ -56,7 +55,6 @@ def register_view(event_id: int):
     confirmed = sum(1 for r in registrations if r.status == RegistrationStatus.CONFIRMED)
     waitlisted = len(registrations) - confirmed
     db.session.commit()
-    deliver_pending()
     if waitlisted:
         flash(_("참가 신청을 접수했습니다: 확정 %(confirmed)d명, 대기 %(waitlisted)d명. "
                 "대기자는 자리가 나면 신청 순서대로 확정되며 메일로 알려 드립니다.",
@@ -95,7 +93,6 @@ def cancel_registration(event_id: int, registration_id: int):
             event = visible_event_or_404(event_id)
             return render_detail(event, status=400, **rsvp_panel(event, error=exc.message))
         db.session.commit()
-        deliver_pending()
         flash(_("%(name)s님의 참가 신청을 취소했습니다.", name=name), "success")
         return redirect(back)
     return render_template("events/rsvp_cancel.html", form=form, event=event, registration=registration,
@@ -140,7 +137,6 @@ def replace_registration(event_id: int, registration_id: int):
         return _replace_page(registration.event, registration, form, error=exc.message, status=400)
     new_name = replaced.name
     db.session.commit()
-    deliver_pending()
     flash(_("%(old)s님 대신 %(new)s님으로 참가자를 교체했습니다. 새 참가자에게 안내 메일을 보냈습니다.",
             old=old_name, new=new_name), "success")
     return redirect(back)

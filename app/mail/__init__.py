@@ -11,7 +11,6 @@ from __future__ import annotations
 from app.mail.delivery import (
     CLAIM_LEASE,
     backoff,
-    deliver_pending,
     init_mail,
     pending_counts,
     send_all,
@@ -25,7 +24,6 @@ __all__ = [
     "MAIL_POLICY",
     "Attachment",
     "backoff",
-    "deliver_pending",
     "init_mail",
     "linkify",
     "pending_counts",

@@ -14,7 +14,6 @@ from app.auth.decorators import admin_required
 from app.auth.services import AccountError, account_setup_hours
 from app.extensions import db
 from app.routing import page_arg
-from app.mail import deliver_pending
 from app.models import Cluster, Role
 from app.staff import account_services as service
 from app.staff.blueprint import bp
@@ -91,7 +90,6 @@ def account_new():
             flash(str(exc), "error")
             return _new_form_page(form, 400)
         db.session.commit()
-        deliver_pending()
         flash(_("%(email)s 계정을 만들고 비밀번호 설정 링크를 보냈습니다.", email=user.email), "success")
         return redirect(url_for("staff.accounts"))
     return _new_form_page(form, 400 if form.errors else 200)
@@ -179,6 +177,5 @@ def account_send_link(user_id: int):
         flash(str(exc), "error")
         return redirect(url_for("staff.account_edit", user_id=user.id))
     db.session.commit()
-    deliver_pending()
     flash(_("%(email)s 주소로 비밀번호 설정 링크를 보냈습니다.", email=user.email), "success")
     return redirect(url_for("staff.account_edit", user_id=user.id))

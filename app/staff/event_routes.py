@@ -23,7 +23,6 @@ from app.events.manage import (
 )
 from app.extensions import db
 from app.i18n import SEOUL
-from app.mail import deliver_pending
 from app.models import Cluster, EventKind, ResearchGroup
 from app.routing import MAX_DB_INT
 from app.staff.blueprint import bp
@@ -187,7 +186,6 @@ def event_edit(event_id: int):
             flash(str(exc), "error")
             return _form_page(form, event, 400)
         db.session.commit()
-        deliver_pending()
         if material:
             flash(_("행사를 저장하고 신청자에게 변경 안내 메일을 보냈습니다."), "success")
         else:
@@ -224,7 +222,6 @@ def event_cancel(event_id: int):
             flash(str(exc), "error")
             return redirect(url_for("staff.event_edit", event_id=event.id))
         db.session.commit()
-        deliver_pending()
         flash(_("행사를 취소하고 신청자에게 안내 메일을 보냈습니다."), "success")
         return redirect(url_for("staff.dashboard"))
     if request.method == "POST":

@@ -12,7 +12,6 @@ from app.staff.registration_exports import registrations_csv, registrations_disp
 from app.staff.registration_services import cancel_on_behalf, promote_from_waitlist
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.mail import deliver_pending
 from app.models import Event, EventStatus, RegistrationStatus, utcnow
 from app.routing import page_arg
 from app.staff.blueprint import bp
@@ -90,7 +89,6 @@ def registration_promote(event_id: int, registration_id: int):
         flash(exc.message, "error")
         return _back(event)
     db.session.commit()
-    deliver_pending()
     flash(_("%(name)s님을 대기에서 확정으로 옮기고 안내 메일을 보냈습니다.", name=name), "success")
     return _back(event)
 
@@ -113,7 +111,6 @@ def registration_cancel(event_id: int, registration_id: int):
             return _back(event)
         cancelled, promoted = outcome.cancelled.name, outcome.promoted.name if outcome.promoted else None
         db.session.commit()
-        deliver_pending()
         if promoted:
             flash(_("%(name)s님의 참가 신청을 취소했습니다. 대기자 %(promoted)s님이 확정되었습니다. 두 분께 안내 메일을 보냈습니다.",
                     name=cancelled, promoted=promoted), "success")

@@ -4,7 +4,8 @@ import time
 from sqlalchemy import select
 
 from app.extensions import db
-from app.mail import deliver_pending, queue_mail
+from app.mail import queue_mail
+from app.mail.delivery import deliver_pending
 from app.models import OutboxMessage
 from tests.conftest import _free_port
 
