@@ -3,27 +3,22 @@ the app, a client, a CLI runner, a real SMTP server (aiosmtpd) and a sign-in hel
 from __future__ import annotations
 
 import contextvars
-import os
-import re
 import socket
 import threading
-import uuid
 from email import message_from_bytes, policy
 
 import flask_migrate
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from flask.testing import FlaskCliRunner, FlaskClient
 
 from app import create_app
 from app.extensions import db, limiter
 from config import TestingConfig
+from tests.helpers import ON_POSTGRES, PG_URL, csrf_token, scratch_database  # noqa: F401  (re-exported)
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-ON_POSTGRES = PG_URL.startswith("postgresql")
 
 
 def _free_port() -> int:
@@ -61,24 +56,10 @@ def smtp_server():
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    """An empty database for this test run.
-
-    On PostgreSQL (TEST_DATABASE_URL) a fresh database is created next to the
-    given one and dropped afterwards, so concurrent runs never share tables.
-    """
-    if not ON_POSTGRES:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'moim-test.db'}"
-        return
-    name = f"moim_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    """An empty database for this test run (a fresh PostgreSQL database with TEST_DATABASE_URL,
+    dropped afterwards, so concurrent runs never share tables)."""
+    with scratch_database(tmp_path_factory.mktemp("db"), "test") as url:
+        yield url
 
 
 def make_config(database_url: str, **overrides) -> TestingConfig:
@@ -156,16 +137,6 @@ def runner(app):
 def mailbox(smtp_server):
     """Messages the real SMTP server received during this test."""
     return smtp_server[1].messages
-
-
-_CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-
-
-def csrf_token(client, path: str = "/auth/login") -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = _CSRF_RE.search(html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1) or match.group(2)
 
 
 class AuthActions:

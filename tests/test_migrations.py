@@ -1,17 +1,16 @@
 """The schema comes only from Alembic migrations, identical on SQLite and PostgreSQL."""
-import uuid
 from pathlib import Path
 
 import flask_migrate
 import pytest
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import ON_POSTGRES, PG_URL, IsolatedCliRunner, make_config
+from tests.helpers import scratch_database
+from tests.conftest import ON_POSTGRES, IsolatedCliRunner, make_config
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED_TABLES = {
@@ -60,14 +59,6 @@ def test_upgrade_on_empty_sqlite_has_no_drift(tmp_path):
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not ON_POSTGRES, reason="set TEST_DATABASE_URL to a PostgreSQL database (CI does)")
-def test_upgrade_on_empty_postgresql_has_no_drift():
-    name = f"moim_migration_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        _upgrade_check_downgrade(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def test_upgrade_on_empty_postgresql_has_no_drift(tmp_path):
+    with scratch_database(tmp_path, "migration") as url:
+        _upgrade_check_downgrade(url)

@@ -7,7 +7,7 @@ import pytest
 from flask import render_template_string
 
 from app import pdf
-from tests.checkin.badge_helpers import base_fonts, pdf_pages, pdf_text
+from tests.helpers import base_fonts, pdf_pages, pdf_text
 
 DOCUMENT = """{% extends "pdf/_base_pdf.html" %}{% block title %}참가확인서{% endblock %}
 {% block body %}<h1>참가확인서</h1><p>{{ who }} · (주)누리미디어 · 2026년 12월 3일 (목)</p>{% endblock %}"""

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Role, User
-from tests.auth.helpers import post_form, see_committed, signed_in_as
+from tests.helpers import post_form, see_committed, signed_in_as
 from tests.factories import PASSWORD, make_user
 
 ADMIN_PASSWORD = "seoul-cluster-2026!"

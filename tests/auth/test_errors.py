@@ -5,7 +5,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Role
-from tests.auth.helpers import post_form
+from tests.helpers import post_form
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_user
 

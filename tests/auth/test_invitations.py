@@ -10,7 +10,7 @@ from app.auth import services
 from app.tokens import hash_token
 from app.extensions import db
 from app.models import Invitation, Role, User, utcnow
-from tests.auth.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
+from tests.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
 from tests.factories import PASSWORD, make_cluster, make_company, make_user
 
 NEW_PASSWORD = "blue-river-stone-42"

@@ -12,7 +12,7 @@ import pytest
 import config
 from app import create_app
 from app.extensions import db, limiter
-from tests.auth.helpers import body_of, post_form, wait_for_mail
+from tests.helpers import body_of, post_form, wait_for_mail
 from tests.factories import PASSWORD, make_user
 
 BASE = "http://127.0.0.1:5101"

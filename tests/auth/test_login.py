@@ -5,7 +5,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Role
-from tests.auth.helpers import post_form, see_committed, signed_in_as
+from tests.helpers import post_form, see_committed, signed_in_as
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_user
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import PasswordReset, utcnow
-from tests.auth.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
+from tests.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
 from tests.factories import PASSWORD, make_user
 
 NEW_PASSWORD = "maple-syrup-lantern-7"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import Role
-from tests.auth.helpers import link_in, post_form, signed_in_as, wait_for_mail
+from tests.helpers import link_in, post_form, signed_in_as, wait_for_mail
 from tests.conftest import make_config
 from tests.factories import PASSWORD, make_company, make_user
 

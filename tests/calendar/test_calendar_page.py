@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import CalendarToken, CalendarTokenKind, Role
-from tests.auth.helpers import post_form, see_committed
+from tests.helpers import post_form, see_committed
 from tests.calendar.personal_helpers import get_feed, new_feed_token
 from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_registration, make_user
 

@@ -8,7 +8,7 @@ from app.ics import event_uid
 from app.events.registration import AttendeeData, cancel, replace_attendee
 from app.extensions import db
 from app.models import EventStatus, RegistrationStatus, Role, utcnow
-from tests.auth.helpers import see_committed
+from tests.helpers import see_committed
 from tests.calendar.feed_helpers import forget_built_calendars, parse_both, vevents
 from tests.calendar.personal_helpers import get_feed, new_feed_token
 from tests.factories import make_company, make_event, make_registration, make_user

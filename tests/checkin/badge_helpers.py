@@ -1,15 +1,13 @@
-"""Shared pieces of the badge tests: a small world of clusters, companies and people, and PDF readers."""
+"""Shared pieces of the badge tests: a small world of clusters, companies and people, and QR/badge readers."""
 from __future__ import annotations
 
 import dataclasses
-import io
 
-from pypdf import PdfReader
 
 from app.models import AttendeeRole, Role
+from tests.helpers import MM, pdf_pages
 from tests.factories import make_cluster, make_company, make_event, make_registration, make_user
 
-MM = 72 / 25.4  # PDF points per millimetre
 
 
 @dataclasses.dataclass
@@ -67,56 +65,6 @@ def make_world() -> BadgeWorld:
 
 
 CONFIRMED = ["박서연", "강민준", "최지우", "이하은", "정도윤", "김예린", "한소율", "윤건우", "오지호"]
-
-
-def pdf_pages(data: bytes):
-    return PdfReader(io.BytesIO(data)).pages
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in pdf_pages(data))
-
-
-def page_size_mm(page) -> tuple[float, float]:
-    box = page.mediabox
-    return round(float(box.width) / MM, 1), round(float(box.height) / MM, 1)
-
-
-def base_fonts(data: bytes) -> set[str]:
-    """Every font a page uses, by BaseFont without the subset prefix (ABCDEF+NanumSquare -> NanumSquare)."""
-    names = set()
-    for page in pdf_pages(data):
-        fonts = page["/Resources"].get("/Font") or {}
-        for ref in fonts.values():
-            font = ref.get_object()
-            names.add(str(font["/BaseFont"]).lstrip("/").split("+", 1)[-1])
-            for descendant in font.get("/DescendantFonts") or []:
-                names.add(str(descendant.get_object()["/BaseFont"]).lstrip("/").split("+", 1)[-1])
-    return names
-
-
-def order_in(text: str, names: list[str]) -> list[str]:
-    """The names in the order they first appear in the text."""
-    positions = {name: text.find(name) for name in names}
-    missing = [n for n, p in positions.items() if p < 0]
-    assert not missing, f"not in the PDF: {missing}"
-    return sorted(names, key=positions.get)
-
-
-def decode_qr_codes(data: bytes, scale: float = 3) -> list:
-    """Every QR code on every page (pypdfium2 renders, zxing-cpp decodes)."""
-    import pypdfium2 as pdfium
-    import zxingcpp
-
-    found = []
-    document = pdfium.PdfDocument(data)
-    try:
-        for index in range(len(document)):
-            image = document[index].render(scale=scale).to_pil()
-            found += [r for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
-    finally:
-        document.close()
-    return found
 
 
 def _slot(layout: str, x_mm: float, top_mm: float) -> int | None:

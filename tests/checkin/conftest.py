@@ -13,8 +13,8 @@ from app.events.tickets import issue_ticket
 from app.checkin.devices import create_device
 from app.extensions import db
 from app.models import AttendeeRole, Cluster, Company, Event, Registration, RegistrationStatus, Role, User, utcnow
-from tests.auth.helpers import post_form
-from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_registration, make_user
+from tests.helpers import login
+from tests.factories import make_cluster, make_company, make_event, make_registration, make_user
 
 _nonces = itertools.count(1)
 
@@ -73,11 +73,6 @@ def door(app) -> DoorWorld:
     db.session.commit()
     return DoorWorld(dmc, guro, company, event, other_event, confirmed, voter, guest, waitlisted, cancelled, elsewhere,
                      codes, admin, dmc_staff, guro_staff, member, token, device.id)
-
-
-def login(client, email: str) -> None:
-    response = post_form(client, "/auth/login", {"email": email, "password": PASSWORD})
-    assert response.status_code == 302, "login failed"
 
 
 def staff_csrf(client, event_id: int) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.events.tickets import issue_ticket
 from app.extensions import db
 from app.models import CheckIn, EventStatus, Registration, ScanLog, utcnow
-from tests.auth.helpers import see_committed
+from tests.helpers import see_committed
 from tests.checkin.conftest import new_nonce
 
 

@@ -10,7 +10,8 @@ from app.tokens import hash_token
 from app.events.tickets import issue_ticket, ticket_code
 from app.qr import qr_matrix, qr_placeholder, with_qr_images
 from app.extensions import db
-from tests.checkin.badge_helpers import decode_qr_codes, pdf_pages
+from tests.helpers import decode_qr_codes
+from tests.helpers import pdf_pages
 from tests.factories import make_cluster, make_company, make_event, make_registration
 
 

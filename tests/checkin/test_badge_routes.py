@@ -9,8 +9,9 @@ import pytest
 from app.events.tickets import badge_link_token, issue_ticket
 from app.extensions import db
 from app.models import EventStatus, OutboxMessage, Registration, RegistrationStatus, utcnow
-from tests.checkin.badge_helpers import CONFIRMED, badge_texts, make_world, pdf_pages, pdf_text
-from tests.auth.helpers import post_form
+from tests.checkin.badge_helpers import CONFIRMED, badge_texts, make_world
+from tests.helpers import pdf_pages, pdf_text
+from tests.helpers import post_form
 from tests.factories import PASSWORD
 
 GUEST_TOKEN = "guest-manage-token-for-badge-tests-0123456789"

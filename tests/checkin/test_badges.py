@@ -10,15 +10,8 @@ from app.checkin import badges
 from app.checkin.badges import BadgeOptionError, BadgeOptions, parse_badge_options
 from app.extensions import db
 from app.models import utcnow
-from tests.checkin.badge_helpers import (
-    CONFIRMED,
-    badge_texts,
-    base_fonts,
-    make_world,
-    page_size_mm,
-    pdf_pages,
-    pdf_text,
-)
+from tests.checkin.badge_helpers import CONFIRMED, badge_texts, make_world
+from tests.helpers import base_fonts, page_size_mm, pdf_pages, pdf_text
 from tests.factories import make_company, make_registration
 from tests.query_counter import count_queries
 

@@ -5,7 +5,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Registration
-from tests.checkin.badge_helpers import CONFIRMED, badge_texts, make_world, pdf_pages
+from tests.checkin.badge_helpers import CONFIRMED, badge_texts, make_world
+from tests.helpers import pdf_pages
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ from app.events.council import quorum, quorum_votes_needed
 from app.extensions import db
 from app.models import AttendeeRole, CouncilProxy, EventKind, Role, ScanLog
 from app.models.registration import RegistrationStatus
-from tests.auth.helpers import post_form, see_committed
+from tests.helpers import login, see_committed
 from tests.factories import (
-    PASSWORD,
     make_checkin,
     make_cluster,
     make_company,
@@ -36,11 +35,6 @@ VOTER, OBSERVER = AttendeeRole.VOTER, AttendeeRole.OBSERVER
 def kst(hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
     """An instant on the event day (2030-12-03), given on the Seoul clock."""
     return dt.datetime(2030, 12, 3, hour, minute, second, tzinfo=KST)
-
-
-def login(client, email):
-    resp = post_form(client, "/auth/login", {"email": email, "password": PASSWORD})
-    assert resp.status_code == 302, "login failed"
 
 
 def page_url(event_id):

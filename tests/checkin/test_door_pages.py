@@ -12,9 +12,9 @@ from app.tokens import hash_token
 from app.checkin.devices import create_device
 from app.extensions import db
 from app.models import CheckIn, DoorDevice, Registration, RegistrationStatus, ScanLog, utcnow
-from tests.auth.helpers import post_form, see_committed
+from tests.helpers import post_form, see_committed
 from tests.checkin.conftest import Scanner, login, new_nonce
-from tests.factories import make_company, make_event, make_registration
+from tests.factories import make_company
 
 
 def _pages(door):

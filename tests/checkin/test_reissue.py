@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.events.tickets import badge_link_token
 from app.extensions import db
 from app.models import Registration
-from tests.auth.helpers import body_of, post_form, see_committed, wait_for_mail
+from tests.helpers import body_of, post_form, see_committed, wait_for_mail
 from tests.checkin.conftest import Scanner, login
 
 

@@ -19,7 +19,7 @@ from app.database import begin_write
 from app.events.tickets import ticket_code
 from app.extensions import db
 from app.models import CheckIn, DoorDevice, Event, Role, ScanLog, utcnow
-from tests.auth.helpers import see_committed
+from tests.helpers import see_committed
 from tests.checkin.browser_helpers import (
     REPO,
     chromium,

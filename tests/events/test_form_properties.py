@@ -28,7 +28,7 @@ from app.models import (
     Cluster, Event, EventKind, EventStatus, OutboxMessage, Registration, RegistrationStatus, ResearchGroup, Role,
 )
 from app.validators import is_valid_brn
-from tests.auth.helpers import post_form, see_committed
+from tests.helpers import post_form, see_committed
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_registration, make_user, valid_brn
 

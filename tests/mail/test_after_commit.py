@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 from app.extensions import db
 from app.mail import queue_mail, send_due
 from app.models import OutboxMessage
-from tests.auth.helpers import see_committed, wait_for_mail
+from tests.helpers import see_committed, wait_for_mail
 from tests.conftest import MailSink, _free_port
 
 

@@ -19,7 +19,7 @@ from app.events.registration import AttendeeData, register
 from app.extensions import db
 from app.mail import queue_mail, send_due
 from app.models import EventStatus, OutboxMessage, Role, utcnow
-from tests.auth.helpers import post_form, see_committed, wait_for_mail
+from tests.helpers import post_form, see_committed, wait_for_mail
 from tests.conftest import _free_port
 from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_user
 

@@ -13,7 +13,7 @@ from app.i18n import seoul_today
 from app.models import EventKind, EventStatus, RegistrationStatus, Role
 from app.reports import activity
 from app.reports.charts import Series, bar_chart, hbar_chart
-from tests.checkin.badge_helpers import base_fonts, pdf_text
+from tests.helpers import base_fonts, pdf_text
 from tests.factories import PASSWORD, make_checkin, make_cluster, make_company, make_event, make_registration, make_user
 from tests.query_counter import count_queries
 

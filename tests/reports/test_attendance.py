@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from app.extensions import db
 from app.models import AttendeeRole, Role, utcnow
 from app.reports import attendance
-from tests.checkin.badge_helpers import base_fonts, order_in, pdf_pages, pdf_text
+from tests.helpers import base_fonts, order_in, pdf_pages, pdf_text
 from tests.conftest import AuthActions
 from tests.factories import PASSWORD, make_checkin, make_cluster, make_company, make_event, make_registration, make_user
 from tests.query_counter import count_queries

@@ -8,7 +8,8 @@ import pytest
 from app.extensions import db
 from app.models import CheckIn, Role
 from app.reports.certificates import certificate_code, mask_name, normalize_code
-from tests.checkin.badge_helpers import base_fonts, decode_qr_codes, pdf_pages, pdf_text
+from tests.helpers import decode_qr_codes
+from tests.helpers import base_fonts, pdf_pages, pdf_text
 from tests.factories import PASSWORD, make_checkin, make_cluster, make_company, make_event, make_registration, make_user
 
 GUEST_TOKEN = "guest-manage-token-for-certificate-tests-0123"

@@ -10,7 +10,7 @@ import pytest
 from app.extensions import db
 from app.models import AttendeeRole, CouncilProxy, EventKind, Role
 from app.reports.council import council_record
-from tests.checkin.badge_helpers import base_fonts, order_in, pdf_pages, pdf_text
+from tests.helpers import base_fonts, order_in, pdf_pages, pdf_text
 from tests.factories import PASSWORD, make_checkin, make_cluster, make_company, make_event, make_registration, make_user
 from tests.query_counter import count_queries
 

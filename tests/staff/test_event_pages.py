@@ -10,14 +10,10 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.i18n import SEOUL
 from app.models import Event, EventStatus, OutboxMessage, Role
-from tests.auth.helpers import body_of, post_form, see_committed, wait_for_mail
-from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_registration, make_user
+from tests.helpers import body_of, login, post_form, see_committed, wait_for_mail
+from tests.factories import make_cluster, make_company, make_event, make_registration, make_user
 
 UTC = dt.timezone.utc
-
-
-def login(client, email):
-    post_form(client, "/auth/login", {"email": email, "password": PASSWORD})
 
 
 @pytest.fixture

@@ -3,13 +3,9 @@ import pytest
 
 from app.extensions import db
 from app.models import ResearchGroup
-from tests.auth.helpers import post_form
-from tests.factories import PASSWORD, make_company
+from tests.helpers import login
+from tests.factories import make_company
 from tests.query_counter import count_queries
-
-
-def login(client, email):
-    post_form(client, "/auth/login", {"email": email, "password": PASSWORD})
 
 
 def names_on(client, query=""):

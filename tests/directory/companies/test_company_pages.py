@@ -8,13 +8,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Company, EventKind
-from tests.auth.helpers import post_form, see_committed
+from tests.helpers import login, post_form, see_committed
 from tests.conftest import csrf_token
-from tests.factories import PASSWORD, make_checkin, make_event, make_registration
-
-
-def login(client, email):
-    post_form(client, "/auth/login", {"email": email, "password": PASSWORD})
+from tests.factories import make_checkin, make_event, make_registration
 
 
 # ---------------------------------------------------------------- company page

@@ -7,8 +7,9 @@ import pytest
 
 from app.extensions import db
 from app.models import ResearchGroup, Role
-from tests.auth.helpers import post_form
-from tests.factories import PASSWORD, make_cluster, make_company, make_user
+from tests.helpers import post_form
+from tests.helpers import login as sign_in
+from tests.factories import make_cluster, make_company, make_user
 
 JOINED = dt.date(2024, 3, 4)
 
@@ -51,8 +52,7 @@ EMAILS = {
 def login(client, role: str) -> None:
     if role == "anonymous":
         return
-    resp = post_form(client, "/auth/login", {"email": EMAILS[role], "password": PASSWORD})
-    assert resp.status_code == 302, f"login as {role} failed"
+    sign_in(client, EMAILS[role])
 
 
 def post(client, path: str, data: dict | None = None, **kw):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.i18n import SEOUL
 from app.models import Company, ResearchGroup, research_group_members
-from tests.auth.helpers import see_committed
+from tests.helpers import see_committed
 from tests.directory.groups.conftest import login, post
 
 FORBIDDEN_TITLE = "접근 권한이 없습니다"
@@ -148,7 +148,7 @@ def test_staff_list_pages_show_only_their_clusters(client, world):
 def test_staff_of_no_cluster_cannot_create_groups(client, world):
     from app.models import Role
     from tests.factories import PASSWORD, make_user
-    from tests.auth.helpers import post_form
+    from tests.helpers import post_form
 
     make_user(Role.STAFF, clusters=[], email="new.staff@example.com")
     db.session.commit()

@@ -8,7 +8,7 @@ from app.directory import groups as services
 from app.extensions import db
 from app.i18n import SEOUL
 from app.models import Company
-from tests.auth.helpers import see_committed
+from tests.helpers import see_committed
 from tests.directory.groups.conftest import JOINED, login, post
 from tests.factories import make_company
 

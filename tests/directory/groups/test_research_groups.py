@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ResearchGroup, research_group_members
-from tests.auth.helpers import see_committed
+from tests.helpers import see_committed
 from tests.directory.groups.conftest import login, post
 from tests.factories import make_company
 

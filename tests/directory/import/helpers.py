@@ -70,7 +70,7 @@ def by_line(import_plan) -> dict:
 
 def upload(client, content: bytes, filename: str, cluster_id: int, follow: bool = False):
     """POST the upload form with a real file and the page's CSRF token."""
-    from tests.auth.helpers import post_form
+    from tests.helpers import post_form
 
     return post_form(
         client,

@@ -14,7 +14,7 @@ from sqlalchemy import insert
 from app.directory import importer
 from app.extensions import db
 from app.models import Company
-from tests.auth.helpers import post_form
+from tests.helpers import post_form
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_company, valid_brn
 from tests.query_counter import count_queries

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Invitation, User
-from tests.auth.helpers import post_form, see_committed
+from tests.helpers import post_form, see_committed
 from tests.factories import PASSWORD
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.auth.helpers import no_mail_sent_or_queued, post_form, wait_for_mail
+from tests.helpers import no_mail_sent_or_queued, post_form, wait_for_mail
 from tests.directory.members.conftest import ALLOWED, DENIED
 from tests.directory.members.helpers import (
     assert_login_redirect,

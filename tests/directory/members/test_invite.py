@@ -6,7 +6,7 @@ import datetime as dt
 
 from app.extensions import db
 from app.models import Role, utcnow
-from tests.auth.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
+from tests.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
 from tests.directory.members.conftest import PENDING_TOKEN
 from tests.directory.members.helpers import fresh_user, invitations_for, members_path, sign_in
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import Role, utcnow
-from tests.auth.helpers import link_in, post_form, signed_in_as, wait_for_mail
+from tests.helpers import link_in, post_form, signed_in_as, wait_for_mail
 from tests.directory.members.helpers import fresh_user, invitations_for, members_path, sign_in
 from tests.factories import PASSWORD
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import PasswordReset, Role, User
-from tests.auth.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
+from tests.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
 from tests.directory.members.conftest import make_account
 from tests.directory.members.helpers import assert_login_redirect, fresh_user, sign_in
 from tests.factories import PASSWORD, make_event

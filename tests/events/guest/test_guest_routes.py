@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.events.consent import CONSENT_VERSION
 from app.extensions import db, limiter
 from app.models import EventKind, EventStatus, Registration, RegistrationStatus, ResearchGroup, utcnow
-from tests.auth.helpers import body_of, link_in, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
+from tests.helpers import body_of, link_in, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
 from tests.conftest import csrf_token, make_config
 from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_registration, make_user, valid_brn
 

@@ -8,17 +8,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AttendeeRole, CouncilProxy, EventKind, EventStatus, utcnow
-from tests.auth.helpers import body_of, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
-from tests.factories import PASSWORD, make_company, make_event, make_registration, make_user
+from tests.helpers import body_of, login, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
+from tests.factories import make_company, make_event, make_registration, make_user
 from tests.query_counter import count_queries
-
-
-def login(client, email):
-    """Sign in as `email`, signing out whoever was signed in on this client first."""
-    if 'action="/auth/logout"' in client.get("/").get_data(as_text=True):
-        post_form(client, "/auth/logout", {}, token_from="/")
-    resp = post_form(client, "/auth/login", {"email": email, "password": PASSWORD})
-    assert resp.status_code == 302, email
 
 
 def page(event_id) -> str:

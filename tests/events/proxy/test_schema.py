@@ -2,18 +2,17 @@
 and the migration creates and removes exactly that (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
-import uuid
 
 import flask_migrate
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app import create_app
 from app.extensions import db
 from app.models import CouncilProxy, EventKind, utcnow
-from tests.conftest import ON_POSTGRES, PG_URL, make_config
+from tests.helpers import scratch_database
+from tests.conftest import ON_POSTGRES, make_config
 from tests.factories import make_event
 
 REVISION = "b2d4f6a81c32"
@@ -86,14 +85,6 @@ def test_migration_upgrades_and_downgrades_on_sqlite(tmp_path):
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not ON_POSTGRES, reason="set TEST_DATABASE_URL to a PostgreSQL database (CI does)")
-def test_migration_upgrades_and_downgrades_on_postgresql():
-    name = f"moim_proxy_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        _upgrade_and_downgrade_this_revision(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def test_migration_upgrades_and_downgrades_on_postgresql(tmp_path):
+    with scratch_database(tmp_path, "proxy") as url:
+        _upgrade_and_downgrade_this_revision(url)

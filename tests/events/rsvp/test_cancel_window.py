@@ -9,7 +9,7 @@ import pytest
 from app.events.registration import RegistrationError, cancel
 from app.extensions import db
 from app.models import Registration, RegistrationStatus, utcnow
-from tests.auth.helpers import no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
+from tests.helpers import no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
 from tests.events.rsvp.test_rsvp_routes import login, page, world  # noqa: F401  (world is a fixture)
 from tests.factories import make_event, make_registration
 

@@ -10,12 +10,8 @@ from sqlalchemy import func, select
 from app.events.consent import CONSENT_VERSION
 from app.extensions import db
 from app.models import AttendeeRole, EventKind, EventStatus, Registration, RegistrationStatus, Role
-from tests.auth.helpers import body_of, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
-from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_registration, make_user
-
-
-def login(client, email):
-    post_form(client, "/auth/login", {"email": email, "password": PASSWORD})
+from tests.helpers import body_of, login, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
+from tests.factories import make_cluster, make_company, make_event, make_registration, make_user
 
 
 @pytest.fixture

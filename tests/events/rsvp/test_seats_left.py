@@ -6,7 +6,7 @@ import re
 from app.events.registration import company_seats_left
 from app.extensions import db
 from app.models import RegistrationStatus
-from tests.auth.helpers import no_mail_sent_or_queued
+from tests.helpers import no_mail_sent_or_queued
 from tests.events.rsvp.test_rsvp_routes import (  # noqa: F401  (world is a fixture)
     count_registrations,
     login,

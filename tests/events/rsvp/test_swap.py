@@ -14,7 +14,7 @@ from app.events.consent import CONSENT_VERSION
 from app.events.registration import AttendeeData, RegistrationError, cancel, replace_attendee
 from app.extensions import db
 from app.models import AttendeeRole, EventKind, EventStatus, OutboxMessage, Registration, RegistrationStatus, utcnow
-from tests.auth.helpers import body_of, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
+from tests.helpers import body_of, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
 from tests.events.rsvp.test_rsvp_routes import login, page, world  # noqa: F401  (world is a fixture)
 from tests.factories import make_checkin, make_event, make_registration, make_user
 

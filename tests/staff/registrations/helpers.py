@@ -8,17 +8,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Registration, RegistrationStatus
-from tests.auth.helpers import post_form, see_committed
-from tests.factories import PASSWORD
+from tests.helpers import see_committed
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2030, 11, 1, 1, 0, tzinfo=UTC)  # 2030-11-01 10:00 KST
 CONFIRMED, WAITLISTED, CANCELLED = RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.CANCELLED
-
-
-def login(client, email):
-    resp = post_form(client, "/auth/login", {"email": email, "password": PASSWORD})
-    assert resp.status_code == 302, "login failed"
 
 
 def at(minutes: int) -> dt.datetime:

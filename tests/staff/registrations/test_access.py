@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from tests.auth.helpers import no_mail_sent_or_queued, post_form
-from tests.staff.registrations.helpers import CANCELLED, CONFIRMED, WAITLISTED, login, reload
+from tests.helpers import no_mail_sent_or_queued, post_form, login
+from tests.staff.registrations.helpers import CANCELLED, CONFIRMED, WAITLISTED, reload
 from tests.factories import make_event, make_registration
 
 

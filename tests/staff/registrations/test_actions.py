@@ -10,8 +10,8 @@ from app.events.registration import RegistrationError
 from app.staff.registration_services import cancel_on_behalf
 from app.extensions import db
 from app.models import EventStatus, OutboxMessage, utcnow
-from tests.auth.helpers import body_of, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
-from tests.staff.registrations.helpers import CANCELLED, CONFIRMED, WAITLISTED, login, page_url, reload
+from tests.helpers import body_of, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail, login
+from tests.staff.registrations.helpers import CANCELLED, CONFIRMED, WAITLISTED, page_url, reload
 
 
 def promote_url(w, registration, query=""):

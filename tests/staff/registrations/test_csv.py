@@ -10,7 +10,8 @@ from app.exports import attachment_disposition, clean_filename, safe_cell
 from app.extensions import db
 from app.models import EventKind
 from app.models.registration import AttendeeRole
-from tests.staff.registrations.helpers import CONFIRMED, login
+from tests.helpers import login
+from tests.staff.registrations.helpers import CONFIRMED
 from tests.factories import make_event, make_registration
 
 HEADER = ["대기 순번", "이름", "소속 기업", "구분", "클러스터", "직함", "이메일", "휴대전화", "상태",

@@ -8,9 +8,9 @@ from app.staff.registration_queries import RegistrationFilters
 from app.extensions import db
 from app.models import EventKind
 from app.models.registration import AttendeeRole
-from tests.auth.helpers import see_committed
+from tests.helpers import see_committed, login
 from tests.staff.registrations.helpers import (
-    CANCELLED, WAITLISTED, at, login, page_url, row_html, shown_names,
+    CANCELLED, WAITLISTED, at, page_url, row_html, shown_names,
 )
 from tests.factories import make_cluster, make_company, make_event, make_registration
 from tests.query_counter import count_queries
