@@ -8,7 +8,7 @@ export PORT
 export FLASK_APP := wsgi
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-pg install translations browser extract-messages db-check clean
+.PHONY: run test test-pg lint format install translations browser extract-messages db-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,16 @@ test: translations browser
 # The same suite against PostgreSQL (CI runs this with CI=true).
 test-pg: translations browser
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest
+
+# Lint (ruff, line length 120) and check the formatting; `make format` rewrites it.
+LINT_PATHS := app tests benchmarks config.py wsgi.py migrations/env.py
+lint: install
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+
+format: install
+	$(BIN)/ruff format $(LINT_PATHS)
+	$(BIN)/ruff check --fix $(LINT_PATHS)
 
 # Refresh the message catalogs after changing UI strings.
 extract-messages: install

@@ -1,4 +1,5 @@
 """Configuration classes, read from the environment (see .env.example)."""
+
 from __future__ import annotations
 
 import os
@@ -51,9 +52,7 @@ def _dev_secret_key() -> str:
 
 
 class Config:
-    SQLALCHEMY_DATABASE_URI = _env(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'moim.db'}"
-    )
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'moim.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = int(_env("SQLITE_BUSY_TIMEOUT_MS", "5000"))
 
@@ -163,8 +162,10 @@ class ProductionConfig(Config):
         self.SECRET_KEY = key
         self.PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
         if not self.PUBLIC_BASE_URL:
-            raise RuntimeError("PUBLIC_BASE_URL must be set in production, e.g. https://moim.example.org "
-                               "(links in mail and calendar feeds; see .env.example)")
+            raise RuntimeError(
+                "PUBLIC_BASE_URL must be set in production, e.g. https://moim.example.org "
+                "(links in mail and calendar feeds; see .env.example)"
+            )
 
 
 CONFIGS = {

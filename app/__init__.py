@@ -1,4 +1,5 @@
 """Moim: the event and meetup system of the agency's industry clusters."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Flask commands: create-admin, seed-demo, events list, mail send, badges, attendance-report."""
+
 from __future__ import annotations
 
 import click

@@ -1,4 +1,5 @@
 """Engine set-up per backend and the write-lock helper for check-then-write transactions."""
+
 from __future__ import annotations
 
 from typing import TypeVar

@@ -1,4 +1,5 @@
 """Error pages: every error gets a clear Korean (or English) message, never a stack trace."""
+
 from __future__ import annotations
 
 from flask import Flask, render_template, request

@@ -1,4 +1,5 @@
 """Export pieces shared by every area: formula-safe cells, CSV for Excel, XLSX, download names and responses."""
+
 from __future__ import annotations
 
 import csv
@@ -29,8 +30,15 @@ def csv_bytes(header: list[str], rows: Iterable[list]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def xlsx_bytes(title: str, header: list[str], rows: Iterable[list], widths: Iterable[float], *,
-               datetime_columns: Iterable[str] = (), autofilter: bool = False) -> bytes:
+def xlsx_bytes(
+    title: str,
+    header: list[str],
+    rows: Iterable[list],
+    widths: Iterable[float],
+    *,
+    datetime_columns: Iterable[str] = (),
+    autofilter: bool = False,
+) -> bytes:
     """A one-sheet workbook: bold frozen header, formula-safe cells, column widths in order.
 
     ``datetime_columns`` (letters) get a date-and-time format; ``autofilter`` adds filters.

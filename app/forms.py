@@ -1,4 +1,5 @@
 """Form pieces shared by every area: whitespace trimming, NUL-byte refusal and the confirm step."""
+
 from __future__ import annotations
 
 from flask import abort, request

@@ -1,4 +1,5 @@
 """Language choice (Korean default, English second) and Korean date formatting."""
+
 from __future__ import annotations
 
 import datetime as dt

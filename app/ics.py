@@ -9,6 +9,7 @@ event's serialized VEVENT is therefore kept per process, keyed by everything it 
 (the event's id and `updated_at`, which every change of its row moves, its status, sequence and
 the entry's overrides); after an edit, a feed rebuilds only the edited event.
 """
+
 from __future__ import annotations
 
 import collections
@@ -154,8 +155,19 @@ def _cache_key(entry: IcsEntry, settings: _Settings) -> tuple | None:
     state = sa_inspect(event)
     if state.key is None or state.modified or event.updated_at is None:
         return None
-    return (settings, event.id, event.updated_at, event.created_at, event.status, event.sequence,
-            event.host_cluster.name_ko, entry.status, entry.note, entry.sequence_bump, entry.last_modified)
+    return (
+        settings,
+        event.id,
+        event.updated_at,
+        event.created_at,
+        event.status,
+        event.sequence,
+        event.host_cluster.name_ko,
+        entry.status,
+        entry.note,
+        entry.sequence_bump,
+        entry.last_modified,
+    )
 
 
 def _vevent_bytes(entry: IcsEntry, settings: _Settings) -> bytes:
@@ -182,8 +194,7 @@ def build_calendar(entries: list[IcsEntry], *, name: str, method: str = "PUBLISH
     cal.add("name", name)
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", "Asia/Seoul")
-    cal.add("refresh-interval", icalendar.vDuration(dt.timedelta(hours=1)),
-            parameters={"VALUE": "DURATION"})
+    cal.add("refresh-interval", icalendar.vDuration(dt.timedelta(hours=1)), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
     head = cal.to_ical()
     assert head.endswith(_END)

@@ -9,6 +9,7 @@ Large documents can be rendered in chunks (page-aligned HTML documents) by a sma
 processes and joined with pypdf (`render_pdf_chunks`): WeasyPrint is single-threaded, and a
 single document of thousands of pages also grows past a few hundred MB.
 """
+
 from __future__ import annotations
 
 import contextlib

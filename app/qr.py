@@ -5,6 +5,7 @@ alphanumeric mode: version 2 at error correction M. One PNG pixel per module, dr
 without interpolation (CSS `image-rendering: pixelated`), prints with sharp edges at any
 size, and badges with them rendered in about half the time of badges with SVG-path symbols.
 """
+
 from __future__ import annotations
 
 import base64
@@ -52,8 +53,12 @@ def _png_1bit(matrix: list[list[bool]]) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", size, size, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def qr_png(data: str) -> bytes:
@@ -82,6 +87,10 @@ def qr_svg(data: str, label: str, *, size: str = "12rem") -> Markup:
     symbol.add_data(data)
     symbol.make(fit=True)
     svg = symbol.make_image().to_string(encoding="unicode")
-    return Markup(svg.replace(
-        "<svg ", f'<svg role="img" aria-label="{escape(label)}" style="width:{size};height:{size};background:#fff" ', 1,
-    ))
+    return Markup(
+        svg.replace(
+            "<svg ",
+            f'<svg role="img" aria-label="{escape(label)}" style="width:{size};height:{size};background:#fff" ',
+            1,
+        )
+    )

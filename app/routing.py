@@ -1,4 +1,5 @@
 """URL and query-string parsing shared by all views: bounded ids and page numbers."""
+
 from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter

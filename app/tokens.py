@@ -1,4 +1,5 @@
 """Secrets that travel in links: random 256-bit tokens, stored only as SHA-256 hashes."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Korean identifier formats: 사업자등록번호 (BRN) and mobile numbers."""
+
 from __future__ import annotations
 
 import re
@@ -17,7 +18,7 @@ class InvalidBRN(ValueError):
 
 def brn_check_digit(first_nine: str) -> int:
     """The check digit of the first nine digits of a BRN."""
-    total = sum(int(d) * w for d, w in zip(first_nine, _BRN_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(first_nine, _BRN_WEIGHTS, strict=False))
     total += int(first_nine[8]) * 5 // 10
     return (10 - total % 10) % 10
 

@@ -27,14 +27,15 @@ Run: .venv/bin/python benchmarks/badges.py [--sizes 500,2000] [--layouts a6,inse
 Prints its figures, then one line of JSON for the largest size of the first layout.
 Exits 1 if a PDF is wrong.
 """
+
 from __future__ import annotations
 
 import argparse
 import io
 import json
+import os
 import re
 import resource
-import os
 import subprocess
 import sys
 import tempfile
@@ -50,9 +51,37 @@ TARGET_RSS_MB = 300
 TARGET_RATIO = 0.9
 PASSWORD = "benchmark-password-1"
 
-SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍전고문양손배백허남심노하곽성차주우구민유나진지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용"
-GIVEN = ["민준", "서연", "도윤", "지우", "하준", "서윤", "시우", "지민", "예준", "하은", "주원", "수아", "지호", "지유",
-         "준서", "채원", "현우", "다은", "은우", "소율", "건우", "예린", "우진", "수빈", "선우", "지아", "연우", "윤서"]
+SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍전고문양손배백허남심노하곽성차주우구민유나진지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용"  # noqa: E501
+GIVEN = [
+    "민준",
+    "서연",
+    "도윤",
+    "지우",
+    "하준",
+    "서윤",
+    "시우",
+    "지민",
+    "예준",
+    "하은",
+    "주원",
+    "수아",
+    "지호",
+    "지유",
+    "준서",
+    "채원",
+    "현우",
+    "다은",
+    "은우",
+    "소율",
+    "건우",
+    "예린",
+    "우진",
+    "수빈",
+    "선우",
+    "지아",
+    "연우",
+    "윤서",
+]
 SYLLABLES = "가나다라마바사아자차카타파하누리온빛솔새봄결별숲강해달"
 
 
@@ -72,16 +101,25 @@ def seed_directory(rng):
     from app.extensions import db
     from app.models import Cluster, Company, Role, User
 
-    clusters = [Cluster(slug=s, name_ko=ko, name_en=s) for s, ko in
-                [("dmc", "상암 디지털미디어시티(DMC)"), ("magok", "마곡 R&D 특화 산업단지"),
-                 ("yangjae", "양재 Y밸리"), ("guro", "구로 G밸리")]]
+    clusters = [
+        Cluster(slug=s, name_ko=ko, name_en=s)
+        for s, ko in [
+            ("dmc", "상암 디지털미디어시티(DMC)"),
+            ("magok", "마곡 R&D 특화 산업단지"),
+            ("yangjae", "양재 Y밸리"),
+            ("guro", "구로 G밸리"),
+        ]
+    ]
     db.session.add_all(clusters)
     companies = []
     for i in range(400):
         word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 5)))
         prefix = rng.choice(["(주)", "주식회사 ", "", ""])
-        companies.append(Company(name=f"{prefix}{word}{rng.choice(['미디어', '랩', '테크', '솔루션즈', ''])}",
-                                 cluster=clusters[i % 4]))
+        companies.append(
+            Company(
+                name=f"{prefix}{word}{rng.choice(['미디어', '랩', '테크', '솔루션즈', ''])}", cluster=clusters[i % 4]
+            )
+        )
     db.session.add_all(companies)
     admin = User(email="admin@bench.example", name="관리자", role=Role.ADMIN)
     admin.set_password(PASSWORD)
@@ -104,20 +142,38 @@ def seed(app, sizes: list[int]) -> list[int]:
         key = ticket_key()
         starts = utcnow().replace(microsecond=0) + dt.timedelta(days=10)
         event_ids = []
-        roles = [AttendeeRole.ATTENDEE] * 12 + [AttendeeRole.VOTER, AttendeeRole.OBSERVER, AttendeeRole.SPEAKER,
-                                                AttendeeRole.STAFF]
+        roles = [AttendeeRole.ATTENDEE] * 12 + [
+            AttendeeRole.VOTER,
+            AttendeeRole.OBSERVER,
+            AttendeeRole.SPEAKER,
+            AttendeeRole.STAFF,
+        ]
         for size in sizes:
-            event = Event(kind=EventKind.FORUM, host_cluster=clusters[0], title_ko=f"2026 서울 클러스터 간 포럼 ({size}명)",
-                          starts_at=starts, ends_at=starts + dt.timedelta(hours=3), venue_name="DMC 첨단산업센터",
-                          capacity=size, status=EventStatus.PUBLISHED, open_to_guests=True)
+            event = Event(
+                kind=EventKind.FORUM,
+                host_cluster=clusters[0],
+                title_ko=f"2026 서울 클러스터 간 포럼 ({size}명)",
+                starts_at=starts,
+                ends_at=starts + dt.timedelta(hours=3),
+                venue_name="DMC 첨단산업센터",
+                capacity=size,
+                status=EventStatus.PUBLISHED,
+                open_to_guests=True,
+            )
             db.session.add(event)
             for n in range(size):
                 name = rng.choice(SURNAMES) + rng.choice(GIVEN)
                 guest = n % 10 == 9
                 registration = Registration(
-                    event=event, company=None if guest else rng.choice(companies), name=name,
-                    guest_company_name=("외부기업 " + "".join(rng.choice(SYLLABLES) for _ in range(3))) if guest else None,
-                    email=f"p{size}-{n}@bench.example", role=rng.choice(roles))
+                    event=event,
+                    company=None if guest else rng.choice(companies),
+                    name=name,
+                    guest_company_name=("외부기업 " + "".join(rng.choice(SYLLABLES) for _ in range(3)))
+                    if guest
+                    else None,
+                    email=f"p{size}-{n}@bench.example",
+                    role=rng.choice(roles),
+                )
                 issue_ticket(registration, key)
                 db.session.add(registration)
             db.session.flush()
@@ -131,8 +187,9 @@ def login(client) -> str:
     """Sign in as the admin; returns the session's CSRF token for the print form."""
     page = client.get("/auth/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/auth/login", data={"email": "admin@bench.example", "password": PASSWORD,
-                                                "csrf_token": token})
+    response = client.post(
+        "/auth/login", data={"email": "admin@bench.example", "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302, response.status_code
     page = client.get("/").get_data(as_text=True)
     return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
@@ -192,14 +249,17 @@ def bare_weasyprint(html: str, tmp: Path) -> dict:
 
     path = tmp / "badges.html"
     path.write_text(html, encoding="utf-8")
-    out = subprocess.run([sys.executable, "-c", BARE_CHILD, str(path), BASE_URL], check=True, capture_output=True,
-                         text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", BARE_CHILD, str(path), BASE_URL], check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def getrusage_mb() -> tuple[float, float]:
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    return (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    )
 
 
 def _rss_mb(pid: int) -> float | None:
@@ -305,8 +365,12 @@ def main() -> int:
     parser.add_argument("--layouts", default="a6,insert")
     parser.add_argument("--workers", type=int, default=None, help="PDF_WORKERS (default: one per core, up to 2)")
     parser.add_argument("--chunk", type=int, default=None, help="badges per rendered chunk")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="interleaved rounds (route, bare) of the largest size; the best of each is compared")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="interleaved rounds (route, bare) of the largest size; the best of each is compared",
+    )
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--skip-single", action="store_true", help="no PDF_WORKERS=1 run of the largest size")
     args = parser.parse_args()
@@ -333,23 +397,27 @@ def main() -> int:
         with app.app_context():
             flask_migrate.upgrade()
         t0 = time.perf_counter()
-        event_ids = dict(zip(sizes, seed(app, sizes)))
-        print(f"seeded {sum(sizes)} registrations in {time.perf_counter() - t0:.1f} s; {os.cpu_count()} cores; "
-              f"PDF_WORKERS {workers}, chunks of up to {badges.CHUNK_BADGES} badges, pool from "
-              f"{badges.POOL_MIN_BADGES} badges")
+        event_ids = dict(zip(sizes, seed(app, sizes), strict=True))
+        print(
+            f"seeded {sum(sizes)} registrations in {time.perf_counter() - t0:.1f} s; {os.cpu_count()} cores; "
+            f"PDF_WORKERS {workers}, chunks of up to {badges.CHUNK_BADGES} badges, pool from "
+            f"{badges.POOL_MIN_BADGES} badges"
+        )
         client = app.test_client()
         csrf = login(client)
         with app.app_context():  # warm-up: WeasyPrint imported and the fonts loaded in this process
             render_pdf(render_template("pdf/_base_pdf.html"))
-        bare_html = {} if args.skip_baseline else {layout: baseline_html(app, event_ids[largest], layout)
-                                                   for layout in layouts}
+        bare_html = (
+            {} if args.skip_baseline else {layout: baseline_html(app, event_ids[largest], layout) for layout in layouts}
+        )
 
         def route(layout: str, size: int, run_workers: int) -> None:
             app.config["PDF_WORKERS"] = run_workers
             with RssSampler() as rss:
                 t0 = time.perf_counter()
-                response = client.post(f"/staff/events/{event_ids[size]}/badges.pdf",
-                                       data={"layout": layout, "csrf_token": csrf})
+                response = client.post(
+                    f"/staff/events/{event_ids[size]}/badges.pdf", data={"layout": layout, "csrf_token": csrf}
+                )
                 seconds = time.perf_counter() - t0
             cpu = rss.self_cpu + rss.workers_cpu
             data = response.get_data()
@@ -359,20 +427,25 @@ def main() -> int:
                 return
             decoded = check_pdf(data, size, badges.BADGES_PER_PAGE[layout], problems, label)
             routes.setdefault((layout, size, run_workers), []).append(
-                {"seconds": seconds, "cpu": cpu, "self_mb": rss.self_mb, "child_mb": rss.child_mb})
-            print(f"route  {label:<30} {seconds:6.2f} s {size / seconds:6.1f} badges/s (CPU {cpu:5.1f} s) "
-                  f"{len(data) / 1024:5.0f} KiB; "
-                  f"peak RSS: this process {rss.self_mb:.0f} MB, largest worker {rss.child_mb:.0f} MB; "
-                  f"QR codes decoded (first and last page) {decoded}")
+                {"seconds": seconds, "cpu": cpu, "self_mb": rss.self_mb, "child_mb": rss.child_mb}
+            )
+            print(
+                f"route  {label:<30} {seconds:6.2f} s {size / seconds:6.1f} badges/s (CPU {cpu:5.1f} s) "
+                f"{len(data) / 1024:5.0f} KiB; "
+                f"peak RSS: this process {rss.self_mb:.0f} MB, largest worker {rss.child_mb:.0f} MB; "
+                f"QR codes decoded (first and last page) {decoded}"
+            )
 
         def bare(layout: str) -> None:
             result = bare_weasyprint(bare_html[layout], tmp)
             bares.setdefault(layout, []).append(result)
-            print(f"bare   {f'{layout} {largest} badges, 1 process':<30} {result['seconds']:6.2f} s "
-                  f"{largest / result['seconds']:6.1f} badges/s (CPU {result['cpu']:5.1f} s) "
-                  f"{result['bytes'] / 1024:5.0f} KiB; "
-                  f"peak RSS {result['peak_rss_mb']:.0f} MB "
-                  f"(one HTML(string=...).write_pdf(), QR codes made beforehand)")
+            print(
+                f"bare   {f'{layout} {largest} badges, 1 process':<30} {result['seconds']:6.2f} s "
+                f"{largest / result['seconds']:6.1f} badges/s (CPU {result['cpu']:5.1f} s) "
+                f"{result['bytes'] / 1024:5.0f} KiB; "
+                f"peak RSS {result['peak_rss_mb']:.0f} MB "
+                f"(one HTML(string=...).write_pdf(), QR codes made beforehand)"
+            )
 
         for layout in layouts:
             for size in sizes[:-1]:
@@ -384,8 +457,10 @@ def main() -> int:
             if not args.skip_single and workers > 1:
                 route(layout, largest, 1)
         self_ru, child_ru = getrusage_mb()
-        print(f"getrusage ru_maxrss over the run: self {self_ru:.0f} MB (with this script's own checks), children "
-              f"{child_ru:.0f} MB (the bare WeasyPrint runs; pool workers are the fork server's children)")
+        print(
+            f"getrusage ru_maxrss over the run: self {self_ru:.0f} MB (with this script's own checks), children "
+            f"{child_ru:.0f} MB (the bare WeasyPrint runs; pool workers are the fork server's children)"
+        )
 
     summary = {}
     for layout in layouts:
@@ -394,26 +469,46 @@ def main() -> int:
         rate = largest / best["seconds"]
         base_rate = largest / min(b["seconds"] for b in bares[layout]) if layout in bares else None
         ratio = rate / base_rate if base_rate else None
-        summary[layout] = {"badges": largest, "layout": layout, "seconds": round(best["seconds"], 2),
-                           "badges_per_s": round(rate, 1), "peak_rss_mb": round(peak, 1),
-                           "baseline_badges_per_s": round(base_rate, 1) if base_rate else None,
-                           "ratio": round(ratio, 2) if ratio is not None else None}
+        summary[layout] = {
+            "badges": largest,
+            "layout": layout,
+            "seconds": round(best["seconds"], 2),
+            "badges_per_s": round(rate, 1),
+            "peak_rss_mb": round(peak, 1),
+            "baseline_badges_per_s": round(base_rate, 1) if base_rate else None,
+            "ratio": round(ratio, 2) if ratio is not None else None,
+        }
         single = routes.get((layout, largest, 1))
-        cpu_ratio = (min(b["cpu"] for b in bares[layout]) / min(r["cpu"] for r in routes[(layout, largest, workers)])
-                     if layout in bares else None)
-        met = [f"<= {TARGET_SECONDS:.0f} s {'met' if best['seconds'] <= TARGET_SECONDS else 'MISSED'}",
-               f"<= {TARGET_RSS_MB} MB per process {'met' if peak <= TARGET_RSS_MB else 'MISSED'}"]
+        cpu_ratio = (
+            min(b["cpu"] for b in bares[layout]) / min(r["cpu"] for r in routes[(layout, largest, workers)])
+            if layout in bares
+            else None
+        )
+        met = [
+            f"<= {TARGET_SECONDS:.0f} s {'met' if best['seconds'] <= TARGET_SECONDS else 'MISSED'}",
+            f"<= {TARGET_RSS_MB} MB per process {'met' if peak <= TARGET_RSS_MB else 'MISSED'}",
+        ]
         if ratio is not None:
             met.append(f">= {TARGET_RATIO} x bare {'met' if ratio >= TARGET_RATIO else 'MISSED'}")
         rounds = len(routes[(layout, largest, workers)])
-        print(f"{layout}, {largest} badges, best of {rounds}: {best['seconds']:.2f} s, "
-              f"{rate:.1f} badges/s; bare WeasyPrint {base_rate or 0:.1f} badges/s; ratio {ratio or 0:.2f}"
-              + (f"; one process: {largest / single[0]['seconds']:.1f} badges/s "
-                 f"(pool {single[0]['seconds'] / best['seconds']:.2f} x faster)" if single and workers > 1 else "")
-              + (f"; CPU: bare {min(b['cpu'] for b in bares[layout]):.1f} s, route "
-                 f"{min(r['cpu'] for r in routes[(layout, largest, workers)]):.1f} s (QR codes, HTML, join; "
-                 f"bare / route {cpu_ratio:.2f})" if cpu_ratio else "")
-              + f". Targets: {', '.join(met)}")
+        print(
+            f"{layout}, {largest} badges, best of {rounds}: {best['seconds']:.2f} s, "
+            f"{rate:.1f} badges/s; bare WeasyPrint {base_rate or 0:.1f} badges/s; ratio {ratio or 0:.2f}"
+            + (
+                f"; one process: {largest / single[0]['seconds']:.1f} badges/s "
+                f"(pool {single[0]['seconds'] / best['seconds']:.2f} x faster)"
+                if single and workers > 1
+                else ""
+            )
+            + (
+                f"; CPU: bare {min(b['cpu'] for b in bares[layout]):.1f} s, route "
+                f"{min(r['cpu'] for r in routes[(layout, largest, workers)]):.1f} s (QR codes, HTML, join; "
+                f"bare / route {cpu_ratio:.2f})"
+                if cpu_ratio
+                else ""
+            )
+            + f". Targets: {', '.join(met)}"
+        )
     for problem in problems:
         print(f"FAIL: {problem}")
     print(json.dumps(summary[layouts[0]]))

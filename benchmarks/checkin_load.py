@@ -14,6 +14,7 @@ Prints its figures, then one line of JSON:
   {"scans_per_s", "p99_ms", "baseline_per_s", "ratio", ...}
 Exits 1 when a scan did not answer "ok" or the database does not hold one check-in per code.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,11 +32,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-
 from rsvp_rush import (  # noqa: E402
-    HOST, Database, free_port, percentile, server_env, start_gunicorn, stop, valid_brn, wait_until_up,
+    HOST,
+    Database,
+    free_port,
+    percentile,
+    server_env,
+    start_gunicorn,
+    stop,
+    valid_brn,
+    wait_until_up,
 )
+from sqlalchemy import create_engine, text  # noqa: E402
 
 BARE_PATH = "/_bench/bare-update"
 TARGET_RATIO = 0.8
@@ -70,11 +78,11 @@ def bench_app():
 def seed(db_url: str, scans: int, ticket_key: str) -> tuple[int, str, list[str]]:
     """One event with doors open, `scans` confirmed registrations, a device link; the codes."""
     from app import create_app
-    from app.events.tickets import code_from_salt, new_ticket_salt
-    from app.tokens import hash_token
     from app.checkin.devices import create_device
+    from app.events.tickets import code_from_salt, new_ticket_salt
     from app.extensions import db
     from app.models import Cluster, Company, Event, EventKind, EventStatus, Registration, utcnow
+    from app.tokens import hash_token
     from config import TestingConfig
 
     cfg = TestingConfig()
@@ -83,12 +91,20 @@ def seed(db_url: str, scans: int, ticket_key: str) -> tuple[int, str, list[str]]
     key = ticket_key.encode()
     with app.app_context():
         cluster = Cluster(slug="dmc", name_ko="상암 DMC", name_en="Sangam DMC", field_ko="미디어", field_en="Media")
-        companies = [Company(name=f"벤치기업{i:03d}", brn=valid_brn(i), cluster=cluster, industry="콘텐츠")
-                     for i in range(100)]
+        companies = [
+            Company(name=f"벤치기업{i:03d}", brn=valid_brn(i), cluster=cluster, industry="콘텐츠") for i in range(100)
+        ]
         starts = utcnow().replace(microsecond=0) + dt.timedelta(minutes=10)
-        event = Event(kind=EventKind.NETWORKING, host_cluster=cluster, title_ko="벤치마크 입장 러시",
-                      starts_at=starts, ends_at=starts + dt.timedelta(hours=3), venue_name="DMC 첨단산업센터",
-                      capacity=scans, status=EventStatus.PUBLISHED)
+        event = Event(
+            kind=EventKind.NETWORKING,
+            host_cluster=cluster,
+            title_ko="벤치마크 입장 러시",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=3),
+            venue_name="DMC 첨단산업센터",
+            capacity=scans,
+            status=EventStatus.PUBLISHED,
+        )
         db.session.add_all([cluster, event, *companies])
         db.session.flush()
         codes, rows = [], []
@@ -96,14 +112,24 @@ def seed(db_url: str, scans: int, ticket_key: str) -> tuple[int, str, list[str]]
             salt = new_ticket_salt()
             code = code_from_salt(salt, key)
             codes.append(code)
-            rows.append({"event_id": event.id, "company_id": companies[i % 100].id, "name": f"참가자{i:05d}",
-                         "email": f"p{i:05d}@example.com", "ticket_salt": salt, "ticket_hash": hash_token(code),
-                         "role": "attendee", "status": "confirmed", "created_at": utcnow(), "updated_at": utcnow()})
+            rows.append(
+                {
+                    "event_id": event.id,
+                    "company_id": companies[i % 100].id,
+                    "name": f"참가자{i:05d}",
+                    "email": f"p{i:05d}@example.com",
+                    "ticket_salt": salt,
+                    "ticket_hash": hash_token(code),
+                    "role": "attendee",
+                    "status": "confirmed",
+                    "created_at": utcnow(),
+                    "updated_at": utcnow(),
+                }
+            )
         db.session.execute(Registration.__table__.insert(), rows)
         _device, token = create_device(event, gate="A게이트", valid_hours=12, created_by_id=None, now=utcnow())
         db.session.execute(text("CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, hits INTEGER NOT NULL)"))
-        db.session.execute(text("INSERT INTO bench_rows (id, hits) VALUES (:id, 0)"),
-                           [{"id": i} for i in range(scans)])
+        db.session.execute(text("INSERT INTO bench_rows (id, hits) VALUES (:id, 0)"), [{"id": i} for i in range(scans)])
         db.session.commit()
         event_id = event.id
         db.session.remove()
@@ -114,8 +140,9 @@ def seed(db_url: str, scans: int, ticket_key: str) -> tuple[int, str, list[str]]
 def count_checkins(db_url: str, event_id: int) -> tuple[int, int]:
     engine = create_engine(db_url)
     with engine.connect() as conn:
-        checkins = conn.execute(text("SELECT count(DISTINCT registration_id) FROM checkins WHERE event_id = :e"),
-                                {"e": event_id}).scalar()
+        checkins = conn.execute(
+            text("SELECT count(DISTINCT registration_id) FROM checkins WHERE event_id = :e"), {"e": event_id}
+        ).scalar()
         hits = conn.execute(text("SELECT count(*) FROM bench_rows WHERE hits = 1")).scalar()
     engine.dispose()
     return checkins, hits
@@ -126,6 +153,7 @@ def count_checkins(db_url: str, event_id: int) -> tuple[int, int]:
 
 def drive(port: int, path: str, bodies: list[list[dict]], headers: dict) -> tuple[float, list[float], list[str]]:
     """Each client thread posts its own bodies one after another; returns elapsed s, latencies, results."""
+
     def client(mine: list[dict]) -> tuple[list[float], list[str]]:
         latencies, results = [], []
         for body in mine:
@@ -137,8 +165,11 @@ def drive(port: int, path: str, bodies: list[list[dict]], headers: dict) -> tupl
             data = response.read()
             latencies.append((time.perf_counter() - started) * 1000)
             conn.close()
-            results.append(json.loads(data).get("result", f"http {response.status}") if response.status == 200
-                           else f"http {response.status}")
+            results.append(
+                json.loads(data).get("result", f"http {response.status}")
+                if response.status == 200
+                else f"http {response.status}"
+            )
         return latencies, results
 
     started = time.perf_counter()
@@ -171,15 +202,28 @@ def main() -> int:
         env["TICKET_CODE_KEY"] = ticket_key
         import subprocess
 
-        subprocess.run([str(Path(sys.executable).with_name("flask")), "db", "upgrade"], cwd=ROOT, env=env,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [str(Path(sys.executable).with_name("flask")), "db", "upgrade"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         event_id, token, codes = seed(database.url, args.scans, ticket_key)
-        print(f"database: {database.kind}; {args.scans} codes; gunicorn {args.workers} workers; "
-              f"{args.concurrency} clients")
+        print(
+            f"database: {database.kind}; {args.scans} codes; gunicorn {args.workers} workers; "
+            f"{args.concurrency} clients"
+        )
 
         port = free_port()
-        server = start_gunicorn(env, args.workers, port, tmp / "gunicorn.log", target="checkin_load:bench_app()",
-                                chdir=Path(__file__).resolve().parent)
+        server = start_gunicorn(
+            env,
+            args.workers,
+            port,
+            tmp / "gunicorn.log",
+            target="checkin_load:bench_app()",
+            chdir=Path(__file__).resolve().parent,
+        )
         wait_until_up(port, "/", server)
 
         # Warm every worker a little (imports, first queries) on rows outside the measured set.
@@ -193,10 +237,16 @@ def main() -> int:
         headers = {"X-Door-Token": token}
         rounds = []
         for lo, hi in ((0, half), (half, args.scans)):
-            scan_bodies = split([{"code": c, "nonce": f"bench{n:08d}nonce", "mode": "in"}
-                                 for n, c in enumerate(codes[lo:hi], start=lo)], args.concurrency)
-            bare_bodies = split([{"row": i} for i in range(lo, hi) if not (half <= i < half + args.concurrency)],
-                                args.concurrency)
+            scan_bodies = split(
+                [
+                    {"code": c, "nonce": f"bench{n:08d}nonce", "mode": "in"}
+                    for n, c in enumerate(codes[lo:hi], start=lo)
+                ],
+                args.concurrency,
+            )
+            bare_bodies = split(
+                [{"row": i} for i in range(lo, hi) if not (half <= i < half + args.concurrency)], args.concurrency
+            )
             scan_s, scan_ms, scan_results = drive(port, scan_path, scan_bodies, headers)
             bare_s, bare_ms, bare_results = drive(port, BARE_PATH, bare_bodies, {})
             rounds.append((scan_s, scan_ms, scan_results, bare_s, bare_ms, bare_results))
@@ -211,20 +261,34 @@ def main() -> int:
         bad = [r for r in scan_results if r != "ok"]
         ratio = scans_per_s / bare_per_s
 
-        print(f"check-in API: {len(scan_results)} scans, {scans_per_s:.0f}/s, "
-              f"p50 {percentile(scan_ms, .5):.1f} ms, p99 {percentile(scan_ms, .99):.1f} ms, "
-              f"max {max(scan_ms):.1f} ms; answers other than ok: {len(bad)}")
-        print(f"baseline (one indexed UPDATE + commit, same server): {len(bare_results)} requests, "
-              f"{bare_per_s:.0f}/s, p50 {percentile(bare_ms, .5):.1f} ms, p99 {percentile(bare_ms, .99):.1f} ms")
+        print(
+            f"check-in API: {len(scan_results)} scans, {scans_per_s:.0f}/s, "
+            f"p50 {percentile(scan_ms, 0.5):.1f} ms, p99 {percentile(scan_ms, 0.99):.1f} ms, "
+            f"max {max(scan_ms):.1f} ms; answers other than ok: {len(bad)}"
+        )
+        print(
+            f"baseline (one indexed UPDATE + commit, same server): {len(bare_results)} requests, "
+            f"{bare_per_s:.0f}/s, p50 {percentile(bare_ms, 0.5):.1f} ms, p99 {percentile(bare_ms, 0.99):.1f} ms"
+        )
         print(f"check-ins in the database: {checked_in} (codes scanned: {len(scan_results)})")
-        print(f"ratio {ratio:.2f} (target >= {TARGET_RATIO}); p99 {percentile(scan_ms, .99):.1f} ms "
-              f"(target <= {TARGET_P99_MS} ms on PostgreSQL)")
-        print(json.dumps({
-            "scans_per_s": round(scans_per_s, 1), "p99_ms": round(percentile(scan_ms, .99), 1),
-            "baseline_per_s": round(bare_per_s, 1), "ratio": round(ratio, 2),
-            "baseline_p99_ms": round(percentile(bare_ms, .99), 1), "scans": len(scan_results),
-            "errors": len(bad), "database": database.kind,
-        }))
+        print(
+            f"ratio {ratio:.2f} (target >= {TARGET_RATIO}); p99 {percentile(scan_ms, 0.99):.1f} ms "
+            f"(target <= {TARGET_P99_MS} ms on PostgreSQL)"
+        )
+        print(
+            json.dumps(
+                {
+                    "scans_per_s": round(scans_per_s, 1),
+                    "p99_ms": round(percentile(scan_ms, 0.99), 1),
+                    "baseline_per_s": round(bare_per_s, 1),
+                    "ratio": round(ratio, 2),
+                    "baseline_p99_ms": round(percentile(bare_ms, 0.99), 1),
+                    "scans": len(scan_results),
+                    "errors": len(bad),
+                    "database": database.kind,
+                }
+            )
+        )
         return 0 if not bad and checked_in == len(scan_results) else 1
     finally:
         stop(server)

@@ -3,6 +3,7 @@
 Run: .venv/bin/python benchmarks/company_list.py [--sizes 100,1000,10000] [--requests 30]
 Prints its figures, then one line of JSON. Baseline: a bare Flask route in the same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,9 +46,18 @@ def _grow_to(size: int, clusters: list[Cluster], start: int) -> None:
     for i in range(start, size):
         first = f"{200 + i % 700:03d}8{(i // 700) % 10}{i % 10000:04d}"
         name = f"(주)벤치기업{i:05d}"
-        rows.append({"name": name, "sort_name": company_sort_name(name), "brn": first + str(brn_check_digit(first)),
-                     "cluster_id": clusters[i % len(clusters)].id, "industry": f"업종{i % 12}",
-                     "is_council_member": i % 5 == 0, "is_active": True, "contact_name": f"담당{i}"})
+        rows.append(
+            {
+                "name": name,
+                "sort_name": company_sort_name(name),
+                "brn": first + str(brn_check_digit(first)),
+                "cluster_id": clusters[i % len(clusters)].id,
+                "industry": f"업종{i % 12}",
+                "is_council_member": i % 5 == 0,
+                "is_active": True,
+                "contact_name": f"담당{i}",
+            }
+        )
     if rows:
         db.session.execute(insert(Company), rows)
         db.session.commit()
@@ -93,8 +103,14 @@ def main() -> None:
             queries = len([s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK"))])
             list_ms = _median_ms(client, "/directory/companies", args.requests)
             search_ms = _median_ms(client, "/directory/companies?q=벤치기업0999", args.requests)
-            results.append({"companies": size, "queries": queries, "list_median_ms": round(list_ms, 2),
-                            "search_median_ms": round(search_ms, 2)})
+            results.append(
+                {
+                    "companies": size,
+                    "queries": queries,
+                    "list_median_ms": round(list_ms, 2),
+                    "search_median_ms": round(search_ms, 2),
+                }
+            )
             print(f"{size:>6} companies: {queries} queries, list {list_ms:.1f} ms, search {search_ms:.1f} ms")
 
         bare = Flask("bare")
@@ -102,9 +118,17 @@ def main() -> None:
         base_ms = _median_ms(bare.test_client(), "/", args.requests)
     print(f"bare Flask route: {base_ms:.3f} ms")
     largest = results[-1]
-    print(json.dumps({"benchmark": "company_list", "sizes": results, "bare_median_ms": round(base_ms, 3),
-                      "ratio_largest": round(largest["list_median_ms"] / base_ms, 1),
-                      "queries_constant": len({r["queries"] for r in results}) == 1}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "company_list",
+                "sizes": results,
+                "bare_median_ms": round(base_ms, 3),
+                "ratio_largest": round(largest["list_median_ms"] / base_ms, 1),
+                "queries_constant": len({r["queries"] for r in results}) == 1,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

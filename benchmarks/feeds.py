@@ -21,6 +21,7 @@ Run: .venv/bin/python benchmarks/feeds.py [--database-url URL] [--events 1000] [
   postgresql+psycopg://...: a fresh database next to the given one, dropped afterwards.
 Prints its figures, then one line of JSON. Exits 1 if the feed is wrong or a request fails.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -79,8 +80,10 @@ def _app(db_url: str):
     return create_app(cfg)
 
 
-DESCRIPTION = ("입주기업 대표와 실무자가 만나 서로의 사업을 소개하고 공동 과제를 찾는 자리입니다. "
-               "발표 뒤에는 자유 네트워킹이 이어집니다. 명함을 넉넉히 준비해 주세요.")
+DESCRIPTION = (
+    "입주기업 대표와 실무자가 만나 서로의 사업을 소개하고 공동 과제를 찾는 자리입니다. "
+    "발표 뒤에는 자유 네트워킹이 이어집니다. 명함을 넉넉히 준비해 주세요."
+)
 
 
 def seed(db_url: str, n_events: int) -> int:
@@ -90,10 +93,16 @@ def seed(db_url: str, n_events: int) -> int:
 
     app = _app(db_url)
     with app.app_context():
-        dmc = Cluster(slug=CLUSTER, name_ko="상암 디지털미디어시티(DMC)", name_en="Sangam DMC",
-                      field_ko="미디어", field_en="Media")
-        magok = Cluster(slug="magok", name_ko="마곡 R&D 특화 산업단지", name_en="Magok R&D",
-                        field_ko="연구개발", field_en="R&D")
+        dmc = Cluster(
+            slug=CLUSTER,
+            name_ko="상암 디지털미디어시티(DMC)",
+            name_en="Sangam DMC",
+            field_ko="미디어",
+            field_en="Media",
+        )
+        magok = Cluster(
+            slug="magok", name_ko="마곡 R&D 특화 산업단지", name_en="Magok R&D", field_ko="연구개발", field_en="R&D"
+        )
         group = ResearchGroup(name="빅데이터연구회", cluster=dmc)
         db.session.add_all([dmc, magok, group])
         now = utcnow().replace(second=0, microsecond=0)
@@ -102,12 +111,26 @@ def seed(db_url: str, n_events: int) -> int:
 
         def event(i: int, host, kind, **kw) -> Event:
             starts = first + step * i
-            return Event(kind=kind, host_cluster=host, title_ko=f"{kind_names[kind]} {i + 1}회", description_ko=DESCRIPTION,
-                         starts_at=starts, ends_at=starts + dt.timedelta(hours=2), venue_name="DMC 첨단산업센터 3층",
-                         venue_address="서울특별시 마포구 매봉산로 37", capacity=60, status=EventStatus.PUBLISHED, **kw)
+            return Event(
+                kind=kind,
+                host_cluster=host,
+                title_ko=f"{kind_names[kind]} {i + 1}회",
+                description_ko=DESCRIPTION,
+                starts_at=starts,
+                ends_at=starts + dt.timedelta(hours=2),
+                venue_name="DMC 첨단산업센터 3층",
+                venue_address="서울특별시 마포구 매봉산로 37",
+                capacity=60,
+                status=EventStatus.PUBLISHED,
+                **kw,
+            )
 
-        kind_names = {EventKind.NETWORKING: "네트워킹 나이트", EventKind.COUNCIL: "입주기업협의회 정기회의",
-                      EventKind.FORUM: "클러스터 간 포럼", EventKind.RESEARCH: "빅데이터연구회 모임"}
+        kind_names = {
+            EventKind.NETWORKING: "네트워킹 나이트",
+            EventKind.COUNCIL: "입주기업협의회 정기회의",
+            EventKind.FORUM: "클러스터 간 포럼",
+            EventKind.RESEARCH: "빅데이터연구회 모임",
+        }
         events = []
         for i in range(n_events):
             part = i % 10
@@ -164,10 +187,12 @@ def fetch(port: int, path: str, headers: dict | None = None) -> tuple[int, bytes
         conn.close()
 
 
-def compare_throughput(port: int, runs: list[tuple[str, dict | None, int]], n: int, concurrency: int,
-                       rounds: int = 5) -> tuple[list[float], list[int]]:
+def compare_throughput(
+    port: int, runs: list[tuple[str, dict | None, int]], n: int, concurrency: int, rounds: int = 5
+) -> tuple[list[float], list[int]]:
     """Requests/s of `concurrency` clients for each (path, headers, expected status), `n` requests
     each, in interleaved rounds so that load from elsewhere on the machine hits all alike."""
+
     def one(run) -> bool:
         path, headers, expect = run
         try:
@@ -224,15 +249,22 @@ def main() -> int:
         server = bare = None
         try:
             env = server_env(database.url, tmp)
-            subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, "-m", "flask", "db", "upgrade"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             t0 = time.perf_counter()
             last_id = seed(database.url, args.events)
             seed_s = time.perf_counter() - t0
 
             port = free_port()
-            server = start_gunicorn(env, args.workers, port, tmp / "gunicorn.log", "feeds:bench_app()",
-                                    Path(__file__).parent)
+            server = start_gunicorn(
+                env, args.workers, port, tmp / "gunicorn.log", "feeds:bench_app()", Path(__file__).parent
+            )
             wait_until_up(port, BARE_PATH, server)
 
             status, body, headers, cold_ms = fetch(port, path)
@@ -246,8 +278,11 @@ def main() -> int:
                 problems.append(f"{failed} full downloads failed")
 
             (not_modified, baseline), (failed_304, failed_bare) = compare_throughput(
-                port, [(path, {"If-None-Match": etag}, 304), (BARE_PATH, None, 200)], args.not_modified,
-                args.concurrency)
+                port,
+                [(path, {"If-None-Match": etag}, 304), (BARE_PATH, None, 200)],
+                args.not_modified,
+                args.concurrency,
+            )
             if failed_304:
                 problems.append(f"{failed_304} conditional requests did not get a 304")
             if failed_bare:
@@ -267,36 +302,56 @@ def main() -> int:
             stop(server)
 
             bare_port = free_port()
-            bare = start_gunicorn(env, args.workers, bare_port, tmp / "bare.log", "feeds:bare_wsgi", Path(__file__).parent)
+            bare = start_gunicorn(
+                env, args.workers, bare_port, tmp / "bare.log", "feeds:bare_wsgi", Path(__file__).parent
+            )
             wait_until_up(bare_port, "/", bare)
-            (bare_wsgi_rate,), _failed = compare_throughput(bare_port, [("/", None, 200)], args.not_modified,
-                                                            args.concurrency)
+            (bare_wsgi_rate,), _failed = compare_throughput(
+                bare_port, [("/", None, 200)], args.not_modified, args.concurrency
+            )
         finally:
             stop(server)
             stop(bare)
             database.drop()
 
-    p50, p99 = statistics.median(full_ms), percentile(full_ms, .99)
+    p50, p99 = statistics.median(full_ms), percentile(full_ms, 0.99)
     ratio = not_modified / baseline if baseline else 0.0
     print(f"database:                {database.kind} ({args.workers} gunicorn workers; seeded in {seed_s:.1f} s)")
     print(f"feed:                    {path}: {n_vevents} events, {size / 1024:.0f} KiB")
     print(f"cold first download:     {cold_ms:.0f} ms (built from nothing in one worker)")
-    print(f"full download:           p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(full_ms):.1f} ms "
-          f"({args.requests} sequential, after every worker built once)")
-    print(f"after editing one event: max {max(rebuild_ms):.0f} ms, median {statistics.median(rebuild_ms):.0f} ms "
-          f"(first {len(rebuild_ms)} downloads; each worker rebuilds once)")
+    print(
+        f"full download:           p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(full_ms):.1f} ms "
+        f"({args.requests} sequential, after every worker built once)"
+    )
+    print(
+        f"after editing one event: max {max(rebuild_ms):.0f} ms, median {statistics.median(rebuild_ms):.0f} ms "
+        f"(first {len(rebuild_ms)} downloads; each worker rebuilds once)"
+    )
     print(f"304 (If-None-Match):     {not_modified:.0f} req/s ({args.concurrency} clients)")
     print(f"bare route, same server: {baseline:.0f} req/s (same client)")
     print(f"ratio 304 / bare route:  {ratio:.2f} (target >= {TARGET_RATIO})")
     print(f"bare WSGI app (context): {bare_wsgi_rate:.0f} req/s; 304 / bare WSGI {not_modified / bare_wsgi_rate:.2f}")
-    print(f"one client, median:      304 {statistics.median(single['304']):.2f} ms, "
-          f"bare route {statistics.median(single['bare']):.2f} ms")
-    print(f"full p99 target <= {TARGET_P99_MS} ms: {'met' if p99 <= TARGET_P99_MS else 'MISSED'}; "
-          f"304 ratio target: {'met' if ratio >= TARGET_RATIO else 'MISSED'}")
+    print(
+        f"one client, median:      304 {statistics.median(single['304']):.2f} ms, "
+        f"bare route {statistics.median(single['bare']):.2f} ms"
+    )
+    print(
+        f"full p99 target <= {TARGET_P99_MS} ms: {'met' if p99 <= TARGET_P99_MS else 'MISSED'}; "
+        f"304 ratio target: {'met' if ratio >= TARGET_RATIO else 'MISSED'}"
+    )
     for problem in problems:
         print(f"FAIL: {problem}")
-    print(json.dumps({"events": n_vevents, "full_p99_ms": round(p99, 1), "not_modified_per_s": round(not_modified, 1),
-                      "baseline_per_s": round(baseline, 1), "ratio_304": round(ratio, 2)}))
+    print(
+        json.dumps(
+            {
+                "events": n_vevents,
+                "full_p99_ms": round(p99, 1),
+                "not_modified_per_s": round(not_modified, 1),
+                "baseline_per_s": round(baseline, 1),
+                "ratio_304": round(ratio, 2),
+            }
+        )
+    )
     return 1 if problems else 0
 
 

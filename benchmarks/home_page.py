@@ -3,6 +3,7 @@
 Run: .venv/bin/python benchmarks/home_page.py [--events N] [--requests N]
 Prints its figures, then one line of JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,9 +57,15 @@ def main() -> None:
             clusters = db.session.scalars(select(Cluster).where(Cluster.is_active.is_(True))).all()
             start = utcnow().replace(microsecond=0) + dt.timedelta(days=3)
             for i in range(args.events):
-                e = Event(kind=EventKind.NETWORKING, host_cluster=clusters[i % len(clusters)],
-                          title_ko=f"벤치마크 행사 {i}", starts_at=start + dt.timedelta(hours=i),
-                          ends_at=start + dt.timedelta(hours=i + 2), capacity=50, status=EventStatus.PUBLISHED)
+                e = Event(
+                    kind=EventKind.NETWORKING,
+                    host_cluster=clusters[i % len(clusters)],
+                    title_ko=f"벤치마크 행사 {i}",
+                    starts_at=start + dt.timedelta(hours=i),
+                    ends_at=start + dt.timedelta(hours=i + 2),
+                    capacity=50,
+                    status=EventStatus.PUBLISHED,
+                )
                 db.session.add(e)
                 for j in range(10):
                     registration = Registration(event=e, name=f"참가자{j}", email=f"b{i}-{j}@example.com")
@@ -68,8 +75,7 @@ def main() -> None:
             n_events = db.session.query(Event).count()
 
         statements: list[str] = []
-        sa_event.listen(_engine(app), "before_cursor_execute",
-                        lambda *a: statements.append(a[2]))
+        sa_event.listen(_engine(app), "before_cursor_execute", lambda *a: statements.append(a[2]))
         client = app.test_client()
         client.get("/")
         statements.clear()
@@ -86,14 +92,22 @@ def main() -> None:
     ratio = home_median / base_median
     print(f"events in database:        {n_events}")
     print(f"home page queries:         {queries}")
-    print(f"home page median:          {home_median:.2f} ms  (p95 {sorted(home)[int(len(home) * .95) - 1]:.2f} ms)")
+    print(f"home page median:          {home_median:.2f} ms  (p95 {sorted(home)[int(len(home) * 0.95) - 1]:.2f} ms)")
     print(f"bare Flask route median:   {base_median:.3f} ms")
     print(f"ratio home / bare:         {ratio:.0f}x")
-    print(json.dumps({
-        "benchmark": "home_page", "events": n_events, "queries": queries,
-        "home_median_ms": round(home_median, 2), "bare_median_ms": round(base_median, 3),
-        "ratio": round(ratio, 1), "requests": args.requests,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "home_page",
+                "events": n_events,
+                "queries": queries,
+                "home_median_ms": round(home_median, 2),
+                "bare_median_ms": round(base_median, 3),
+                "ratio": round(ratio, 1),
+                "requests": args.requests,
+            }
+        )
+    )
 
 
 def _engine(app):

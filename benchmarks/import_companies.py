@@ -5,6 +5,7 @@ Run: .venv/bin/python benchmarks/import_companies.py [--rows 1000] [--repeat 3] 
 SQLite (a temporary file) by default; with --database-url a fresh database is created next to
 the given one and dropped afterwards. Prints its figures, then one line of JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,15 @@ def _brn(i: int, block: int) -> str:
 
 def _rows(n: int) -> list[list]:
     return [
-        [f"(주)가져오기기업{i:05d}", _brn(i, 81), f"업종{i % 12}", f"담당자{i}", f"contact{i}@bench.example",
-         f"010-{1000 + i % 9000:04d}-{i % 10000:04d}", "Y" if i % 5 == 0 else "N"]
+        [
+            f"(주)가져오기기업{i:05d}",
+            _brn(i, 81),
+            f"업종{i % 12}",
+            f"담당자{i}",
+            f"contact{i}@bench.example",
+            f"010-{1000 + i % 9000:04d}-{i % 10000:04d}",
+            "Y" if i % 5 == 0 else "N",
+        ]
         for i in range(n)
     ]
 
@@ -129,12 +137,21 @@ def main() -> None:
             db.session.add(admin)
             db.session.flush()
             if args.existing:
-                db.session.execute(insert(Company), [
-                    {"name": f"기존기업{i:05d}", "sort_name": company_sort_name(f"기존기업{i:05d}"),
-                     "brn": _brn(i, 86), "cluster_id": magok.id, "industry": "기존", "is_council_member": False,
-                     "is_active": True}
-                    for i in range(args.existing)
-                ])
+                db.session.execute(
+                    insert(Company),
+                    [
+                        {
+                            "name": f"기존기업{i:05d}",
+                            "sort_name": company_sort_name(f"기존기업{i:05d}"),
+                            "brn": _brn(i, 86),
+                            "cluster_id": magok.id,
+                            "industry": "기존",
+                            "is_council_member": False,
+                            "is_active": True,
+                        }
+                        for i in range(args.existing)
+                    ],
+                )
             db.session.commit()
             dmc_id = dmc.id
 
@@ -151,8 +168,16 @@ def main() -> None:
             assert counted == args.rows + 1
             statements.clear()
             parse_plan_s, plan = _timed(lambda: parse_plan(xlsx, "bench.xlsx"), args.repeat)
-            plan_queries = len([s for s in statements if not s.lstrip().upper().startswith(
-                ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"))]) // args.repeat
+            plan_queries = (
+                len(
+                    [
+                        s
+                        for s in statements
+                        if not s.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"))
+                    ]
+                )
+                // args.repeat
+            )
             assert plan.counts["new"] == args.rows, plan.counts
             csv_parse_plan_s, plan = _timed(lambda: parse_plan(csv_bytes, "bench.csv"), args.repeat)
             assert plan.counts["new"] == args.rows, plan.counts
@@ -212,13 +237,23 @@ def main() -> None:
     print(f"re-import (all unchanged):     {reimport_s * 1000:.0f} ms")
     print(f"preview page (1st of 10 pages): {preview_s * 1000:.0f} ms")
     print(f"ratio (parse+plan+apply) / bare read: {ratio:.1f}x")
-    print(json.dumps({
-        "benchmark": "import_companies", "rows": args.rows, "database": dialect,
-        "parse_plan_s": round(parse_plan_s, 3), "apply_s": round(apply_s, 3), "reimport_s": round(reimport_s, 3),
-        "bare_read_s": round(bare_read_s, 3), "ratio": round(ratio, 1),
-        "csv_parse_plan_s": round(csv_parse_plan_s, 3), "preview_page_s": round(preview_s, 3),
-        "plan_queries": plan_queries,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "import_companies",
+                "rows": args.rows,
+                "database": dialect,
+                "parse_plan_s": round(parse_plan_s, 3),
+                "apply_s": round(apply_s, 3),
+                "reimport_s": round(reimport_s, 3),
+                "bare_read_s": round(bare_read_s, 3),
+                "ratio": round(ratio, 1),
+                "csv_parse_plan_s": round(csv_parse_plan_s, 3),
+                "preview_page_s": round(preview_s, 3),
+                "plan_queries": plan_queries,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ ru_maxrss (the process's high-water mark, seeding included) is printed too.
 Run: .venv/bin/python benchmarks/reports.py [--attendees 2000] [--rounds 3] [--sign-in-sheet]
 Prints its figures, then one line of JSON. Exits 1 if a PDF is wrong or a target is missed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,6 +38,8 @@ from badges import GIVEN, SURNAMES, SYLLABLES, RssSampler, login, seed_directory
 
 TARGET_SECONDS = 10.0
 TARGET_RSS_MB = 400
+
+
 def _app(db_url: str):
     from app import create_app
     from config import TestingConfig
@@ -58,29 +61,56 @@ def seed(app, size: int) -> int:
     with app.app_context():
         clusters, companies = seed_directory(rng)
         starts = utcnow().replace(microsecond=0) - dt.timedelta(days=1)
-        roles = [AttendeeRole.ATTENDEE] * 12 + [AttendeeRole.VOTER, AttendeeRole.OBSERVER, AttendeeRole.SPEAKER,
-                                                AttendeeRole.STAFF]
-        event = Event(kind=EventKind.FORUM, host_cluster=clusters[0], title_ko=f"2026 서울 클러스터 간 포럼 ({size}명)",
-                      starts_at=starts, ends_at=starts + dt.timedelta(hours=3), venue_name="DMC 첨단산업센터",
-                      capacity=size, status=EventStatus.PUBLISHED, open_to_guests=True)
+        roles = [AttendeeRole.ATTENDEE] * 12 + [
+            AttendeeRole.VOTER,
+            AttendeeRole.OBSERVER,
+            AttendeeRole.SPEAKER,
+            AttendeeRole.STAFF,
+        ]
+        event = Event(
+            kind=EventKind.FORUM,
+            host_cluster=clusters[0],
+            title_ko=f"2026 서울 클러스터 간 포럼 ({size}명)",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=3),
+            venue_name="DMC 첨단산업센터",
+            capacity=size,
+            status=EventStatus.PUBLISHED,
+            open_to_guests=True,
+        )
         db.session.add(event)
         registrations = []
         for n in range(size):
             guest = n % 10 == 9
-            registrations.append(Registration(
-                event=event, company=None if guest else rng.choice(companies),
-                name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-                guest_company_name=("외부기업 " + "".join(rng.choice(SYLLABLES) for _ in range(3))) if guest else None,
-                email=f"p{n}@bench.example", mobile=f"010-{1000 + n % 9000:04d}-{n:04d}", role=rng.choice(roles)))
+            registrations.append(
+                Registration(
+                    event=event,
+                    company=None if guest else rng.choice(companies),
+                    name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                    guest_company_name=("외부기업 " + "".join(rng.choice(SYLLABLES) for _ in range(3)))
+                    if guest
+                    else None,
+                    email=f"p{n}@bench.example",
+                    mobile=f"010-{1000 + n % 9000:04d}-{n:04d}",
+                    role=rng.choice(roles),
+                )
+            )
         db.session.add_all(registrations)
         db.session.flush()
         for registration in registrations:
             if rng.random() < 0.88:
                 arrived = starts - dt.timedelta(minutes=40) + dt.timedelta(seconds=rng.randint(0, 5400))
                 left = arrived + dt.timedelta(minutes=rng.randint(30, 150)) if rng.random() < 0.2 else None
-                db.session.add(CheckIn(registration_id=registration.id, event_id=event.id, checked_in_at=arrived,
-                                       checked_out_at=left, gate=rng.choice(["정문", "후문"]),
-                                       method="walkin" if rng.random() < 0.03 else rng.choice(["qr", "qr", "hid"])))
+                db.session.add(
+                    CheckIn(
+                        registration_id=registration.id,
+                        event_id=event.id,
+                        checked_in_at=arrived,
+                        checked_out_at=left,
+                        gate=rng.choice(["정문", "후문"]),
+                        method="walkin" if rng.random() < 0.03 else rng.choice(["qr", "qr", "hid"]),
+                    )
+                )
         db.session.commit()
         event_id = event.id
         db.session.remove()
@@ -145,8 +175,10 @@ def main() -> int:
                     break
                 data = response.get_data()
                 pages = check_pdf(data, problems)
-                print(f"{label:<18} {args.attendees} attendees: {seconds:6.2f} s (CPU {cpu:5.2f} s), {pages} pages, "
-                      f"{len(data) / 1024:.0f} KiB; RSS {rss.start_mb:.0f} MB before, peak {rss.self_mb:.0f} MB")
+                print(
+                    f"{label:<18} {args.attendees} attendees: {seconds:6.2f} s (CPU {cpu:5.2f} s), {pages} pages, "
+                    f"{len(data) / 1024:.0f} KiB; RSS {rss.start_mb:.0f} MB before, peak {rss.self_mb:.0f} MB"
+                )
                 if label == "attendance report":
                     runs.append({"seconds": seconds, "peak_rss_mb": rss.self_mb, "pages": pages})
         maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -158,14 +190,26 @@ def main() -> int:
         return 1
     best = min(r["seconds"] for r in runs)
     peak = max(r["peak_rss_mb"] for r in runs)
-    met = [f"<= {TARGET_SECONDS:.0f} s {'met' if best <= TARGET_SECONDS else 'MISSED'}",
-           f"<= {TARGET_RSS_MB} MB {'met' if peak <= TARGET_RSS_MB else 'MISSED'}"]
-    print(f"attendance report, {args.attendees} attendees, best of {len(runs)}: {best:.2f} s, peak RSS {peak:.0f} MB, "
-          f"{runs[0]['pages']} pages. Targets: {', '.join(met)}")
+    met = [
+        f"<= {TARGET_SECONDS:.0f} s {'met' if best <= TARGET_SECONDS else 'MISSED'}",
+        f"<= {TARGET_RSS_MB} MB {'met' if peak <= TARGET_RSS_MB else 'MISSED'}",
+    ]
+    print(
+        f"attendance report, {args.attendees} attendees, best of {len(runs)}: {best:.2f} s, peak RSS {peak:.0f} MB, "
+        f"{runs[0]['pages']} pages. Targets: {', '.join(met)}"
+    )
     for problem in problems:
         print(f"FAIL: {problem}")
-    print(json.dumps({"attendees": args.attendees, "seconds": round(best, 2), "peak_rss_mb": round(peak, 1),
-                      "pages": runs[0]["pages"]}))
+    print(
+        json.dumps(
+            {
+                "attendees": args.attendees,
+                "seconds": round(best, 2),
+                "peak_rss_mb": round(peak, 1),
+                "pages": runs[0]["pages"],
+            }
+        )
+    )
     return 1 if problems or best > TARGET_SECONDS or peak > TARGET_RSS_MB else 0
 
 

@@ -12,6 +12,7 @@ Run: .venv/bin/python benchmarks/rsvp_rush.py [--database-url URL] [--attempts 1
   postgresql+psycopg://...: a fresh database next to the given one, dropped afterwards.
 Prints its figures, then one line of JSON. Exits 1 unless confirmed == capacity and no errors.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,7 +56,11 @@ class Database:
         self.admin = None
         self.name = None
         if not given or given.startswith("sqlite"):
-            path = Path(given.split("sqlite:///", 1)[1]) if given and given.startswith("sqlite:///") else tmp / f"{label}.db"
+            path = (
+                Path(given.split("sqlite:///", 1)[1])
+                if given and given.startswith("sqlite:///")
+                else tmp / f"{label}.db"
+            )
             if path.exists():
                 raise SystemExit(f"{path} exists; give a new file (the benchmark fills it)")
             self.url = f"sqlite:///{path}"
@@ -80,22 +85,24 @@ def server_env(db_url: str, tmp: Path) -> dict:
     env = dict(os.environ)
     for name in ("TEST_DATABASE_URL", "FLASK_DEBUG"):
         env.pop(name, None)
-    env.update({
-        "MOIM_CONFIG": "production",
-        "MOIM_INSTANCE_DIR": str(tmp / "instance"),
-        "FLASK_APP": "wsgi",
-        "DATABASE_URL": db_url,
-        "SECRET_KEY": secrets.token_hex(32),
-        "PUBLIC_BASE_URL": "http://127.0.0.1",
-        # Plain http on 127.0.0.1: a Secure cookie would never come back.
-        "SESSION_COOKIE_SECURE": "false",
-        # Every attempt comes from 127.0.0.1; the per-address guest limit would refuse most.
-        "GUEST_RSVP_RATE_LIMIT": "1000000 per minute",
-        # Production: requests only write the outbox (no worker runs here); nothing is sent.
-        "MAIL_DELIVERY": "worker",
-        "MAIL_BACKEND": "file",
-        "MAIL_FILE_DIR": str(tmp / "mail"),
-    })
+    env.update(
+        {
+            "MOIM_CONFIG": "production",
+            "MOIM_INSTANCE_DIR": str(tmp / "instance"),
+            "FLASK_APP": "wsgi",
+            "DATABASE_URL": db_url,
+            "SECRET_KEY": secrets.token_hex(32),
+            "PUBLIC_BASE_URL": "http://127.0.0.1",
+            # Plain http on 127.0.0.1: a Secure cookie would never come back.
+            "SESSION_COOKIE_SECURE": "false",
+            # Every attempt comes from 127.0.0.1; the per-address guest limit would refuse most.
+            "GUEST_RSVP_RATE_LIMIT": "1000000 per minute",
+            # Production: requests only write the outbox (no worker runs here); nothing is sent.
+            "MAIL_DELIVERY": "worker",
+            "MAIL_BACKEND": "file",
+            "MAIL_FILE_DIR": str(tmp / "mail"),
+        }
+    )
     return env
 
 
@@ -112,10 +119,18 @@ def seed_event(db_url: str, capacity: int) -> int:
     with app.app_context():
         cluster = Cluster(slug="dmc", name_ko="상암 DMC", name_en="Sangam DMC", field_ko="미디어", field_en="Media")
         starts = utcnow().replace(microsecond=0) + dt.timedelta(days=7)
-        event = Event(kind=EventKind.NETWORKING, host_cluster=cluster, title_ko="벤치마크 선착순 네트워킹",
-                      starts_at=starts, ends_at=starts + dt.timedelta(hours=2), venue_name="DMC 첨단산업센터",
-                      capacity=capacity, seats_per_company=None, open_to_guests=True,
-                      status=EventStatus.PUBLISHED)
+        event = Event(
+            kind=EventKind.NETWORKING,
+            host_cluster=cluster,
+            title_ko="벤치마크 선착순 네트워킹",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=2),
+            venue_name="DMC 첨단산업센터",
+            capacity=capacity,
+            seats_per_company=None,
+            open_to_guests=True,
+            status=EventStatus.PUBLISHED,
+        )
         db.session.add(event)
         db.session.commit()
         event_id = event.id
@@ -127,8 +142,9 @@ def seed_event(db_url: str, capacity: int) -> int:
 def count_registrations(db_url: str, event_id: int) -> collections.Counter:
     engine = create_engine(db_url)
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT status, count(*) FROM registrations WHERE event_id = :e GROUP BY status"),
-                            {"e": event_id}).all()
+        rows = conn.execute(
+            text("SELECT status, count(*) FROM registrations WHERE event_id = :e GROUP BY status"), {"e": event_id}
+        ).all()
     engine.dispose()
     return collections.Counter({str(status).lower(): n for status, n in rows})
 
@@ -149,13 +165,20 @@ def bare_app(environ, start_response):
         start_response("302 FOUND", [("Location", "/done"), ("Content-Length", "0")])
         return [b""]
     body = b'<form><input name="csrf_token" type="hidden" value="bare"></form>'
-    start_response("200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(body))),
-                              ("Set-Cookie", "session=bare; HttpOnly; Path=/")])
+    start_response(
+        "200 OK",
+        [
+            ("Content-Type", "text/html"),
+            ("Content-Length", str(len(body))),
+            ("Set-Cookie", "session=bare; HttpOnly; Path=/"),
+        ],
+    )
     return [body]
 
 
-def start_gunicorn(env: dict, workers: int, port: int, log_path: Path, target: str = "wsgi:app",
-                   chdir: Path = ROOT) -> subprocess.Popen:
+def start_gunicorn(
+    env: dict, workers: int, port: int, log_path: Path, target: str = "wsgi:app", chdir: Path = ROOT
+) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     cmd = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
     cmd += ["-w", str(workers), "-b", f"{HOST}:{port}", "--backlog", "2048", target]
@@ -237,11 +260,18 @@ class Attempt:
         if self.error:
             return
         n = self.n
-        body = urllib.parse.urlencode({
-            "csrf_token": self.token, "company_name": f"벤치마크기업{n}", "brn": valid_brn(n),
-            "name": f"참가자{n}", "email": f"rush{n}@example.com",
-            "mobile": f"010-{n // 10000 % 10000:04d}-{n % 10000:04d}", "job_title": "", "consent": "y",
-        }).encode()
+        body = urllib.parse.urlencode(
+            {
+                "csrf_token": self.token,
+                "company_name": f"벤치마크기업{n}",
+                "brn": valid_brn(n),
+                "name": f"참가자{n}",
+                "email": f"rush{n}@example.com",
+                "mobile": f"010-{n // 10000 % 10000:04d}-{n % 10000:04d}",
+                "job_title": "",
+                "consent": "y",
+            }
+        ).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": self.cookie}
         t0 = time.perf_counter()
         try:
@@ -307,8 +337,14 @@ def main() -> int:
         log_path = tmp / "gunicorn.log"
         try:
             env = server_env(database.url, tmp)
-            subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, "-m", "flask", "db", "upgrade"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             event_id = seed_event(database.url, args.capacity)
             path = f"/events/{event_id}/guest"
 
@@ -344,12 +380,18 @@ def main() -> int:
         print(f"'database is locked' in the server log: {locked} times")
     print(f"elapsed (POSTs):     {elapsed:.2f} s")
     print(f"registrations/s:     {per_second:.1f}")
-    print(f"POST latency:        p50 {statistics.median(post_ms) if post_ms else 0:.1f} ms, "
-          f"p99 {percentile(post_ms, .99):.1f} ms, max {max(post_ms, default=0):.1f} ms")
-    print(f"GET form latency:    p50 {statistics.median(get_ms) if get_ms else 0:.1f} ms, "
-          f"p99 {percentile(get_ms, .99):.1f} ms (not in elapsed)")
-    print(f"bare WSGI baseline:  {bare_per_second:.0f} attempts/s (same client and gunicorn; "
-          f"ratio {bare_per_second / per_second if per_second else 0:.0f}x)")
+    print(
+        f"POST latency:        p50 {statistics.median(post_ms) if post_ms else 0:.1f} ms, "
+        f"p99 {percentile(post_ms, 0.99):.1f} ms, max {max(post_ms, default=0):.1f} ms"
+    )
+    print(
+        f"GET form latency:    p50 {statistics.median(get_ms) if get_ms else 0:.1f} ms, "
+        f"p99 {percentile(get_ms, 0.99):.1f} ms (not in elapsed)"
+    )
+    print(
+        f"bare WSGI baseline:  {bare_per_second:.0f} attempts/s (same client and gunicorn; "
+        f"ratio {bare_per_second / per_second if per_second else 0:.0f}x)"
+    )
     if errors and server_log:
         tail = [line for line in server_log.splitlines() if "Error" in line or "error" in line][-5:]
         for line in tail:
@@ -357,10 +399,19 @@ def main() -> int:
     ok = confirmed == args.capacity and not errors
     if confirmed != args.capacity:
         print(f"FAIL: {confirmed} confirmed, expected {args.capacity}")
-    print(json.dumps({
-        "attempts": args.attempts, "confirmed": confirmed, "waitlisted": waitlisted, "errors": len(errors),
-        "per_second": round(per_second, 1), "p99_ms": round(percentile(post_ms, .99), 1), "database": database.kind,
-    }))
+    print(
+        json.dumps(
+            {
+                "attempts": args.attempts,
+                "confirmed": confirmed,
+                "waitlisted": waitlisted,
+                "errors": len(errors),
+                "per_second": round(per_second, 1),
+                "p99_ms": round(percentile(post_ms, 0.99), 1),
+                "database": database.kind,
+            }
+        )
+    )
     return 0 if ok else 1
 
 

@@ -1,5 +1,6 @@
 """Test fixtures: a migrated database (SQLite file, or PostgreSQL via TEST_DATABASE_URL),
 the app, a client, a CLI runner, a real SMTP server (aiosmtpd) and a sign-in helper."""
+
 from __future__ import annotations
 
 import contextvars
@@ -10,15 +11,13 @@ from email import message_from_bytes, policy
 import flask_migrate
 import pytest
 from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
-
-from flask.testing import FlaskCliRunner, FlaskClient
 
 from app import create_app
 from app.extensions import db, limiter
 from config import TestingConfig
 from tests.helpers import ON_POSTGRES, PG_URL, csrf_token, scratch_database  # noqa: F401  (re-exported)
-
 
 
 def _free_port() -> int:

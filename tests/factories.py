@@ -1,4 +1,5 @@
 """Test data builders: each returns a flushed model with sensible, unique defaults."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -65,7 +66,9 @@ def make_company(cluster: Cluster | None = None, **kw) -> Company:
     return company
 
 
-def make_user(role: Role = Role.MEMBER, company: Company | None = None, clusters=(), password: str = PASSWORD, **kw) -> User:
+def make_user(
+    role: Role = Role.MEMBER, company: Company | None = None, clusters=(), password: str = PASSWORD, **kw
+) -> User:
     n = next(_seq)
     if role == Role.MEMBER and company is None:
         company = make_company()

@@ -1,5 +1,6 @@
 """Helpers every test area shares: signing in, posting forms with their CSRF token, reading mail
 from the real SMTP server, reading PDFs back, and scratch databases on SQLite or PostgreSQL."""
+
 from __future__ import annotations
 
 import contextlib

@@ -1,4 +1,5 @@
 """Counts SQL statements sent through the app's engine (for N+1 checks)."""
+
 from contextlib import contextmanager
 
 from sqlalchemy import event

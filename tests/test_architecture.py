@@ -4,6 +4,7 @@ Layers (docs/DEVELOPMENT.md): models <- events (registration, tickets, council r
 areas built on it (checkin, calendar, reports, staff, directory). Every import counts, also
 one inside a function: a lazy import is still a dependency a reader has to follow.
 """
+
 from __future__ import annotations
 
 import ast
@@ -95,47 +96,66 @@ def _write(root: Path, files: dict[str, str]) -> Path:
 
 
 def test_control_a_cycle_through_a_function_level_import_is_caught(tmp_path):
-    root = _write(tmp_path, {
-        "__init__.py": "",
-        "events/__init__.py": "",
-        "events/registration.py": "def issue():\n    from app.checkin.codes import issue_ticket\n",
-        "checkin/__init__.py": "",
-        "checkin/codes.py": "from app.events import registration\n",
-        "models/__init__.py": "",
-    })
+    root = _write(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "events/__init__.py": "",
+            "events/registration.py": "def issue():\n    from app.checkin.codes import issue_ticket\n",
+            "checkin/__init__.py": "",
+            "checkin/codes.py": "from app.events import registration\n",
+            "models/__init__.py": "",
+        },
+    )
     cycle = find_cycle(unit_graph(root))
     assert cycle is not None and {"events", "checkin"} <= set(cycle)
 
 
 def test_control_the_same_tree_without_the_back_edge_passes(tmp_path):
-    root = _write(tmp_path, {
-        "__init__.py": "import app.checkin\n",
-        "events/__init__.py": "",
-        "events/tickets.py": "from app import models\n",
-        "checkin/__init__.py": "",
-        "checkin/codes.py": "from app.events import tickets\n",
-        "models/__init__.py": "",
-    })
+    root = _write(
+        tmp_path,
+        {
+            "__init__.py": "import app.checkin\n",
+            "events/__init__.py": "",
+            "events/tickets.py": "from app import models\n",
+            "checkin/__init__.py": "",
+            "checkin/codes.py": "from app.events import tickets\n",
+            "models/__init__.py": "",
+        },
+    )
     assert find_cycle(unit_graph(root)) is None
     assert unit_graph(root)["checkin"] == {"events"}
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("from app.pdf import render_pdf\n", {"pdf"}),
-    ("from app import ics, models\n", {"ics", "models"}),
-    ("import app.events.tickets\n", {"events"}),
-    ("from flask import Flask\nfrom .local import x\n", set()),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("from app.pdf import render_pdf\n", {"pdf"}),
+        ("from app import ics, models\n", {"ics", "models"}),
+        ("import app.events.tickets\n", {"events"}),
+        ("from flask import Flask\nfrom .local import x\n", set()),
+    ],
+)
 def test_imported_units(tmp_path, source, expected):
-    root = _write(tmp_path, {"__init__.py": "", "pdf.py": "", "ics.py": "", "models/__init__.py": "",
-                             "events/__init__.py": "", "probe.py": source})
+    root = _write(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "pdf.py": "",
+            "ics.py": "",
+            "models/__init__.py": "",
+            "events/__init__.py": "",
+            "probe.py": source,
+        },
+    )
     assert imported_units(root / "probe.py", root) == expected
 
 
 def test_views_never_deliver_mail_themselves():
     """Mail leaves after the commit by the framework (app/mail/delivery.py), not by a view's call."""
     callers = sorted(
-        str(path.relative_to(APP.parent)) for path in APP.rglob("*.py")
+        str(path.relative_to(APP.parent))
+        for path in APP.rglob("*.py")
         if "deliver_pending" in path.read_text(encoding="utf-8") and path.parent.name != "mail"
     )
     assert callers == []

@@ -1,4 +1,5 @@
 """The schema comes only from Alembic migrations, identical on SQLite and PostgreSQL."""
+
 from pathlib import Path
 
 import flask_migrate
@@ -9,14 +10,26 @@ from sqlalchemy import inspect
 
 from app import create_app
 from app.extensions import db
-from tests.helpers import scratch_database
 from tests.conftest import ON_POSTGRES, IsolatedCliRunner, make_config
+from tests.helpers import scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED_TABLES = {
-    "clusters", "companies", "research_groups", "research_group_members", "users", "staff_clusters",
-    "invitations", "password_resets", "events", "event_clusters", "registrations", "checkins",
-    "outbox_messages", "company_imports", "alembic_version",
+    "clusters",
+    "companies",
+    "research_groups",
+    "research_group_members",
+    "users",
+    "staff_clusters",
+    "invitations",
+    "password_resets",
+    "events",
+    "event_clusters",
+    "registrations",
+    "checkins",
+    "outbox_messages",
+    "company_imports",
+    "alembic_version",
 }
 
 

@@ -1,4 +1,5 @@
 """The shared PDF renderer (app/pdf.py): vendored Korean font only, static files only, chunks joined in order."""
+
 from __future__ import annotations
 
 import gc
@@ -36,8 +37,10 @@ def test_only_static_files_and_data_uris_may_be_loaded():
 def test_an_image_outside_static_is_not_embedded():
     leaked = pdf.render_pdf('<img src="file:///etc/hostname"><p>x</p>')
     assert not pdf_pages(leaked)[0]["/Resources"].get("/XObject")
-    allowed = pdf.render_pdf('<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklE'
-                             'QVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg=="><p>x</p>')
+    allowed = pdf.render_pdf(
+        '<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklE'
+        'QVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg=="><p>x</p>'
+    )
     assert pdf_pages(allowed)[0]["/Resources"].get("/XObject")
 
 

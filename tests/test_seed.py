@@ -1,4 +1,5 @@
 """`flask seed-demo` gives a newcomer a living app, and running it twice changes nothing."""
+
 import dataclasses
 import datetime as dt
 
@@ -37,6 +38,7 @@ DMC_UPCOMING = "DMC 입주기업협의회 제8차 정기회의"
 
 def _snapshot():
     """The seeded data by natural keys (ids and random ticket codes left out)."""
+
     def rows(stmt):
         return sorted(tuple(str(v) for v in r) for r in db.session.execute(stmt))
 
@@ -47,14 +49,38 @@ def _snapshot():
         "group_members": rows(select(research_group_members)),
         "users": rows(select(User.email, User.role, User.company_id, User.password_hash)),
         "staff_clusters": rows(select(staff_clusters)),
-        "events": rows(select(Event.host_cluster_id, Event.title_ko, Event.kind, Event.status, Event.starts_at,
-                              Event.capacity, Event.allows_observers)),
+        "events": rows(
+            select(
+                Event.host_cluster_id,
+                Event.title_ko,
+                Event.kind,
+                Event.status,
+                Event.starts_at,
+                Event.capacity,
+                Event.allows_observers,
+            )
+        ),
         "event_clusters": rows(select(event_clusters)),
-        "registrations": rows(select(Registration.event_id, Registration.email, Registration.status,
-                                     Registration.company_id, Registration.role)),
+        "registrations": rows(
+            select(
+                Registration.event_id,
+                Registration.email,
+                Registration.status,
+                Registration.company_id,
+                Registration.role,
+            )
+        ),
         "checkins": rows(select(CheckIn.registration_id, CheckIn.checked_in_at)),
-        "proxies": rows(select(CouncilProxy.event_id, CouncilProxy.from_company_id, CouncilProxy.to_company_id,
-                               CouncilProxy.created_by_id, CouncilProxy.created_at, CouncilProxy.revoked_at)),
+        "proxies": rows(
+            select(
+                CouncilProxy.event_id,
+                CouncilProxy.from_company_id,
+                CouncilProxy.to_company_id,
+                CouncilProxy.created_by_id,
+                CouncilProxy.created_at,
+                CouncilProxy.revoked_at,
+            )
+        ),
     }
 
 
@@ -103,7 +129,9 @@ def test_seed_makes_a_living_app(app, runner):
     checkins = db.session.scalars(select(CheckIn)).all()
     assert checkins and all(c.event_id in past_ids for c in checkins)
     confirmed_future = db.session.scalar(
-        select(func.count()).select_from(Registration).join(Event)
+        select(func.count())
+        .select_from(Registration)
+        .join(Event)
         .where(Event.starts_at > now, Registration.status == RegistrationStatus.CONFIRMED)
     )
     assert confirmed_future > 0
@@ -144,7 +172,8 @@ def test_events_list_prints_one_tab_separated_line_per_event(app, runner):
         assert start == kst.strftime("%Y-%m-%d %H:%M")
         assert kind == event.kind.value and cluster == event.host_cluster.slug and title == event.title_ko
         expected = db.session.scalar(
-            select(func.count()).select_from(Registration)
+            select(func.count())
+            .select_from(Registration)
             .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
         )
         assert int(confirmed) == expected
@@ -171,8 +200,7 @@ def test_past_council_meetings_reach_quorum_with_voters_and_proxies(app, runner)
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     now = utcnow()
     past = db.session.scalars(
-        select(Event).where(Event.kind == EventKind.COUNCIL, Event.status == EventStatus.PUBLISHED,
-                            Event.ends_at < now)
+        select(Event).where(Event.kind == EventKind.COUNCIL, Event.status == EventStatus.PUBLISHED, Event.ends_at < now)
     ).all()
     assert len(past) == 3
     for event in past:
@@ -183,7 +211,8 @@ def test_past_council_meetings_reach_quorum_with_voters_and_proxies(app, runner)
         assert {r.role for r in _registrations(event)} <= {AttendeeRole.VOTER, AttendeeRole.OBSERVER}
         # Quorum was reached at a voter's check-in at the door.
         voter_checkins = db.session.scalars(
-            select(CheckIn.checked_in_at).join(Registration)
+            select(CheckIn.checked_in_at)
+            .join(Registration)
             .where(CheckIn.event_id == event.id, Registration.role == AttendeeRole.VOTER)
         ).all()
         assert dt.datetime.fromisoformat(q["reached_at"]) in voter_checkins
@@ -192,7 +221,13 @@ def test_past_council_meetings_reach_quorum_with_voters_and_proxies(app, runner)
     event = _council(DMC_PAST)
     q = quorum(event)
     assert (q["members"], q["needed"], q["present_votes"], q["in_person"], q["by_proxy"], q["met"]) == (
-        5, 3, 4, 3, 1, True)
+        5,
+        3,
+        4,
+        3,
+        1,
+        True,
+    )
     nurimedia, hanbit = _company("(주)누리미디어랩"), _company("스튜디오한빛")
     proxy = db.session.scalar(select(CouncilProxy).where(CouncilProxy.event_id == event.id))
     assert (proxy.from_company_id, proxy.to_company_id, proxy.revoked_at) == (hanbit.id, nurimedia.id, None)
@@ -253,12 +288,24 @@ def test_second_seed_keeps_the_council_rules_after_edits_in_the_app(app):
     # 스튜디오한빛 revokes its proxy and registers its own voter.
     proxy = db.session.scalar(select(CouncilProxy).where(CouncilProxy.event_id == event.id))
     proxy.revoked_at = utcnow()
-    db.session.add(Registration(event=event, company=hanbit, name="박준호", email="pd@hanbit.moim.example",
-                                role=AttendeeRole.VOTER, status=RegistrationStatus.CONFIRMED))
+    db.session.add(
+        Registration(
+            event=event,
+            company=hanbit,
+            name="박준호",
+            email="pd@hanbit.moim.example",
+            role=AttendeeRole.VOTER,
+            status=RegistrationStatus.CONFIRMED,
+        )
+    )
     # The seeded voter of 온새미로 is gone (deleted by hand) and the company handed its vote to 이음웹툰.
-    voter = db.session.scalar(select(Registration).where(
-        Registration.event_id == event.id, Registration.company_id == onsaemiro.id,
-        Registration.role == AttendeeRole.VOTER))
+    voter = db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.company_id == onsaemiro.id,
+            Registration.role == AttendeeRole.VOTER,
+        )
+    )
     db.session.delete(voter)
     db.session.add(CouncilProxy(event=event, from_company=onsaemiro, to_company=ieumtoon, created_at=utcnow()))
     db.session.commit()
@@ -266,21 +313,25 @@ def test_second_seed_keeps_the_council_rules_after_edits_in_the_app(app):
     created = seed_demo()
     db.session.commit()
     assert created["proxies"] == 0 and created["registrations"] == 0, created
-    active = db.session.scalars(select(CouncilProxy).where(
-        CouncilProxy.event_id == event.id, CouncilProxy.revoked_at.is_(None))).all()
+    active = db.session.scalars(
+        select(CouncilProxy).where(CouncilProxy.event_id == event.id, CouncilProxy.revoked_at.is_(None))
+    ).all()
     assert [(p.from_company_id, p.to_company_id) for p in active] == [(onsaemiro.id, ieumtoon.id)]
     voters = [r.company_id for r in _registrations(event) if r.role == AttendeeRole.VOTER]
     assert voters.count(hanbit.id) == 1 and onsaemiro.id not in voters
 
 
-@pytest.mark.parametrize("change, error", [
-    (dict(proxies=(("hanbit", "nurimedia"), ("nurimedia", "ieumtoon"))), "chain"),
-    (dict(voters=("nurimedia", "hanbit"), proxies=(("hanbit", "nurimedia"),)), "still registers a voter"),
-    (dict(voters=("nurimedia", "hanulbio")), "not a council member"),  # another cluster's company
-    (dict(voters=("nurimedia", "byeolbit")), "not a council member"),  # a tenant, not on the council
-    (dict(proxies=(("hanbit", "daonsound"),)), "sends no voter"),
-    (dict(proxies=(("hanbit", "hanbit"),)), "itself"),
-])
+@pytest.mark.parametrize(
+    "change, error",
+    [
+        (dict(proxies=(("hanbit", "nurimedia"), ("nurimedia", "ieumtoon"))), "chain"),
+        (dict(voters=("nurimedia", "hanbit"), proxies=(("hanbit", "nurimedia"),)), "still registers a voter"),
+        (dict(voters=("nurimedia", "hanulbio")), "not a council member"),  # another cluster's company
+        (dict(voters=("nurimedia", "byeolbit")), "not a council member"),  # a tenant, not on the council
+        (dict(proxies=(("hanbit", "daonsound"),)), "sends no voter"),
+        (dict(proxies=(("hanbit", "hanbit"),)), "itself"),
+    ],
+)
 def test_council_seed_data_is_checked_against_the_rules(change, error):
     ev = next(e for e in EVENTS if e.title_ko == DMC_PAST)
     council = dataclasses.replace(CouncilAttendance(voters=("nurimedia", "onsaemiro")), **change)

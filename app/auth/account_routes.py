@@ -1,4 +1,5 @@
 """Account pages: sign-in and out, invitations and sign-up, password reset (on the `auth` blueprint)."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -13,6 +14,7 @@ from app.auth.forms import InviteForm, LoginForm, ResetPasswordForm, ResetReques
 from app.extensions import db, limiter
 from app.i18n import _safe_next
 from app.models import Company, Role
+
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]

@@ -1,4 +1,5 @@
 """Access rules for views: sign-in and role requirements."""
+
 from __future__ import annotations
 
 from functools import wraps

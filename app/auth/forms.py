@@ -1,4 +1,5 @@
 """Account forms."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -6,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from app.validators import normalize_mobile
 from app.forms import strip
+from app.validators import normalize_mobile
 
 
 class LoginForm(FlaskForm):
@@ -31,17 +32,23 @@ class SignupForm(FlaskForm):
     password = PasswordField(_l("비밀번호"), validators=[DataRequired(_l("비밀번호를 입력해 주세요."))])
     password2 = PasswordField(
         _l("비밀번호 확인"),
-        validators=[DataRequired(_l("비밀번호를 한 번 더 입력해 주세요.")), EqualTo("password", _l("비밀번호가 일치하지 않습니다."))],
+        validators=[
+            DataRequired(_l("비밀번호를 한 번 더 입력해 주세요.")),
+            EqualTo("password", _l("비밀번호가 일치하지 않습니다.")),
+        ],
     )
     submit = SubmitField(_l("가입하기"))
-
 
 
 class InviteForm(FlaskForm):
     email = EmailField(
         _l("초대할 이메일"),
         filters=[strip],
-        validators=[DataRequired(_l("이메일을 입력해 주세요.")), Email(_l("이메일 주소 형식이 올바르지 않습니다."), check_deliverability=False), Length(max=254)],
+        validators=[
+            DataRequired(_l("이메일을 입력해 주세요.")),
+            Email(_l("이메일 주소 형식이 올바르지 않습니다."), check_deliverability=False),
+            Length(max=254),
+        ],
     )
     company_id = SelectField(_l("소속 기업"), coerce=int, validate_choice=True)
     submit = SubmitField(_l("초대 메일 보내기"))
@@ -56,7 +63,9 @@ class ResetPasswordForm(FlaskForm):
     password = PasswordField(_l("새 비밀번호"), validators=[DataRequired(_l("비밀번호를 입력해 주세요."))])
     password2 = PasswordField(
         _l("새 비밀번호 확인"),
-        validators=[DataRequired(_l("비밀번호를 한 번 더 입력해 주세요.")), EqualTo("password", _l("비밀번호가 일치하지 않습니다."))],
+        validators=[
+            DataRequired(_l("비밀번호를 한 번 더 입력해 주세요.")),
+            EqualTo("password", _l("비밀번호가 일치하지 않습니다.")),
+        ],
     )
     submit = SubmitField(_l("비밀번호 변경"))
-

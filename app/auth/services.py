@@ -1,4 +1,5 @@
 """Account operations: sign-in, invitations, sign-up and password reset. Never commits."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,11 +9,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.tokens import hash_token, new_token
 from app.extensions import db
 from app.mail import queue_template
 from app.models import Company, Invitation, PasswordReset, Role, User, utcnow
 from app.models.user import normalize_email
+from app.tokens import hash_token, new_token
 
 
 class AccountError(ValueError):
@@ -110,8 +111,9 @@ def create_invitation(inviter: User, company: Company, email: str, now: dt.datet
     db.session.add(invitation)
     link = _link(f"/auth/signup/{token}")
     # The invitee has no account yet, so no language of their own: Korean.
-    queue_template(invitation.email, "invitation", locale="ko",
-                   invitation=invitation, inviter=inviter, company=company, link=link)
+    queue_template(
+        invitation.email, "invitation", locale="ko", invitation=invitation, inviter=inviter, company=company, link=link
+    )
     return invitation
 
 
@@ -162,11 +164,10 @@ def request_password_reset(email: str, now: dt.datetime | None = None) -> Passwo
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         return None
-    reset, link = _new_password_link(
-        user, now + dt.timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"])
+    reset, link = _new_password_link(user, now + dt.timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"]))
+    queue_template(
+        user.email, "password_reset", user=user, link=link, minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"]
     )
-    queue_template(user.email, "password_reset", user=user, link=link,
-                   minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"])
     return reset
 
 

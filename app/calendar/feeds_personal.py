@@ -7,6 +7,7 @@ calendars remove it instead of keeping a meeting that will not happen.
 
 Services only: nothing here commits; the view does, once.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,12 +19,11 @@ import re
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
-from app.tokens import hash_token, new_token
 from app.calendar.http import feed_etag
-from app.ics import IcsEntry
 from app.database import begin_write
 from app.events.queries import waitlist_positions
 from app.extensions import db
+from app.ics import IcsEntry
 from app.models import (
     CalendarToken,
     CalendarTokenKind,
@@ -34,6 +34,7 @@ from app.models import (
     RegistrationStatus,
     User,
 )
+from app.tokens import hash_token, new_token
 
 # Bump when the feed's output changes shape: every stored ETag then changes with it.
 FEED_FORMAT = "1"
@@ -157,21 +158,27 @@ def _feed_rows(criterion, now: dt.datetime) -> list[Registration]:
     """The owner's registrations of non-draft events that ended within PAST_DAYS, with their
     events and host clusters, in one query (the .ics builder reads nothing else)."""
     past_cutoff, _ = _cutoffs(now)
-    return list(db.session.scalars(
-        select(Registration)
-        .join(Registration.event)
-        .where(criterion, Event.status != EventStatus.DRAFT, Event.ends_at >= past_cutoff)
-        .options(contains_eager(Registration.event).joinedload(Event.host_cluster))
-        .order_by(Event.starts_at, Event.id, Registration.created_at, Registration.id)
-    ).unique())
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .join(Registration.event)
+            .where(criterion, Event.status != EventStatus.DRAFT, Event.ends_at >= past_cutoff)
+            .options(contains_eager(Registration.event).joinedload(Event.host_cluster))
+            .order_by(Event.starts_at, Event.id, Registration.created_at, Registration.id)
+        ).unique()
+    )
 
 
 def _waitlist_positions(criterion) -> dict[int, int]:
     """Registration id -> 1-based waitlist place, for the owner's waitlisted registrations,
     all events in one query."""
     # correlate(None): these subqueries read registrations on their own, not the outer row.
-    mine = select(Registration.event_id, Registration.id).where(
-        criterion, Registration.status == RegistrationStatus.WAITLISTED).correlate(None).subquery()
+    mine = (
+        select(Registration.event_id, Registration.id)
+        .where(criterion, Registration.status == RegistrationStatus.WAITLISTED)
+        .correlate(None)
+        .subquery()
+    )
     return waitlist_positions(select(mine.c.event_id), select(mine.c.id))
 
 
@@ -259,13 +266,23 @@ def company_entries(company: Company, now: dt.datetime) -> list[IcsEntry]:
         if event.status == EventStatus.CANCELLED or not active:
             if _cancelled_since(event, active, registrations) < cancelled_cutoff:
                 continue
-            note = ("행사가 취소되었습니다." + (f" 신청자: {attendees}" if attendees else "")
-                    if event.status == EventStatus.CANCELLED else "참가 신청이 모두 취소되었습니다.")
+            note = (
+                "행사가 취소되었습니다." + (f" 신청자: {attendees}" if attendees else "")
+                if event.status == EventStatus.CANCELLED
+                else "참가 신청이 모두 취소되었습니다."
+            )
             entries.append(IcsEntry(event, status="CANCELLED", note=note, sequence_bump=bump, last_modified=changed))
             continue
         confirmed = any(r.status == RegistrationStatus.CONFIRMED for r in active)
-        entries.append(IcsEntry(event, status="CONFIRMED" if confirmed else "TENTATIVE", note=f"참석자: {attendees}",
-                                sequence_bump=bump, last_modified=changed))
+        entries.append(
+            IcsEntry(
+                event,
+                status="CONFIRMED" if confirmed else "TENTATIVE",
+                note=f"참석자: {attendees}",
+                sequence_bump=bump,
+                last_modified=changed,
+            )
+        )
     return entries
 
 
@@ -302,25 +319,42 @@ def feed_fingerprint(token: CalendarToken, now: dt.datetime) -> str:
         owner_key = f"company:{token.company_id}:{token.company.name}"
     past_cutoff, cancelled_cutoff = _cutoffs(now)
     # correlate(None): these subqueries read registrations on their own, not the outer row.
-    waited_events = select(Registration.event_id).where(
-        criterion, Registration.status == RegistrationStatus.WAITLISTED).correlate(None)
+    waited_events = (
+        select(Registration.event_id)
+        .where(criterion, Registration.status == RegistrationStatus.WAITLISTED)
+        .correlate(None)
+    )
     other = aliased(Registration)
-    others_count = (select(func.count(other.id)).where(other.event_id.in_(waited_events))
-                    .correlate(None).scalar_subquery())
-    others_changed = (select(func.max(other.updated_at)).where(other.event_id.in_(waited_events))
-                      .correlate(None).scalar_subquery())
+    others_count = (
+        select(func.count(other.id)).where(other.event_id.in_(waited_events)).correlate(None).scalar_subquery()
+    )
+    others_changed = (
+        select(func.max(other.updated_at)).where(other.event_id.in_(waited_events)).correlate(None).scalar_subquery()
+    )
     row = db.session.execute(
         select(
             func.count(Registration.id),
             func.max(Registration.updated_at),
             func.max(Event.updated_at),
-            func.coalesce(func.sum(case((
-                (Registration.status == RegistrationStatus.CANCELLED)
-                & (func.coalesce(Registration.cancelled_at, Registration.updated_at) >= cancelled_cutoff), 1
-            ), else_=0)), 0),
-            func.coalesce(func.sum(case(
-                ((Event.status == EventStatus.CANCELLED) & (Event.updated_at >= cancelled_cutoff), 1), else_=0
-            )), 0),
+            func.coalesce(
+                func.sum(
+                    case(
+                        (
+                            (Registration.status == RegistrationStatus.CANCELLED)
+                            & (func.coalesce(Registration.cancelled_at, Registration.updated_at) >= cancelled_cutoff),
+                            1,
+                        ),
+                        else_=0,
+                    )
+                ),
+                0,
+            ),
+            func.coalesce(
+                func.sum(
+                    case(((Event.status == EventStatus.CANCELLED) & (Event.updated_at >= cancelled_cutoff), 1), else_=0)
+                ),
+                0,
+            ),
             others_count,
             others_changed,
         )
@@ -370,6 +404,8 @@ def save_feed_state(token_id: int, updates: dict) -> None:
     so a poll never fails on a read snapshot that went stale meanwhile)."""
     begin_write()
     db.session.execute(
-        update(CalendarToken).where(CalendarToken.id == token_id).values(**updates)
+        update(CalendarToken)
+        .where(CalendarToken.id == token_id)
+        .values(**updates)
         .execution_options(synchronize_session=False)
     )

@@ -6,14 +6,15 @@ callable; the ETag comes from the basis, never from the body, so a 304 costs one
 never builds the calendar. Built bodies of unchanged feeds are kept in a small per-process LRU
 keyed by the ETag, so repeated full downloads do not rebuild either.
 """
+
 from __future__ import annotations
 
 import collections
 import datetime as dt
 import hashlib
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import icalendar
 from flask import Response, current_app, request
@@ -121,15 +122,27 @@ def feed_etag(etag_basis: str) -> str:
     UID domain, organizer) go in, so a deploy that changes any of them changes every ETag.
     """
     config = current_app.config
-    material = "\x1f".join((
-        _builder_digest(), config["PUBLIC_BASE_URL"], config["ICAL_UID_DOMAIN"],
-        config["MAIL_DEFAULT_SENDER"], etag_basis,
-    ))
+    material = "\x1f".join(
+        (
+            _builder_digest(),
+            config["PUBLIC_BASE_URL"],
+            config["ICAL_UID_DOMAIN"],
+            config["MAIL_DEFAULT_SENDER"],
+            etag_basis,
+        )
+    )
     return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
-def feed_response(build: Callable[[], bytes], *, etag_basis: str, last_modified: dt.datetime | None,
-                  private: bool, filename: str, cache: bool | None = None) -> Response:
+def feed_response(
+    build: Callable[[], bytes],
+    *,
+    etag_basis: str,
+    last_modified: dt.datetime | None,
+    private: bool,
+    filename: str,
+    cache: bool | None = None,
+) -> Response:
     """A calendar response: 304 when the client's copy is current, else the (cached) body.
 
     `etag_basis` must change whenever the built bytes would (include the feed's identity:
@@ -143,7 +156,7 @@ def feed_response(build: Callable[[], bytes], *, etag_basis: str, last_modified:
     detach_session()
     etag = feed_etag(etag_basis)
     if last_modified is not None:
-        last_modified = last_modified.astimezone(dt.timezone.utc).replace(microsecond=0)
+        last_modified = last_modified.astimezone(dt.UTC).replace(microsecond=0)
 
     if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
         response = Response(status=304)

@@ -1,5 +1,6 @@
 """Personal and company calendar feeds: the secret feed URL and the "내 캘린더" page that
 makes, shows once, rotates and revokes it (on the `calendar` blueprint)."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -9,11 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.calendar import feeds_personal as feeds
-from app.calendar.http import detach_session, feed_response
-from app.ics import build_calendar, public_url
 from app.calendar.blueprint import bp
+from app.calendar.http import detach_session, feed_response
 from app.extensions import db
 from app.forms import ConfirmForm
+from app.ics import build_calendar, public_url
 from app.models import CalendarTokenKind, Company, Role, User, utcnow
 from app.qr import qr_svg
 
@@ -157,8 +158,14 @@ def rotate_feed_token(company_id: int | None):
     if form.validate_on_submit():
         _token, plain = feeds.rotate(owner, now=utcnow())
         return _show_new_token(owner, plain)
-    return render_template("calendar/token_rotate.html", form=form, owner=owner, token=token,
-                           is_company=isinstance(owner, Company), scope=_scope(company_id)), 400 if form.errors else 200
+    return render_template(
+        "calendar/token_rotate.html",
+        form=form,
+        owner=owner,
+        token=token,
+        is_company=isinstance(owner, Company),
+        scope=_scope(company_id),
+    ), 400 if form.errors else 200
 
 
 @bp.route("/calendar/me/personal/revoke", methods=["GET", "POST"], defaults={"company_id": None})
@@ -176,6 +183,11 @@ def revoke_feed_token(company_id: int | None):
         db.session.commit()
         flash(_("구독 주소를 삭제했습니다. 이 주소로 구독한 캘린더에는 더 이상 일정이 갱신되지 않습니다."), "success")
         return redirect(url_for("calendar.my_calendar"))
-    return render_template("calendar/token_revoke.html", form=form, owner=owner, token=token,
-                           is_company=isinstance(owner, Company), scope=_scope(company_id)), 400 if form.errors else 200
-
+    return render_template(
+        "calendar/token_revoke.html",
+        form=form,
+        owner=owner,
+        token=token,
+        is_company=isinstance(owner, Company),
+        scope=_scope(company_id),
+    ), 400 if form.errors else 200

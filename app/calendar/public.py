@@ -21,6 +21,7 @@ SQLite's `PRAGMA data_version` (changes when another connection commits) plus a 
 process's own commits; and while no event of the feed has reached the end of its window. Both
 checks are one constant-time statement, so a poll costs the same for 10 or 10,000 events.
 """
+
 from __future__ import annotations
 
 import collections
@@ -31,7 +32,8 @@ import itertools
 import threading
 import uuid
 
-from sqlalchemy import and_, bindparam, case, event as sa_event, exists, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import selectinload
 
@@ -68,8 +70,11 @@ class Fingerprint:
 
     def describes(self, events: list[Event]) -> bool:
         """Whether `events` (loaded for this feed) are the state this fingerprint was taken of."""
-        return (len(events) == self.count and sum(e.id for e in events) == self.id_sum
-                and max((e.updated_at for e in events), default=None) == self.latest_change)
+        return (
+            len(events) == self.count
+            and sum(e.id for e in events) == self.id_sum
+            and max((e.updated_at for e in events), default=None) == self.latest_change
+        )
 
     def basis(self) -> str:
         latest = self.latest_change.isoformat() if self.latest_change else "-"
@@ -82,23 +87,33 @@ def _conditions(cluster_id, kind: bool) -> list:
     conditions = [
         or_(_events.c.status == EventStatus.PUBLISHED, _events.c.status == EventStatus.CANCELLED),
         _events.c.ends_at >= bindparam("past_cutoff", type_=_events.c.ends_at.type),
-        or_(_events.c.status != EventStatus.CANCELLED,
-            _events.c.updated_at >= bindparam("cancelled_cutoff", type_=_events.c.updated_at.type)),
+        or_(
+            _events.c.status != EventStatus.CANCELLED,
+            _events.c.updated_at >= bindparam("cancelled_cutoff", type_=_events.c.updated_at.type),
+        ),
     ]
     if kind:
         conditions.append(_events.c.kind == bindparam("kind", type_=_events.c.kind.type))
     if cluster_id is not None:
-        conditions.append(or_(
-            _events.c.host_cluster_id == cluster_id,
-            and_(_events.c.kind == EventKind.NETWORKING, _events.c.open_to_all_clusters.is_(True)),
-            and_(_events.c.kind == EventKind.FORUM, exists().where(
-                event_clusters.c.event_id == _events.c.id, event_clusters.c.cluster_id == cluster_id)),
-        ))
+        conditions.append(
+            or_(
+                _events.c.host_cluster_id == cluster_id,
+                and_(_events.c.kind == EventKind.NETWORKING, _events.c.open_to_all_clusters.is_(True)),
+                and_(
+                    _events.c.kind == EventKind.FORUM,
+                    exists().where(
+                        event_clusters.c.event_id == _events.c.id, event_clusters.c.cluster_id == cluster_id
+                    ),
+                ),
+            )
+        )
     return conditions
 
 
 _AGGREGATES = (
-    func.count(_events.c.id), func.max(_events.c.updated_at), func.coalesce(func.sum(_events.c.id), 0),
+    func.count(_events.c.id),
+    func.max(_events.c.updated_at),
+    func.coalesce(func.sum(_events.c.id), 0),
     func.min(_events.c.ends_at),
     func.min(case((_events.c.status == EventStatus.CANCELLED, _events.c.updated_at), else_=None)),
 )
@@ -118,22 +133,33 @@ def _fingerprint_statement(cluster: bool, kind: bool):
 
 
 def _params(now: dt.datetime, kind: EventKind | None, **extra) -> dict:
-    params = {"past_cutoff": now - dt.timedelta(days=PAST_DAYS),
-              "cancelled_cutoff": now - dt.timedelta(days=CANCELLED_DAYS), **extra}
+    params = {
+        "past_cutoff": now - dt.timedelta(days=PAST_DAYS),
+        "cancelled_cutoff": now - dt.timedelta(days=CANCELLED_DAYS),
+        **extra,
+    }
     if kind is not None:
         params["kind"] = kind
     return params
 
 
 def _fingerprint(count, latest, id_sum, first_end, first_cancellation, **cluster) -> Fingerprint:
-    leaves = [t for t in (first_end and first_end + dt.timedelta(days=PAST_DAYS),
-                          first_cancellation and first_cancellation + dt.timedelta(days=CANCELLED_DAYS)) if t]
-    return Fingerprint(count=count, latest_change=latest, id_sum=int(id_sum), changes_after=min(leaves, default=None),
-                       **cluster)
+    leaves = [
+        t
+        for t in (
+            first_end and first_end + dt.timedelta(days=PAST_DAYS),
+            first_cancellation and first_cancellation + dt.timedelta(days=CANCELLED_DAYS),
+        )
+        if t
+    ]
+    return Fingerprint(
+        count=count, latest_change=latest, id_sum=int(id_sum), changes_after=min(leaves, default=None), **cluster
+    )
 
 
-def _query_fingerprint(connection: Connection, cluster_slug: str | None, kind: EventKind | None,
-                       now: dt.datetime) -> Fingerprint | None:
+def _query_fingerprint(
+    connection: Connection, cluster_slug: str | None, kind: EventKind | None, now: dt.datetime
+) -> Fingerprint | None:
     statement = _fingerprint_statement(cluster_slug is not None, kind is not None)
     if cluster_slug is None:
         return _fingerprint(*connection.execute(statement, _params(now, kind)).one())
@@ -171,9 +197,9 @@ def database_state(connection: Connection) -> tuple[str, str] | None:
     the two calls; None: unknown (the fingerprint is then always queried).
 
     PostgreSQL: the current snapshot (xmin:xmax:in-progress list): equal snapshots see equal
-    data, and any write anywhere on the server changes it; one scope. SQLite: `data_version`, which changes when another connection
-    commits, is per connection (the scope); this process's own commits are counted apart,
-    because they do not change it for the connection that made them.
+    data, and any write anywhere on the server changes it; one scope. SQLite: `data_version`,
+    which changes when another connection commits, is per connection (the scope); this process's
+    own commits are counted apart, because they do not change it for the connection that made them.
     """
     dialect = connection.dialect.name
     if dialect == "postgresql":
@@ -186,8 +212,9 @@ def database_state(connection: Connection) -> tuple[str, str] | None:
     return None
 
 
-def public_fingerprint(cluster_slug: str | None = None, kind: EventKind | None = None,
-                       now: dt.datetime | None = None) -> Fingerprint | None:
+def public_fingerprint(
+    cluster_slug: str | None = None, kind: EventKind | None = None, now: dt.datetime | None = None
+) -> Fingerprint | None:
     """The feed's fingerprint: one aggregate over the same filter as `public_events`, or the
     last one of this process when `database_state` shows no commit since and no event of the
     feed has left its window (see the module's docstring).
@@ -202,8 +229,9 @@ def public_fingerprint(cluster_slug: str | None = None, kind: EventKind | None =
     return _memoized_fingerprint(db.session.connection(), cluster_slug, kind, now)
 
 
-def _memoized_fingerprint(connection: Connection, cluster_slug: str | None, kind: EventKind | None,
-                          now: dt.datetime) -> Fingerprint | None:
+def _memoized_fingerprint(
+    connection: Connection, cluster_slug: str | None, kind: EventKind | None, now: dt.datetime
+) -> Fingerprint | None:
     state = database_state(connection)
     if state is None:
         return _query_fingerprint(connection, cluster_slug, kind, now)
@@ -214,7 +242,8 @@ def _memoized_fingerprint(connection: Connection, cluster_slug: str | None, kind
     if memo is not None:
         memo_token, computed_at, fingerprint = memo
         fresh = computed_at <= now < computed_at + MEMO_MAX_AGE and (
-            fingerprint.changes_after is None or now <= fingerprint.changes_after)
+            fingerprint.changes_after is None or now <= fingerprint.changes_after
+        )
         if memo_token == token and fresh:
             return fingerprint
     fingerprint = _query_fingerprint(connection, cluster_slug, kind, now)
@@ -232,16 +261,19 @@ def forget_fingerprints() -> None:
         _memo.clear()
 
 
-def public_events(cluster_id: int | None = None, kind: EventKind | None = None,
-                  now: dt.datetime | None = None) -> list[Event]:
+def public_events(
+    cluster_id: int | None = None, kind: EventKind | None = None, now: dt.datetime | None = None
+) -> list[Event]:
     """The events of a public feed by start time, host clusters loaded (two statements)."""
     now = now or utcnow()
     cluster = bindparam("cluster_id") if cluster_id is not None else None
     params = _params(now, kind, **({"cluster_id": cluster_id} if cluster_id is not None else {}))
-    return list(db.session.scalars(
-        select(Event)
-        .where(*_conditions(cluster, kind is not None))
-        .options(selectinload(Event.host_cluster))
-        .order_by(Event.starts_at, Event.id),
-        params,
-    ))
+    return list(
+        db.session.scalars(
+            select(Event)
+            .where(*_conditions(cluster, kind is not None))
+            .options(selectinload(Event.host_cluster))
+            .order_by(Event.starts_at, Event.id),
+            params,
+        )
+    )

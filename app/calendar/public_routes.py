@@ -4,6 +4,7 @@ Every response goes through `feed_response` (app/calendar/http.py): ETag from a 
 fingerprint, 304 without building, no cookies. These paths are a public contract: calendar
 clients keep subscribed URLs for years.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,8 @@ from flask_babel import gettext as _
 from app.calendar import public
 from app.calendar.blueprint import bp
 from app.calendar.http import Uncacheable, detach_session, feed_response
-from app.ics import IcsEntry, build_calendar, event_ics, kind_label_ko
 from app.events.access import visible_event_or_404
+from app.ics import IcsEntry, build_calendar, event_ics, kind_label_ko
 from app.models import EventKind, EventStatus, utcnow
 
 ALL_FEED_NAME = "Moim 전체 행사"
@@ -24,12 +25,18 @@ ALL_FEED_NAME = "Moim 전체 행사"
 @bp.get("/events/<int:event_id>/calendar.ics")
 def event_calendar(event_id: int):
     event = visible_event_or_404(event_id)
-    basis = (f"event:{event.id}:{event.updated_at.isoformat()}:{event.status.value}:{event.sequence}:"
-             f"{event.host_cluster.name_ko}")
+    basis = (
+        f"event:{event.id}:{event.updated_at.isoformat()}:{event.status.value}:{event.sequence}:"
+        f"{event.host_cluster.name_ko}"
+    )
     return feed_response(
-        lambda: event_ics(event), etag_basis=basis, last_modified=event.updated_at,
+        lambda: event_ics(event),
+        etag_basis=basis,
+        last_modified=event.updated_at,
         # A draft is seen only by its staff: keep it out of shared caches.
-        private=event.status == EventStatus.DRAFT, filename=f"moim-event-{event.id}.ics", cache=False,
+        private=event.status == EventStatus.DRAFT,
+        filename=f"moim-event-{event.id}.ics",
+        cache=False,
     )
 
 
@@ -43,8 +50,10 @@ def _kind_arg() -> tuple[EventKind | None, Response | None]:
         return EventKind(value), None
     except ValueError:
         detach_session()
-        message = _("알 수 없는 행사 종류입니다. kind에는 %(kinds)s 중 하나를 쓸 수 있습니다.",
-                    kinds=", ".join(k.value for k in EventKind))
+        message = _(
+            "알 수 없는 행사 종류입니다. kind에는 %(kinds)s 중 하나를 쓸 수 있습니다.",
+            kinds=", ".join(k.value for k in EventKind),
+        )
         return None, Response(message + "\n", status=400, content_type="text/plain; charset=utf-8")
 
 
@@ -67,8 +76,11 @@ def _public_feed(fingerprint: public.Fingerprint, kind: EventKind | None, now):
         return body if fingerprint.describes(events) else Uncacheable(body)
 
     return feed_response(
-        build, etag_basis=f"{public.RULES_VERSION}|{feed_key}|{kind.value if kind else '*'}|{fingerprint.basis()}",
-        last_modified=fingerprint.latest_change, private=False, filename=f"{file_stem}.ics",
+        build,
+        etag_basis=f"{public.RULES_VERSION}|{feed_key}|{kind.value if kind else '*'}|{fingerprint.basis()}",
+        last_modified=fingerprint.latest_change,
+        private=False,
+        filename=f"{file_stem}.ics",
     )
 
 

@@ -3,6 +3,7 @@
 The JSON of an answer is the contract of docs/CHECKIN_API.md; the scanner, the scan log and the
 live dashboard read results, labels and tones from here.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,6 +36,7 @@ def result_tone(result: str) -> str:
     if result in (OK, UNDONE):
         return "ok"
     return "warn" if result in AMBER else "error"
+
 
 RESULT_LABELS = {
     OK: _l("체크인 완료"),
@@ -127,8 +129,11 @@ def answer_message(answer: ScanAnswer) -> str:
         return _("등록되지 않은 코드입니다. 재발급된 명찰이거나 다른 QR일 수 있습니다.")
     if r == WRONG_EVENT:
         if answer.other_event is not None:
-            return _("다른 행사의 명찰입니다: %(title)s (%(when)s)", title=answer.other_event.title,
-                     when=format_kst(answer.other_event.starts_at))
+            return _(
+                "다른 행사의 명찰입니다: %(title)s (%(when)s)",
+                title=answer.other_event.title,
+                when=format_kst(answer.other_event.starts_at),
+            )
         return _("다른 행사의 명찰입니다.")
     if r == CANCELLED:
         return _("취소된 신청입니다. 입장할 수 없습니다.")
@@ -150,8 +155,16 @@ class ScanRequestError(ValueError):
 
 
 ATTENDEE_COLUMNS = (
-    Registration.id, Registration.event_id, Registration.status, Registration.role, Registration.name,
-    Registration.company_id, Registration.guest_company_name, Company.name, Cluster.name_ko, Cluster.name_en,
+    Registration.id,
+    Registration.event_id,
+    Registration.status,
+    Registration.role,
+    Registration.name,
+    Registration.company_id,
+    Registration.guest_company_name,
+    Company.name,
+    Cluster.name_ko,
+    Cluster.name_en,
 )
 
 

@@ -4,6 +4,7 @@ Two callers: a staff member's browser (session cookie plus the CSRF token in X-C
 a door device (X-Door-Token: the token of its link, for its own event only). The views are
 CSRF-exempt because a device has no session; a session caller's CSRF token is checked here.
 """
+
 from __future__ import annotations
 
 from flask import abort, jsonify, make_response, request
@@ -13,12 +14,11 @@ from flask_wtf.csrf import validate_csrf
 
 from app.checkin import search, service
 from app.checkin.answers import ScanRequestError
-from app.checkin.devices import device_for_token, touch
 from app.checkin.blueprint import bp
+from app.checkin.devices import device_for_token, touch
 from app.database import begin_write
 from app.extensions import csrf, db
 from app.models import DoorDevice, Event, Role, utcnow
-
 
 SCANNER_CSRF_SECONDS = 24 * 3600
 
@@ -38,7 +38,11 @@ def _no_store(payload: dict):
 def _refuse_unless_device_may_scan(usable: bool, device_event_id: int | None, event_id: int) -> None:
     """The refusals every device request shares: a dead link (401), another event's link (403)."""
     if not usable:
-        json_error(401, "device_link_invalid", _("스캐너 링크가 만료되었거나 취소되었습니다. 운영진에게 새 링크를 받아 주세요."))
+        json_error(
+            401,
+            "device_link_invalid",
+            _("스캐너 링크가 만료되었거나 취소되었습니다. 운영진에게 새 링크를 받아 주세요."),
+        )
     if device_event_id != event_id:
         json_error(403, "other_event", _("이 스캐너 링크로는 다른 행사를 체크인할 수 없습니다."))
 
@@ -118,17 +122,31 @@ def api_scan(event_id: int):
         if token is not None:
             # A device: its link, its event and the scanned registration come in one query.
             door = service.device_scan_context(token, code=code, registration_id=registration_id, now=now)
-            _refuse_unless_device_may_scan(door is not None and door.usable, door.device_event_id if door else None,
-                                           event_id)
+            _refuse_unless_device_may_scan(
+                door is not None and door.usable, door.device_event_id if door else None, event_id
+            )
             answer = service.scan(
-                door.event, nonce=nonce, mode=mode, gate=door.gate, method=method, device_id=door.device_id,
-                now=now, row=door.row,
+                door.event,
+                nonce=nonce,
+                mode=mode,
+                gate=door.gate,
+                method=method,
+                device_id=door.device_id,
+                now=now,
+                row=door.row,
             )
             touch(door.device_id, door.last_seen_at, now)
         else:
             answer = service.scan(
-                event, code=code, registration_id=registration_id, nonce=nonce, mode=mode,
-                gate=_optional_str(body, "gate", 60), method=method, user_id=current_user.id, now=now,
+                event,
+                code=code,
+                registration_id=registration_id,
+                nonce=nonce,
+                mode=mode,
+                gate=_optional_str(body, "gate", 60),
+                method=method,
+                user_id=current_user.id,
+                now=now,
             )
     except ScanRequestError as exc:
         db.session.rollback()
@@ -163,8 +181,14 @@ def api_undo(event_id: int):
     if replay is not None:
         return _no_store(replay.as_json())
     try:
-        answer = service.undo(event, registration_id, nonce=nonce, user_id=current_user.id,
-                              gate=_optional_str(body, "gate", 60), now=utcnow())
+        answer = service.undo(
+            event,
+            registration_id,
+            nonce=nonce,
+            user_id=current_user.id,
+            gate=_optional_str(body, "gate", 60),
+            now=utcnow(),
+        )
     except ScanRequestError as exc:
         db.session.rollback()
         json_error(400, "bad_request", exc.message)
@@ -173,4 +197,3 @@ def api_undo(event_id: int):
         json_error(404, "not_found", _("이 행사의 신청을 찾을 수 없습니다."))
     db.session.commit()
     return _no_store(answer.as_json())
-

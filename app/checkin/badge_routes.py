@@ -1,4 +1,5 @@
 """Badge PDFs: staff batches of an event, and one badge for its attendee (member sign-in or guest link)."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
@@ -7,10 +8,10 @@ from flask_login import login_required
 
 from app.auth.decorators import staff_required
 from app.checkin import badges
-from app.events.tickets import badge_link_matches, badge_link_token
 from app.checkin.blueprint import bp
 from app.events.access import attendee_registration, event_registration_or_404, has_badge, managed_event
 from app.events.guest import registration_by_token
+from app.events.tickets import badge_link_matches, badge_link_token
 from app.exports import inline_pdf
 from app.extensions import db
 from app.forms import ConfirmForm
@@ -35,7 +36,11 @@ def badges_page(event_id: int):
     count = badges.count_badges(event, options)
     per_page = badges.BADGES_PER_PAGE[options.layout]
     return render_template(
-        "checkin/badges.html", event=event, options=options, count=count, sheets=-(-count // per_page),
+        "checkin/badges.html",
+        event=event,
+        options=options,
+        count=count,
+        sheets=-(-count // per_page),
         companies=badges.badge_companies(event),
         total=badges.count_badges(event, badges.BadgeOptions()),
         unprinted=badges.count_badges(event, badges.BadgeOptions(unprinted=True)),
@@ -97,9 +102,13 @@ def linked_badge(registration_id: int, token: str):
     if registration is None or not badge_link_matches(registration, token) or not has_badge(registration):
         # One answer for every dead link (reissued, cancelled, mistyped): it tells nobody which.
         return render_template(
-            "errors/error.html", status=404, title=_("사용할 수 없는 명찰 링크입니다"),
-            message=_("명찰이 재발급되었거나 신청이 취소되어 이 링크는 더 이상 쓸 수 없습니다. "
-                      "재발급된 명찰은 안내 메일의 새 링크로 받을 수 있습니다."),
+            "errors/error.html",
+            status=404,
+            title=_("사용할 수 없는 명찰 링크입니다"),
+            message=_(
+                "명찰이 재발급되었거나 신청이 취소되어 이 링크는 더 이상 쓸 수 없습니다. "
+                "재발급된 명찰은 안내 메일의 새 링크로 받을 수 있습니다."
+            ),
         ), 404
     data = badges.single_badge_pdf(registration)
     db.session.commit()
@@ -124,11 +133,12 @@ def reissue_badge(event_id: int, registration_id: int):
         badges.reissue_ticket(registration)
         badges.queue_reissued_mail(event, registration, badge_url(registration))
         db.session.commit()
-        flash(_("%(name)s님의 명찰을 재발급했습니다. 이전 QR 코드는 이제 입장에 쓸 수 없습니다.", name=registration.name),
-              "success")
+        flash(
+            _("%(name)s님의 명찰을 재발급했습니다. 이전 QR 코드는 이제 입장에 쓸 수 없습니다.", name=registration.name),
+            "success",
+        )
         return redirect(back)
-    return render_template("checkin/reissue_confirm.html", event=event, registration=registration, form=form,
-                           back=back)
+    return render_template("checkin/reissue_confirm.html", event=event, registration=registration, form=form, back=back)
 
 
 # --- links in mail -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 Services only: no request, no commit. The caller commits after `ensure_tickets` (inside
 `badge_pdf`) may have issued codes to old rows, and after `mark_printed`.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,15 +18,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from app.events.tickets import code_from_salt, ensure_tickets, issue_ticket, ticket_key
-from app.qr import qr_data_uri, qr_placeholder, with_qr_images
 from app.exports import clean_filename
 from app.extensions import db
-from app.mail import queue_template
 from app.i18n import format_kst_date
+from app.mail import queue_template
 from app.models import Company, Event, Registration, RegistrationStatus
 from app.models.company import company_sort_name
 from app.models.registration import ROLE_TAG_LABELS
 from app.pdf import default_workers, render_pdf, render_pdf_chunks
+from app.qr import qr_data_uri, qr_placeholder, with_qr_images
 
 LAYOUTS = ("a6", "insert")
 SORTS = ("company", "name")
@@ -167,7 +168,9 @@ def mark_printed(registrations: Sequence[Registration], now: dt.datetime) -> Non
     ids = [r.id for r in registrations]
     for start in range(0, len(ids), 500):
         db.session.execute(
-            update(Registration).where(Registration.id.in_(ids[start:start + 500])).values(badge_printed_at=now)
+            update(Registration)
+            .where(Registration.id.in_(ids[start : start + 500]))
+            .values(badge_printed_at=now)
             .execution_options(synchronize_session="evaluate")
         )
 
@@ -216,9 +219,15 @@ def build_badge(registration: Registration, layout: str, key: bytes, *, qr_image
     role = registration.role_tag
     code = code_from_salt(registration.ticket_salt, key)
     return Badge(
-        registration_id=registration.id, name=registration.name, name_size=_name_size(registration.name, layout),
-        company=registration.company_name, cluster=cluster, role=role, role_label=registration.role_label,
-        code=code, qr=qr_data_uri(code) if qr_image else qr_placeholder(code),
+        registration_id=registration.id,
+        name=registration.name,
+        name_size=_name_size(registration.name, layout),
+        company=registration.company_name,
+        cluster=cluster,
+        role=role,
+        role_label=registration.role_label,
+        code=code,
+        qr=qr_data_uri(code) if qr_image else qr_placeholder(code),
     )
 
 
@@ -228,12 +237,19 @@ def _event_context(event: Event) -> dict:
 
 def _render_sheets(badges: list[Badge], layout: str, context: dict) -> str:
     per_page = BADGES_PER_PAGE[layout]
-    pages = [badges[i:i + per_page] for i in range(0, len(badges), per_page)]
+    pages = [badges[i : i + per_page] for i in range(0, len(badges), per_page)]
     return render_template("pdf/badges.html", layout=layout, pages=pages, **context)
 
 
-def badge_pdf(event: Event, registrations: Sequence[Registration], layout: str, *, workers: int | None = None,
-              chunk_badges: int | None = None, pool_min_badges: int | None = None) -> bytes:
+def badge_pdf(
+    event: Event,
+    registrations: Sequence[Registration],
+    layout: str,
+    *,
+    workers: int | None = None,
+    chunk_badges: int | None = None,
+    pool_min_badges: int | None = None,
+) -> bytes:
     """The badges of ``registrations`` (in that order) on A4 sheets, as PDF bytes.
 
     Registrations without a ticket code get one (the caller commits). Batches are rendered in
@@ -256,7 +272,7 @@ def badge_pdf(event: Event, registrations: Sequence[Registration], layout: str, 
 
     def chunks():
         for start in range(0, len(registrations), step):
-            badges = [build_badge(r, layout, key, qr_image=False) for r in registrations[start:start + step]]
+            badges = [build_badge(r, layout, key, qr_image=False) for r in registrations[start : start + step]]
             # The QR images are made where the chunk is rendered (in the pool, for large batches).
             yield functools.partial(with_qr_images, _render_sheets(badges, layout, context))
 
@@ -275,8 +291,7 @@ def single_badge_pdf(registration: Registration) -> bytes:
     """One registration's badge on one A6 page (for the attendee to print at home)."""
     ensure_tickets([registration])
     badge = build_badge(registration, "a6", ticket_key())
-    html = render_template("pdf/badges.html", layout="single", pages=[[badge]],
-                           **_event_context(registration.event))
+    html = render_template("pdf/badges.html", layout="single", pages=[[badge]], **_event_context(registration.event))
     return render_pdf(html)
 
 

@@ -13,6 +13,7 @@ Words used in the figures:
 - present: checked_in - checked_out, the people in the room now;
 - walkins: check-ins made by registering at the door (CheckIn.method == "walkin").
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -46,10 +47,6 @@ MAX_BUCKETS = 72
 # The not-arrived list shows this many people (가나다 by company, then name); the total is exact.
 NOT_ARRIVED_LIMIT = 300
 LATEST_SCANS = 15
-
-
-
-
 
 
 @dataclasses.dataclass
@@ -107,8 +104,9 @@ def dashboard_figures(event: Event, now: dt.datetime) -> dict:
         "generated_at": now.isoformat(),
         "generated_at_label": _hhmmss(now),
         "totals": totals,
-        "headline": _("체크인 %(checked_in)d / 확정 %(confirmed)d",
-                      checked_in=totals["checked_in"], confirmed=totals["confirmed"]),
+        "headline": _(
+            "체크인 %(checked_in)d / 확정 %(confirmed)d", checked_in=totals["checked_in"], confirmed=totals["confirmed"]
+        ),
         "by_cluster": by_cluster,
         "by_company": by_company,
         "arrivals": _arrivals(event, now),
@@ -126,8 +124,12 @@ def _counts(event_id: int) -> tuple[dict, list[dict], list[dict]]:
     walkin = and_(arrived, CheckIn.method == "walkin")
     rows = db.session.execute(
         select(
-            Registration.company_id, Registration.guest_brn, Registration.guest_company_name,
-            func.min(Company.name), func.min(Company.sort_name), func.min(Company.cluster_id),
+            Registration.company_id,
+            Registration.guest_brn,
+            Registration.guest_company_name,
+            func.min(Company.name),
+            func.min(Company.sort_name),
+            func.min(Company.cluster_id),
             func.count(Registration.id),
             func.count(CheckIn.id),
             func.coalesce(func.sum(case((left, 1), else_=0)), 0),
@@ -151,17 +153,27 @@ def _counts(event_id: int) -> tuple[dict, list[dict], list[dict]]:
             cluster_key = ("guest",)
             cluster_group = dict(label=_("외부 기업 (게스트)"), is_guest=True, sort_key=(2, 0))
             company_key = ("guest", brn or "", guest_name or "")
-            company_group = dict(label=guest_name or "", detail=_("외부 기업 (게스트)"), is_guest=True,
-                                 sort_key=(1, (guest_name or "").lower()))
+            company_group = dict(
+                label=guest_name or "",
+                detail=_("외부 기업 (게스트)"),
+                is_guest=True,
+                sort_key=(1, (guest_name or "").lower()),
+            )
         else:
             cluster_key = ("cluster", cluster_id)
-            cluster_group = (dict(label=cluster.name, sort_key=(0, cluster_id)) if cluster is not None
-                             else dict(label=_("클러스터 없음"), sort_key=(1, 0)))
+            cluster_group = (
+                dict(label=cluster.name, sort_key=(0, cluster_id))
+                if cluster is not None
+                else dict(label=_("클러스터 없음"), sort_key=(1, 0))
+            )
             company_key = ("company", company_id)
-            company_group = dict(label=name, detail=cluster.name if cluster is not None else "",
-                                 sort_key=(0, sort_name or "", name))
-        for groups, key, fields in ((cluster_groups, cluster_key, cluster_group),
-                                    (company_groups, company_key, company_group)):
+            company_group = dict(
+                label=name, detail=cluster.name if cluster is not None else "", sort_key=(0, sort_name or "", name)
+            )
+        for groups, key, fields in (
+            (cluster_groups, cluster_key, cluster_group),
+            (company_groups, company_key, company_group),
+        ):
             group = groups.get(key)
             if group is None:
                 group = groups[key] = _Group(**fields)
@@ -194,13 +206,15 @@ def _not_arrived(event_id: int, total: int) -> dict:
     if total > 0:
         company_order = func.coalesce(Company.sort_name, func.lower(Registration.guest_company_name), "")
         rows = db.session.execute(
-            select(Registration.id, Registration.name, Registration.role, Company.name,
-                   Registration.guest_company_name)
+            select(Registration.id, Registration.name, Registration.role, Company.name, Registration.guest_company_name)
             .select_from(Registration)
             .outerjoin(Company, Registration.company_id == Company.id)
             .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
-            .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED,
-                   CheckIn.id.is_(None))
+            .where(
+                Registration.event_id == event_id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+                CheckIn.id.is_(None),
+            )
             .order_by(Registration.company_id.is_(None), company_order, Registration.name, Registration.id)
             .limit(NOT_ARRIVED_LIMIT)
         ).all()
@@ -222,7 +236,7 @@ def _floor_bucket(value: dt.datetime) -> dt.datetime:
     """The start of the Seoul-time 10-minute bucket holding the instant (returned in UTC)."""
     local = to_kst(value)
     local = local.replace(minute=local.minute - local.minute % 10, second=0, microsecond=0)
-    return local.astimezone(dt.timezone.utc)
+    return local.astimezone(dt.UTC)
 
 
 def _arrivals(event: Event, now: dt.datetime) -> dict:
@@ -278,16 +292,16 @@ def _latest_scans(event_id: int) -> list[dict]:
             label = _("체크인 취소")
         else:
             label = str(RESULT_LABELS.get(result, result))
-        scans.append({
-            "scanned_at": scanned_at.isoformat(),
-            "time_label": _hhmmss(scanned_at),
-            "gate": gate or "",
-            "mode": mode,
-            "result": result,
-            "result_label": label,
-            "tone": result_tone(result),
-            "name": name or "",
-        })
+        scans.append(
+            {
+                "scanned_at": scanned_at.isoformat(),
+                "time_label": _hhmmss(scanned_at),
+                "gate": gate or "",
+                "mode": mode,
+                "result": result,
+                "result_label": label,
+                "tone": result_tone(result),
+                "name": name or "",
+            }
+        )
     return scans
-
-

@@ -1,4 +1,5 @@
 """The live check-in dashboard: a staff page and the JSON it polls (admins and the host cluster's staff)."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -8,10 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.decorators import staff_required
-from app.checkin.dashboard import dashboard_figures
 from app.checkin.blueprint import bp
-from app.models import Role, utcnow
+from app.checkin.dashboard import dashboard_figures
 from app.events.access import managed_event
+from app.models import Role, utcnow
 
 POLL_SECONDS = 3
 

@@ -3,6 +3,7 @@
 The link carries a 256-bit token; only its SHA-256 is stored, so the link is shown once, when
 it is made. A link works until it expires or staff revoke it, for its own event only.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +27,9 @@ class DeviceError(ValueError):
         self.message = message
 
 
-def create_device(event: Event, *, gate: str, valid_hours: int, created_by_id: int | None,
-                  now: dt.datetime) -> tuple[DoorDevice, str]:
+def create_device(
+    event: Event, *, gate: str, valid_hours: int, created_by_id: int | None, now: dt.datetime
+) -> tuple[DoorDevice, str]:
     """A new scanner link for `event`; returns the device and the plain token (shown once)."""
     gate = (gate or "").strip()
     if not gate or len(gate) > 60:
@@ -81,6 +83,8 @@ def revoke_device(device: DoorDevice, now: dt.datetime) -> bool:
 
 
 def devices_of(event_id: int) -> list[DoorDevice]:
-    return list(db.session.scalars(
-        select(DoorDevice).where(DoorDevice.event_id == event_id).order_by(DoorDevice.created_at.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(DoorDevice).where(DoorDevice.event_id == event_id).order_by(DoorDevice.created_at.desc())
+        )
+    )

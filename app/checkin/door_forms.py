@@ -1,4 +1,5 @@
 """Forms at the door: a scanner link for a gate, and a walk-in registration."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -13,21 +14,27 @@ from app.forms import strip
 
 class DeviceForm(FlaskForm):
     gate = StringField(
-        _l("게이트 이름"), filters=[strip], default=_l("A게이트"),
+        _l("게이트 이름"),
+        filters=[strip],
+        default=_l("A게이트"),
         validators=[DataRequired(_l("게이트 이름을 입력해 주세요.")), Length(max=60)],
     )
     valid_hours = IntegerField(
-        _l("유효 시간 (시간)"), default=12,
-        validators=[DataRequired(_l("유효 시간을 입력해 주세요.")),
-                    NumberRange(1, MAX_VALID_HOURS, _l("1에서 %(max)d 사이의 숫자를 입력해 주세요.", max=MAX_VALID_HOURS))],
+        _l("유효 시간 (시간)"),
+        default=12,
+        validators=[
+            DataRequired(_l("유효 시간을 입력해 주세요.")),
+            NumberRange(1, MAX_VALID_HOURS, _l("1에서 %(max)d 사이의 숫자를 입력해 주세요.", max=MAX_VALID_HOURS)),
+        ],
     )
     submit = SubmitField(_l("스캐너 링크 만들기"))
 
 
 class WalkInForm(FlaskForm):
     company_id = SelectField(_l("입주기업 (디렉터리)"), coerce=int, validators=[Optional()])
-    guest_company_name = StringField(_l("외부 기업명 (디렉터리에 없을 때)"), filters=[strip],
-                                     validators=[Optional(), Length(max=200)])
+    guest_company_name = StringField(
+        _l("외부 기업명 (디렉터리에 없을 때)"), filters=[strip], validators=[Optional(), Length(max=200)]
+    )
     guest_brn = StringField(_l("외부 기업 사업자등록번호"), filters=[strip], validators=[Optional(), Length(max=20)])
     name = StringField(_l("이름"), filters=[strip], validators=[Optional(), Length(max=100)])
     email = StringField(_l("이메일"), filters=[strip], validators=[Optional(), Length(max=254)])

@@ -1,5 +1,6 @@
 """Staff pages at the door: the check-in hub, scanner pages (staff and device link), scanner
 links per gate, walk-in registration and the scan log."""
+
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
@@ -9,24 +10,32 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from app.auth.decorators import staff_required
-from app.checkin import devices as device_service
 from app.checkin import answers, walkins
-from app.checkin.door_forms import DeviceForm, WalkInForm
+from app.checkin import devices as device_service
 from app.checkin.blueprint import bp
+from app.checkin.door_forms import DeviceForm, WalkInForm
 from app.events import consent
+from app.events.access import event_registration_or_404, managed_event
 from app.events.door import doors_open_at
 from app.events.registration import AttendeeData, RegistrationError
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.i18n import format_kst_range
 from app.models import (
-    AttendeeRole, CheckIn, Company, DoorDevice, Event, Registration, RegistrationStatus, ScanLog, User,
+    AttendeeRole,
+    CheckIn,
+    Company,
+    DoorDevice,
+    Event,
+    Registration,
+    RegistrationStatus,
+    ScanLog,
+    User,
     utcnow,
 )
 from app.models.checkin import scan_method_label
 from app.qr import qr_svg
 from app.routing import page_arg
-from app.events.access import event_registration_or_404, managed_event
 
 SCAN_LOG_PER_PAGE = 50
 
@@ -66,17 +75,29 @@ def hub(event_id: int):
 def _render_hub(event: Event, form: DeviceForm, new_link: str | None = None, status: int = 200):
     now = utcnow()
     devices = device_service.devices_of(event.id)
-    checked_in = db.session.scalar(
-        select(db.func.count()).select_from(CheckIn).where(CheckIn.event_id == event.id)
-    ) or 0
-    confirmed = db.session.scalar(
-        select(db.func.count()).select_from(Registration)
-        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
-    ) or 0
+    checked_in = (
+        db.session.scalar(select(db.func.count()).select_from(CheckIn).where(CheckIn.event_id == event.id)) or 0
+    )
+    confirmed = (
+        db.session.scalar(
+            select(db.func.count())
+            .select_from(Registration)
+            .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
+        )
+        or 0
+    )
     response = render_template(
-        "checkin/hub.html", event=event, devices=devices, form=form, now=now, new_link=new_link,
-        new_link_qr=qr_svg(new_link, _("스캐너 링크 QR 코드"), size="100%") if new_link else None, checked_in=checked_in, confirmed=confirmed,
-        doors_open_at=doors_open_at(event), revoke_form=ConfirmForm(),
+        "checkin/hub.html",
+        event=event,
+        devices=devices,
+        form=form,
+        now=now,
+        new_link=new_link,
+        new_link_qr=qr_svg(new_link, _("스캐너 링크 QR 코드"), size="100%") if new_link else None,
+        checked_in=checked_in,
+        confirmed=confirmed,
+        doors_open_at=doors_open_at(event),
+        revoke_form=ConfirmForm(),
     )
     return _no_referrer(make_response(response, status))
 
@@ -117,7 +138,10 @@ def device_revoke(event_id: int, device_id: int):
     if form.validate_on_submit():
         if device_service.revoke_device(device, utcnow()):
             db.session.commit()
-            flash(_("%(gate)s 스캐너 링크를 취소했습니다. 그 링크로는 더 이상 체크인할 수 없습니다.", gate=device.gate), "success")
+            flash(
+                _("%(gate)s 스캐너 링크를 취소했습니다. 그 링크로는 더 이상 체크인할 수 없습니다.", gate=device.gate),
+                "success",
+            )
         else:
             flash(_("이미 취소된 링크입니다."), "info")
         return redirect(url_for("checkin.hub", event_id=event.id))
@@ -131,10 +155,14 @@ def device_revoke(event_id: int, device_id: int):
 @staff_required
 def staff_scanner(event_id: int):
     event = managed_event(event_id)
-    return _no_referrer(make_response(
-        render_template("checkin/scanner.html", event=event, scanner=_scanner_config(event, device=None, token=None)),
-        200,
-    ))
+    return _no_referrer(
+        make_response(
+            render_template(
+                "checkin/scanner.html", event=event, scanner=_scanner_config(event, device=None, token=None)
+            ),
+            200,
+        )
+    )
 
 
 @bp.get("/door/<token>")
@@ -145,10 +173,14 @@ def door_scanner(token: str):
     device_service.touch(device.id, device.last_seen_at, utcnow())
     db.session.commit()
     event = device.event
-    return _no_referrer(make_response(
-        render_template("checkin/scanner.html", event=event, scanner=_scanner_config(event, device=device, token=token)),
-        200,
-    ))
+    return _no_referrer(
+        make_response(
+            render_template(
+                "checkin/scanner.html", event=event, scanner=_scanner_config(event, device=device, token=token)
+            ),
+            200,
+        )
+    )
 
 
 # --- walk-ins ---------------------------------------------------------------------------------
@@ -170,13 +202,24 @@ def walk_in(event_id: int):
         return render_template("checkin/walkin.html", **page), 400
     if request.method == "POST" and form.validate_on_submit():
         company = db.session.get(Company, form.company_id.data) if form.company_id.data else None
-        attendee = AttendeeData(name=form.name.data or "", email=form.email.data or "", mobile=form.mobile.data,
-                                job_title=form.job_title.data, role=AttendeeRole(form.role.data))
+        attendee = AttendeeData(
+            name=form.name.data or "",
+            email=form.email.data or "",
+            mobile=form.mobile.data,
+            job_title=form.job_title.data,
+            role=AttendeeRole(form.role.data),
+        )
         try:
             registration = walkins.register_and_admit(
-                event, attendee, company=company, guest_company_name=form.guest_company_name.data,
-                guest_brn=form.guest_brn.data, consent_version=consent.CONSENT_VERSION if form.consent.data else None,
-                staff=current_user._get_current_object(), gate=request.form.get("gate") or None, now=now,
+                event,
+                attendee,
+                company=company,
+                guest_company_name=form.guest_company_name.data,
+                guest_brn=form.guest_brn.data,
+                consent_version=consent.CONSENT_VERSION if form.consent.data else None,
+                staff=current_user._get_current_object(),
+                gate=request.form.get("gate") or None,
+                now=now,
             )
         except RegistrationError as exc:
             db.session.rollback()
@@ -197,7 +240,10 @@ def walk_in_done(event_id: int, registration_id: int):
     registration = event_registration_or_404(event, registration_id)
     checkin = db.session.scalar(select(CheckIn).where(CheckIn.registration_id == registration.id))
     return render_template(
-        "checkin/walkin_done.html", event=event, registration=registration, checkin=checkin,
+        "checkin/walkin_done.html",
+        event=event,
+        registration=registration,
+        checkin=checkin,
     )
 
 
@@ -219,8 +265,17 @@ def scan_log(event_id: int):
         .outerjoin(User, User.id == ScanLog.user_id)
         .where(ScanLog.event_id == event.id)
         .order_by(ScanLog.scanned_at.desc(), ScanLog.id.desc())
-        .limit(SCAN_LOG_PER_PAGE).offset((page - 1) * SCAN_LOG_PER_PAGE)
+        .limit(SCAN_LOG_PER_PAGE)
+        .offset((page - 1) * SCAN_LOG_PER_PAGE)
     ).all()
-    return render_template("checkin/scans.html", event=event, rows=rows, page=page, pages=pages, total=total,
-                           result_labels=answers.RESULT_LABELS, result_tone=answers.result_tone,
-                           scan_method_label=scan_method_label)
+    return render_template(
+        "checkin/scans.html",
+        event=event,
+        rows=rows,
+        page=page,
+        pages=pages,
+        total=total,
+        result_labels=answers.RESULT_LABELS,
+        result_tone=answers.result_tone,
+        scan_method_label=scan_method_label,
+    )

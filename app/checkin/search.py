@@ -1,4 +1,5 @@
 """Search at the door: people of one event by name, company or the last 4 digits of a mobile."""
+
 from __future__ import annotations
 
 import dataclasses

@@ -10,6 +10,7 @@ back instead of a second check-in. On SQLite the transaction starts with BEGIN I
 Services never commit; the view commits once. A nonce race (the same scan arriving twice at
 once) rolls this transaction back and replays the winner's answer.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -41,7 +42,14 @@ from app.events.door import checkout_closes_at, doors_open_at
 from app.events.tickets import normalize_code
 from app.extensions import db
 from app.models import (
-    CheckIn, Cluster, Company, DoorDevice, Event, EventStatus, Registration, RegistrationStatus,
+    CheckIn,
+    Cluster,
+    Company,
+    DoorDevice,
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
     ScanLog,
 )
 from app.tokens import hash_token
@@ -119,11 +127,21 @@ def _attendee_select(*leading, by: str, from_device: bool):
     return stmt.where(condition)
 
 
-_DEVICE_COLUMNS = (DoorDevice.id, DoorDevice.event_id, DoorDevice.gate, DoorDevice.expires_at, DoorDevice.revoked_at,
-                   DoorDevice.last_seen_at, Event.status, Event.starts_at, Event.ends_at)
+_DEVICE_COLUMNS = (
+    DoorDevice.id,
+    DoorDevice.event_id,
+    DoorDevice.gate,
+    DoorDevice.expires_at,
+    DoorDevice.revoked_at,
+    DoorDevice.last_seen_at,
+    Event.status,
+    Event.starts_at,
+    Event.ends_at,
+)
 _LOOKUPS = {
     (by, from_device): _attendee_select(*_DEVICE_COLUMNS, by=by, from_device=from_device)
-    for by in ("id", "hash") for from_device in (False, True)
+    for by in ("id", "hash")
+    for from_device in (False, True)
 }
 
 
@@ -148,22 +166,24 @@ class DeviceScan:
     row: tuple | None
 
 
-def device_scan_context(token: str, *, code: str | None, registration_id: int | None,
-                        now: dt.datetime) -> DeviceScan | None:
+def device_scan_context(
+    token: str, *, code: str | None, registration_id: int | None, now: dt.datetime
+) -> DeviceScan | None:
     """Device, event and scanned registration in one query (the door's hot path); None for an
     unknown token. The caller refuses a device that is not usable or not of this event."""
     if not token or len(token) > 100:
         return None
     by, key = _lookup_key(code, registration_id)
-    row = db.session.connection().execute(
-        _LOOKUPS[(by, True)], {"key": key, "token_hash": hash_token(token)}
-    ).first()
+    row = db.session.connection().execute(_LOOKUPS[(by, True)], {"key": key, "token_hash": hash_token(token)}).first()
     if row is None:
         return None
     attendee_row = tuple(row[9:])
     return DeviceScan(
-        device_id=row[0], device_event_id=row[1], gate=row[2],
-        usable=row[4] is None and row[3] > now, last_seen_at=row[5],
+        device_id=row[0],
+        device_event_id=row[1],
+        gate=row[2],
+        usable=row[4] is None and row[3] > now,
+        last_seen_at=row[5],
         event=_EventFacts(row[1], row[6], row[7], row[8]),
         row=attendee_row if attendee_row[0] is not None else None,
     )
@@ -190,14 +210,14 @@ def scan(
         raise ScanRequestError(_("알 수 없는 모드입니다."))
     if nonce is not None and not NONCE_RE.match(nonce):
         raise ScanRequestError(_("nonce 형식이 올바르지 않습니다."))
-    facts = event if isinstance(event, _EventFacts) else _EventFacts(event.id, event.status, event.starts_at,
-                                                                      event.ends_at)
+    facts = (
+        event if isinstance(event, _EventFacts) else _EventFacts(event.id, event.status, event.starts_at, event.ends_at)
+    )
     begin_write()
     if row is _NOT_LOOKED_UP:
         row = _lookup_row(code, registration_id)
 
-    answer = _decide(facts, row, mode=mode, gate=gate, method=method, device_id=device_id,
-                     user_id=user_id, now=now)
+    answer = _decide(facts, row, mode=mode, gate=gate, method=method, device_id=device_id, user_id=user_id, now=now)
     logged = _insert_ignoring_conflict(
         ScanLog,
         {
@@ -256,14 +276,14 @@ def _decide(event, row, *, mode, gate, method, device_id, user_id, now) -> ScanA
     if inserted is not None:
         return ScanAnswer(OK, mode, attendee, at=now, gate=gate)
     existing = db.session.execute(
-        select(CheckIn.id, CheckIn.checked_in_at, CheckIn.gate, CheckIn.checked_out_at)
-        .where(CheckIn.registration_id == attendee.registration_id)
+        select(CheckIn.id, CheckIn.checked_in_at, CheckIn.gate, CheckIn.checked_out_at).where(
+            CheckIn.registration_id == attendee.registration_id
+        )
     ).one()
     if existing.checked_out_at is not None:
         # Coming back after a check-out: admitted again; the first arrival time is kept.
         db.session.execute(
-            update(CheckIn).where(CheckIn.id == existing.id)
-            .values(checked_out_at=None, checked_out_gate=None)
+            update(CheckIn).where(CheckIn.id == existing.id).values(checked_out_at=None, checked_out_gate=None)
         )
         return ScanAnswer(OK, mode, attendee, at=existing.checked_in_at, gate=existing.gate)
     return ScanAnswer(ALREADY_CHECKED_IN, mode, attendee, at=existing.checked_in_at, gate=existing.gate)
@@ -280,8 +300,9 @@ def _check_out(event, attendee, *, gate, now) -> ScanAnswer:
     if done:
         return ScanAnswer(OK, "out", attendee, at=now, gate=gate)
     existing = db.session.execute(
-        select(CheckIn.checked_out_at, CheckIn.checked_out_gate)
-        .where(CheckIn.registration_id == attendee.registration_id)
+        select(CheckIn.checked_out_at, CheckIn.checked_out_gate).where(
+            CheckIn.registration_id == attendee.registration_id
+        )
     ).first()
     if existing is None:
         return ScanAnswer(NOT_CHECKED_IN, "out", attendee)
@@ -317,8 +338,9 @@ def replay_answer(event_id: int, nonce: str | None) -> ScanAnswer | None:
     return ScanAnswer(log.result, log.mode, attendee, at=at, gate=gate, other_event=other, replayed=True)
 
 
-def undo(event: Event, registration_id: int, *, nonce: str | None, user_id: int | None,
-         gate: str | None, now: dt.datetime) -> ScanAnswer:
+def undo(
+    event: Event, registration_id: int, *, nonce: str | None, user_id: int | None, gate: str | None, now: dt.datetime
+) -> ScanAnswer:
     """Staff take back a check-in (a wrong person admitted, a badge scanned by mistake)."""
     if nonce is not None and not NONCE_RE.match(nonce):
         raise ScanRequestError(_("nonce 형식이 올바르지 않습니다."))
@@ -333,9 +355,19 @@ def undo(event: Event, registration_id: int, *, nonce: str | None, user_id: int 
     result = UNDONE if removed else NOT_CHECKED_IN
     logged = _insert_ignoring_conflict(
         ScanLog,
-        {"event_id": event.id, "registration_id": registration_id, "scanned_at": now, "mode": "undo",
-         "result": result, "method": "manual", "gate": gate, "user_id": user_id, "nonce": nonce,
-         "device_id": None, "other_event_id": None},
+        {
+            "event_id": event.id,
+            "registration_id": registration_id,
+            "scanned_at": now,
+            "mode": "undo",
+            "result": result,
+            "method": "manual",
+            "gate": gate,
+            "user_id": user_id,
+            "nonce": nonce,
+            "device_id": None,
+            "other_event_id": None,
+        },
     )
     if logged is None:
         db.session.rollback()

@@ -1,4 +1,5 @@
 """Walk-ins: a person registered at the door and checked in at once, in one transaction."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +10,6 @@ from app.checkin import answers, service
 from app.events.registration import AttendeeData, RegistrationError, check_eligibility, register
 from app.extensions import db
 from app.models import AttendeeRole, Company, Event, EventKind, Registration, User
-
 
 # Refusals of check_eligibility that hold for everyone at this moment (not about one company).
 _EVENT_WIDE = {"cancelled", "not_published", "ended", "doors_not_open"}
@@ -64,13 +64,26 @@ def register_and_admit(
     check-in (doors not open yet) leaves no registration behind. Never commits.
     """
     (registration,) = register(
-        event.id, [attendee], company=company,
+        event.id,
+        [attendee],
+        company=company,
         guest_company_name=guest_company_name if company is None else None,
         guest_brn=guest_brn if company is None else None,
-        registered_by=staff, consent_version=consent_version, now=now, walk_in=True,
+        registered_by=staff,
+        consent_version=consent_version,
+        now=now,
+        walk_in=True,
     )
-    answer = service.scan(event, registration_id=registration.id, nonce=None, mode="in", gate=gate,
-                          method="walkin", user_id=staff.id, now=now)
+    answer = service.scan(
+        event,
+        registration_id=registration.id,
+        nonce=None,
+        mode="in",
+        gate=gate,
+        method="walkin",
+        user_id=staff.id,
+        now=now,
+    )
     if answer.result != answers.OK:
         raise RegistrationError(answer.result, answer.message)
     return registration

@@ -5,6 +5,7 @@
   the public facts (company name and cluster).
 - Company members: their own company (details, colleagues); of others, nothing private.
 """
+
 from __future__ import annotations
 
 from flask import abort

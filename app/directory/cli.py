@@ -1,4 +1,5 @@
 """`flask import-companies`: the company list import from the command line."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Company create, edit, deactivate: validation in one place. Never commits."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,16 +1,19 @@
 """Directory forms."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional
+
 from app.forms import strip
 
 
-
 class CompanyForm(FlaskForm):
-    name = StringField(_l("기업명"), filters=[strip], validators=[DataRequired(_l("기업명을 입력해 주세요.")), Length(max=200)])
+    name = StringField(
+        _l("기업명"), filters=[strip], validators=[DataRequired(_l("기업명을 입력해 주세요.")), Length(max=200)]
+    )
     name_en = StringField(_l("영문 기업명 (선택)"), filters=[strip], validators=[Optional(), Length(max=200)])
     cluster_id = SelectField(_l("소속 클러스터"), coerce=int, validate_choice=True)
     brn = StringField(_l("사업자등록번호"), filters=[strip], validators=[Optional(), Length(max=20)])
@@ -19,11 +22,15 @@ class CompanyForm(FlaskForm):
     description = TextAreaField(_l("소개 (선택)"), validators=[Optional(), Length(max=5000)])
     contact_name = StringField(_l("담당자명"), filters=[strip], validators=[Optional(), Length(max=100)])
     contact_email = EmailField(
-        _l("담당자 이메일"), filters=[strip],
-        validators=[Optional(), Email(_l("이메일 주소 형식이 올바르지 않습니다."), check_deliverability=False), Length(max=254)],
+        _l("담당자 이메일"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Email(_l("이메일 주소 형식이 올바르지 않습니다."), check_deliverability=False),
+            Length(max=254),
+        ],
     )
     contact_mobile = StringField(_l("담당자 휴대전화"), filters=[strip], validators=[Optional(), Length(max=20)])
     is_council_member = BooleanField(_l("입주기업협의회 회원사"))
     council_joined_on = DateField(_l("협의회 가입일"), validators=[Optional()])
     submit = SubmitField(_l("저장"))
-

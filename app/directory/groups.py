@@ -1,4 +1,5 @@
 """Tenant councils (입주기업협의회) and research groups (연구회): queries and changes, without commits."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -97,7 +98,9 @@ def _check_joined_on(joined_on: dt.date | None, today: dt.date) -> dt.date:
 
 def add_council_member(cluster: Cluster, company: Company, joined_on: dt.date | None, today: dt.date) -> None:
     if company.cluster_id != cluster.id:
-        raise GroupError(_("%(company)s은(는) 이 클러스터의 입주기업이 아니어서 협의회에 추가할 수 없습니다.", company=company.name))
+        raise GroupError(
+            _("%(company)s은(는) 이 클러스터의 입주기업이 아니어서 협의회에 추가할 수 없습니다.", company=company.name)
+        )
     if not company.is_active:
         raise GroupError(_("비활성 기업은 협의회에 추가할 수 없습니다."))
     if company.is_council_member:
@@ -164,9 +167,7 @@ def member_candidates(group: ResearchGroup, search: str = "", limit: int | None 
     """Active companies of any cluster not yet in the group, in 가나다 order, optionally
     narrowed by a part of the name; at most `limit`, and whether more matched."""
     limit = CANDIDATE_LIMIT if limit is None else limit
-    already = select(research_group_members.c.company_id).where(
-        research_group_members.c.research_group_id == group.id
-    )
+    already = select(research_group_members.c.company_id).where(research_group_members.c.research_group_id == group.id)
     query = (
         select(Company)
         .where(Company.is_active.is_(True), Company.id.not_in(already))
@@ -206,7 +207,9 @@ def _check_unique_name(cluster: Cluster, name: str, exclude_id: int | None = Non
     existing = db.session.scalar(query.limit(1))
     if existing is not None:
         # Name the group that exists (its spelling may differ in Latin case from what was typed).
-        raise GroupError(_("%(cluster)s에 이미 같은 이름의 연구회(%(name)s)가 있습니다.", cluster=cluster.name, name=existing))
+        raise GroupError(
+            _("%(cluster)s에 이미 같은 이름의 연구회(%(name)s)가 있습니다.", cluster=cluster.name, name=existing)
+        )
 
 
 def create_group(cluster: Cluster, name: str | None, description: str | None) -> ResearchGroup:

@@ -1,4 +1,5 @@
 """A company's members: who belongs to it, pending invitations, inviting and removing. Never commits."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,9 +33,7 @@ def members_page(company: Company, now: dt.datetime | None = None) -> MembersPag
     """Everything the members page shows, in four queries whatever the company's size."""
     now = now or utcnow()
     users = db.session.scalars(
-        select(User)
-        .where(User.company_id == company.id, User.role == Role.MEMBER)
-        .order_by(User.name, User.email)
+        select(User).where(User.company_id == company.id, User.role == Role.MEMBER).order_by(User.name, User.email)
     ).all()
     # An account re-invited by another company keeps its creation date, so the date it
     # joined this company is the latest invitation it accepted here.
@@ -98,11 +97,14 @@ def revoke_invitation(invitation: Invitation, now: dt.datetime | None = None) ->
 
 
 def active_member_count(company: Company) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(User)
-        .where(User.company_id == company.id, User.role == Role.MEMBER, User.is_active_account.is_(True))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.company_id == company.id, User.role == Role.MEMBER, User.is_active_account.is_(True))
+        )
+        or 0
+    )
 
 
 def remove_member(member: User, now: dt.datetime | None = None) -> None:

@@ -1,4 +1,5 @@
 """Directory list queries: one filtered company query, shared by the list page and exports."""
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,14 @@ class CompanyFilters:
     status: str = "active"  # "active", "inactive", "all"
 
     def as_args(self) -> dict:
-        args = {"q": self.q, "cluster": self.cluster, "industry": self.industry, "council": self.council,
-                "group": self.group or "", "status": self.status}
+        args = {
+            "q": self.q,
+            "cluster": self.cluster,
+            "industry": self.industry,
+            "council": self.council,
+            "group": self.group or "",
+            "status": self.status,
+        }
         return {k: v for k, v in args.items() if v not in ("", None) and not (k == "status" and v == "active")}
 
 
@@ -124,16 +131,17 @@ def company_rows(user: User, companies: list[Company]) -> list[CompanyRow]:
             .order_by(ResearchGroup.name)
         ):
             groups.setdefault(company_id, []).append(name)
-    return [
-        CompanyRow(c, c.id in private_ids, counts.get(c.id, 0), groups.get(c.id, [])) for c in companies
-    ]
+    return [CompanyRow(c, c.id in private_ids, counts.get(c.id, 0), groups.get(c.id, [])) for c in companies]
 
 
 def filter_options(user: User) -> dict:
     """Choices for the filter form: clusters, industries and research groups (private scope)."""
     clusters = db.session.scalars(select(Cluster).order_by(Cluster.id)).all()
     industries = db.session.scalars(
-        select(Company.industry).where(private_scope(user), Company.industry != "").distinct().order_by(Company.industry)
+        select(Company.industry)
+        .where(private_scope(user), Company.industry != "")
+        .distinct()
+        .order_by(Company.industry)
     ).all()
     group_query = select(ResearchGroup).options(selectinload(ResearchGroup.cluster)).order_by(ResearchGroup.name)
     if user.role == Role.STAFF:

@@ -1,4 +1,5 @@
 """Company pages: list, search, filter, export, create, edit, deactivate, and the company page."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,15 +16,14 @@ from app.directory.blueprint import bp
 from app.directory.companies import CompanyData, DirectoryError, create_company, set_company_active, update_company
 from app.directory.exports import companies_csv, companies_xlsx
 from app.directory.forms import CompanyForm
-from app.forms import ConfirmForm
 from app.extensions import db
-from app.routing import page_arg
+from app.forms import ConfirmForm
 from app.i18n import SEOUL
 from app.models import Cluster, Company, Role, User
+from app.routing import page_arg
 
 PER_PAGE = 50
 EXPORT_LIMIT = 20000
-
 
 
 @bp.get("/companies")
@@ -33,7 +33,9 @@ def companies():
         # A company member's directory is their own company.
         return redirect(url_for("directory.company_detail", company_id=current_user.company_id))
     filters = queries.parse_filters(request.args)
-    pagination = db.paginate(queries.company_query(current_user, filters), page=page_arg(request.args), per_page=PER_PAGE, error_out=False)
+    pagination = db.paginate(
+        queries.company_query(current_user, filters), page=page_arg(request.args), per_page=PER_PAGE, error_out=False
+    )
     rows = queries.company_rows(current_user, list(pagination.items))
     return render_template(
         "directory/companies.html",
@@ -75,10 +77,17 @@ def _cluster_choices() -> list[tuple[int, str]]:
 
 def _data(form: CompanyForm) -> CompanyData:
     return CompanyData(
-        name=form.name.data, name_en=form.name_en.data, cluster_id=form.cluster_id.data, brn=form.brn.data,
-        industry=form.industry.data, website=form.website.data, description=form.description.data,
-        contact_name=form.contact_name.data, contact_email=form.contact_email.data,
-        contact_mobile=form.contact_mobile.data, is_council_member=form.is_council_member.data,
+        name=form.name.data,
+        name_en=form.name_en.data,
+        cluster_id=form.cluster_id.data,
+        brn=form.brn.data,
+        industry=form.industry.data,
+        website=form.website.data,
+        description=form.description.data,
+        contact_name=form.contact_name.data,
+        contact_email=form.contact_email.data,
+        contact_mobile=form.contact_mobile.data,
+        is_council_member=form.is_council_member.data,
         council_joined_on=form.council_joined_on.data,
     )
 

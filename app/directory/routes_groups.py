@@ -1,4 +1,5 @@
 """Staff pages for tenant councils (입주기업협의회) and research groups (연구회)."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -16,10 +17,10 @@ from app.directory.access import can_manage_cluster, require
 from app.directory.blueprint import bp
 from app.events.access import managed_clusters
 from app.extensions import db
-from app.routing import MAX_DB_INT, page_arg
-from app.models import Cluster, Company, ResearchGroup
 from app.forms import ConfirmForm
 from app.i18n import seoul_today
+from app.models import Cluster, Company, ResearchGroup
+from app.routing import MAX_DB_INT, page_arg
 
 SEARCH_MAX = 100
 
@@ -31,7 +32,9 @@ SEARCH_MAX = 100
 
 
 class CouncilAddForm(FlaskForm):
-    company_id = SelectField(_l("기업"), coerce=int, validate_choice=False, validators=[InputRequired(_l("기업을 선택해 주세요."))])
+    company_id = SelectField(
+        _l("기업"), coerce=int, validate_choice=False, validators=[InputRequired(_l("기업을 선택해 주세요."))]
+    )
     joined_on = DateField(_l("가입일"), validators=[InputRequired(_l("가입일을 입력해 주세요."))])
     submit = SubmitField(_l("협의회에 추가"))
 
@@ -40,13 +43,20 @@ class CouncilDateForm(FlaskForm):
     joined_on = DateField(_l("가입일"), validators=[InputRequired(_l("가입일을 입력해 주세요."))])
 
 
-
 class GroupForm(FlaskForm):
     name = StringField(
         _l("연구회 이름"),
-        validators=[DataRequired(_l("연구회 이름을 입력해 주세요.")), Length(max=200, message=_l("연구회 이름은 200자 이하로 입력해 주세요."))],
+        validators=[
+            DataRequired(_l("연구회 이름을 입력해 주세요.")),
+            Length(max=200, message=_l("연구회 이름은 200자 이하로 입력해 주세요.")),
+        ],
     )
-    cluster_id = SelectField(_l("주관 클러스터"), coerce=int, validate_choice=False, validators=[InputRequired(_l("클러스터를 선택해 주세요."))])
+    cluster_id = SelectField(
+        _l("주관 클러스터"),
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired(_l("클러스터를 선택해 주세요."))],
+    )
     description = TextAreaField(
         _l("소개 (선택)"), validators=[Optional(), Length(max=2000, message=_l("소개는 2000자 이하로 입력해 주세요."))]
     )
@@ -54,13 +64,13 @@ class GroupForm(FlaskForm):
 
 
 class GroupMemberForm(FlaskForm):
-    company_id = SelectField(_l("추가할 기업"), coerce=int, validate_choice=False, validators=[InputRequired(_l("기업을 선택해 주세요."))])
+    company_id = SelectField(
+        _l("추가할 기업"), coerce=int, validate_choice=False, validators=[InputRequired(_l("기업을 선택해 주세요."))]
+    )
     submit = SubmitField(_l("회원사로 추가"))
 
 
 # --- Helpers --------------------------------------------------------------------------------
-
-
 
 
 def _flash_form_errors(form: FlaskForm) -> None:
@@ -253,7 +263,9 @@ def groups():
         cluster_ids = [cluster.id]
     pagination, rows = services.list_groups(cluster_ids, page=page_arg(request.args))
     pager_args = {"cluster": cluster.slug} if cluster else {}
-    return render_template("directory/groups.html", pagination=pagination, rows=rows, cluster=cluster, pager_args=pager_args)
+    return render_template(
+        "directory/groups.html", pagination=pagination, rows=rows, cluster=cluster, pager_args=pager_args
+    )
 
 
 @bp.route("/research-groups/new", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
 """Company list import pages: upload a file, preview each row's outcome, apply it, get the template."""
+
 from __future__ import annotations
 
 import io
@@ -30,7 +31,8 @@ RECENT_IMPORTS = 20
 _REFUSALS = {
     importer.Refusal.ALREADY_APPLIED: _l("이미 반영된 파일입니다. 다시 반영하려면 파일을 새로 올려 주세요."),
     importer.Refusal.ROW_ERRORS: _l(
-        "오류가 있는 행이 있어 아무것도 반영하지 않았습니다. 오류 행을 빼고 반영하려면 '오류 행을 제외하고 반영'을 선택해 주세요."
+        "오류가 있는 행이 있어 아무것도 반영하지 않았습니다. "
+        "오류 행을 빼고 반영하려면 '오류 행을 제외하고 반영'을 선택해 주세요."
     ),
     importer.Refusal.NOTHING_TO_APPLY: _l("반영할 수 있는 행이 없습니다. 파일을 고쳐 다시 올려 주세요."),
     importer.Refusal.CONFLICT: _l(
@@ -169,7 +171,7 @@ def import_preview(import_id: int):
         plan=plan,
         counts=plan.counts,
         show=show,
-        rows=rows[start:start + PREVIEW_PER_PAGE],
+        rows=rows[start : start + PREVIEW_PER_PAGE],
         pagination=_Page(page=page, pages=pages),
         outcomes=list(importer.Outcome),
     )

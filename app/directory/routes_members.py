@@ -1,4 +1,5 @@
 """A company's members page: list, invite by mail, revoke invitations, remove members."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -14,11 +15,10 @@ from app.directory import members as service
 from app.directory.access import can_manage_members, require
 from app.directory.blueprint import bp
 from app.extensions import db
-from app.models import Company, Invitation, Role, User
 from app.forms import ConfirmForm, strip
+from app.models import Company, Invitation, Role, User
 
 # Werkzeug's int converter accepts any length; ids beyond the column's range are simply unknown.
-
 
 
 class MemberInviteForm(FlaskForm):
@@ -32,7 +32,6 @@ class MemberInviteForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("초대 메일 보내기"))
-
 
 
 def _company_for_members(company_id: int) -> Company:
@@ -92,7 +91,10 @@ def revoke_invitation(company_id: int, invitation_id: int):
         return render_template("directory/members_revoke.html", company=company, invitation=invitation, form=form)
     service.revoke_invitation(invitation)
     db.session.commit()
-    flash(_("%(email)s 님에게 보낸 초대를 취소했습니다. 초대 링크는 더 이상 쓸 수 없습니다.", email=invitation.email), "success")
+    flash(
+        _("%(email)s 님에게 보낸 초대를 취소했습니다. 초대 링크는 더 이상 쓸 수 없습니다.", email=invitation.email),
+        "success",
+    )
     return redirect(back)
 
 
@@ -125,7 +127,12 @@ def remove_member(company_id: int, user_id: int):
     db.session.commit()
     if is_self:
         logout_user()
-        flash(_("%(company)s에서 나왔습니다. 이 계정으로는 더 이상 로그인할 수 없습니다.", company=company.name), "info")
+        flash(
+            _("%(company)s에서 나왔습니다. 이 계정으로는 더 이상 로그인할 수 없습니다.", company=company.name), "info"
+        )
         return redirect(url_for("events.home"))
-    flash(_("%(name)s 님을 내보냈습니다. 이 계정은 바로 로그아웃되었고 다시 로그인할 수 없습니다.", name=member.name), "success")
+    flash(
+        _("%(name)s 님을 내보냈습니다. 이 계정은 바로 로그아웃되었고 다시 로그인할 수 없습니다.", name=member.name),
+        "success",
+    )
     return redirect(back)

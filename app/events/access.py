@@ -4,6 +4,7 @@ One home for these rules, so the event page, the staff pages, the door and the d
 (badges, certificates) answer the same way: a loader returns the object or aborts with 404 when
 it does not exist (or the user may not know it exists) and 403 when it exists but is not theirs.
 """
+
 from __future__ import annotations
 
 from flask import abort

@@ -2,6 +2,7 @@
 
 Registrations store CONSENT_VERSION, so the version must change whenever this text changes.
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

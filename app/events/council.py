@@ -3,6 +3,7 @@
 The one place these rules live: the door dashboard, the council attendance record and the
 proxy pages read them from here.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,7 +48,9 @@ def voting_power(event_id: int) -> dict[int, VotingPower]:
     voting representative (both give_proxy and register refuse it), so it holds none.
     """
     own_ids = db.session.scalars(
-        select(Registration.company_id).distinct().where(
+        select(Registration.company_id)
+        .distinct()
+        .where(
             Registration.event_id == event_id,
             Registration.company_id.is_not(None),
             Registration.role == AttendeeRole.VOTER,
@@ -85,13 +88,15 @@ def quorum(event: Event) -> dict:
     CheckIn keeps only the latest check-out, so the exact in-and-out history is not rebuilt
     here; the ScanLog has it if the minutes ever need it.)
     """
-    members = set(db.session.scalars(
-        select(Company.id).where(
-            Company.cluster_id == event.host_cluster_id,
-            Company.is_council_member.is_(True),
-            Company.is_active.is_(True),
+    members = set(
+        db.session.scalars(
+            select(Company.id).where(
+                Company.cluster_id == event.host_cluster_id,
+                Company.is_council_member.is_(True),
+                Company.is_active.is_(True),
+            )
         )
-    ))
+    )
     power = voting_power(event.id)
     voter_checkins = db.session.execute(
         select(Registration.company_id, CheckIn.checked_in_at, CheckIn.checked_out_at)
@@ -148,6 +153,9 @@ def quorum(event: Event) -> dict:
         "label": label,
         # Quorum was reached earlier but voters have since left.
         "lost": not met and reached_at is not None,
-        "lost_label": (_("%(time)s에 정족수가 충족되었지만 지금은 미달입니다.", time=kst_hhmm(reached_at))
-                       if not met and reached_at is not None else ""),
+        "lost_label": (
+            _("%(time)s에 정족수가 충족되었지만 지금은 미달입니다.", time=kst_hhmm(reached_at))
+            if not met and reached_at is not None
+            else ""
+        ),
     }

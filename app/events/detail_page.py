@@ -4,6 +4,7 @@ Each panel returns template context: ``rsvp_panel`` (company registration, and f
 visitors ``guest_panel``), ``proxy_panel`` (council proxies). The view modules that handle the
 panels' forms call ``render_detail`` again with the form and its error when a POST is refused.
 """
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -37,7 +38,11 @@ def render_detail(event: Event, status: int = 200, **extra):
     if "proxy_state" not in extra:  # the council proxy part
         extra.update(proxy_panel(event))
     row = queries.event_row(event)
-    map_url = "https://map.naver.com/p/search/" + quote(event.venue_address or event.venue_name) if (event.venue_address or event.venue_name) else None
+    map_url = (
+        "https://map.naver.com/p/search/" + quote(event.venue_address or event.venue_name)
+        if (event.venue_address or event.venue_name)
+        else None
+    )
     return render_template("events/detail.html", row=row, event=event, map_url=map_url, **extra), status
 
 
@@ -56,12 +61,17 @@ def staff_message() -> str:
 
 
 def _company_registrations(event: Event) -> list[Registration]:
-    return list(db.session.scalars(
-        select(Registration)
-        .where(Registration.event_id == event.id, Registration.company_id == current_user.company_id,
-               Registration.status.in_(ACTIVE))
-        .order_by(Registration.created_at, Registration.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.company_id == current_user.company_id,
+                Registration.status.in_(ACTIVE),
+            )
+            .order_by(Registration.created_at, Registration.id)
+        )
+    )
 
 
 def rsvp_panel(event: Event, form=None, error: str | None = None) -> dict:
@@ -71,9 +81,15 @@ def rsvp_panel(event: Event, form=None, error: str | None = None) -> dict:
     company's seats are all taken, with `rsvp_reason`) or "open" (with `rsvp_form`). Members also get
     `may_cancel` / `may_replace` for the links in their company's table.
     """
-    ctx: dict = {"rsvp_error": error, "rsvp_form": None, "rsvp_reason": None, "company_registrations": [],
-                 "waitlist_positions": {},
-                 "consent": consent, "rsvp_rows": row_count(event)}
+    ctx: dict = {
+        "rsvp_error": error,
+        "rsvp_form": None,
+        "rsvp_reason": None,
+        "company_registrations": [],
+        "waitlist_positions": {},
+        "consent": consent,
+        "rsvp_rows": row_count(event),
+    }
     now = utcnow()
     if not current_user.is_authenticated:
         try:
@@ -102,8 +118,10 @@ def rsvp_panel(event: Event, form=None, error: str | None = None) -> dict:
         return ctx
     seats_left = company_seats_left(event, current_user.company_id)
     if seats_left == 0:
-        ctx.update(rsvp_state="seats_used", rsvp_reason=_(
-            "우리 기업의 신청 가능 인원(%(limit)d명)을 모두 사용했습니다", limit=event.seats_per_company))
+        ctx.update(
+            rsvp_state="seats_used",
+            rsvp_reason=_("우리 기업의 신청 가능 인원(%(limit)d명)을 모두 사용했습니다", limit=event.seats_per_company),
+        )
         return ctx
     ctx["rsvp_rows"] = row_count(event, seats_left)
     if form is None:
@@ -167,8 +185,9 @@ def proxy_panel(event: Event, form: GiveProxyForm | None = None, error: str | No
         return ctx
     if current_user.role != Role.MEMBER:
         if current_user.can_manage_cluster(event.host_cluster_id):
-            ctx.update(proxy_state="staff", proxy_all=proxies_for(event.id),
-                       proxy_open=window_error(event, utcnow()) is None)
+            ctx.update(
+                proxy_state="staff", proxy_all=proxies_for(event.id), proxy_open=window_error(event, utcnow()) is None
+            )
         return ctx
     company = member_company()
     if not is_council_member_of(company, event):
@@ -177,8 +196,16 @@ def proxy_panel(event: Event, form: GiveProxyForm | None = None, error: str | No
     given = next((p for p in mine if p.from_company_id == company.id), None)
     received = [p for p in mine if p.to_company_id == company.id]
     closed = window_error(event, utcnow())
-    ctx.update(proxy_state="member", proxy_company=company, proxy_given=given, proxy_received=received,
-               proxy_open=closed is None, proxy_form=None, proxy_reason=None, proxy_error=error)
+    ctx.update(
+        proxy_state="member",
+        proxy_company=company,
+        proxy_given=given,
+        proxy_received=received,
+        proxy_open=closed is None,
+        proxy_form=None,
+        proxy_reason=None,
+        proxy_error=error,
+    )
     if given is not None:
         return ctx
     if closed is not None:
@@ -186,8 +213,10 @@ def proxy_panel(event: Event, form: GiveProxyForm | None = None, error: str | No
     elif received:
         ctx["proxy_reason"] = _("다른 회원사로부터 의결권을 위임받은 기업은 자기 의결권을 위임할 수 없습니다.")
     elif (voter := active_voter(event.id, company.id)) is not None:
-        ctx["proxy_reason"] = _("%(name)s님이 의결권 대표로 신청되어 있습니다. 의결권을 위임하려면 먼저 그 신청을 취소해 주세요.",
-                                name=voter.name)
+        ctx["proxy_reason"] = _(
+            "%(name)s님이 의결권 대표로 신청되어 있습니다. 의결권을 위임하려면 먼저 그 신청을 취소해 주세요.",
+            name=voter.name,
+        )
     else:
         ctx["proxy_form"] = form or give_proxy_form(event, company)
     return ctx

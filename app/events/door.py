@@ -3,6 +3,7 @@
 Event rules, used by the door (check-in, walk-ins), the dashboard and the reports, which must not
 call people no-shows (or still present) before (or after) the event.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -7,16 +7,16 @@ the hash: the old link stops working at once.
 
 Services take plain arguments and never commit; the view commits once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.tokens import hash_token, new_token
 from app.events.registration import (
     ACTIVE,
     AttendeeData,
@@ -30,6 +30,7 @@ from app.extensions import db
 from app.mail import queue_template
 from app.models import Event, EventStatus, Registration, RegistrationStatus
 from app.models.user import normalize_email
+from app.tokens import hash_token, new_token
 
 # token_urlsafe(32) gives 43 characters; anything far off that shape is not a token of ours.
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]{20,128}$")
@@ -71,8 +72,11 @@ def change_deadline(event: Event) -> dt.datetime:
 
 def may_change(registration: Registration, now: dt.datetime) -> bool:
     event = registration.event
-    return (registration.status != RegistrationStatus.CANCELLED and event.status != EventStatus.CANCELLED
-            and now < change_deadline(event))
+    return (
+        registration.status != RegistrationStatus.CANCELLED
+        and event.status != EventStatus.CANCELLED
+        and now < change_deadline(event)
+    )
 
 
 def may_cancel(registration: Registration, now: dt.datetime) -> bool:
@@ -145,14 +149,17 @@ def update_guest_details(
     if now >= change_deadline(event):
         raise RegistrationError("change_closed", _("신청 마감 이후에는 신청 정보를 변경할 수 없습니다."))
     _require_mobile(mobile)
-    (clean,) = _clean_attendees(event, [AttendeeData(name=name or "", email=email or "", mobile=mobile,
-                                                     job_title=job_title)])
+    (clean,) = _clean_attendees(
+        event, [AttendeeData(name=name or "", email=email or "", mobile=mobile, job_title=job_title)]
+    )
     old_email = registration.email
     if clean.email != old_email:
         taken = db.session.scalar(
             select(Registration.id).where(
-                Registration.event_id == event.id, Registration.status.in_(ACTIVE),
-                Registration.email == clean.email, Registration.id != registration.id,
+                Registration.event_id == event.id,
+                Registration.status.in_(ACTIVE),
+                Registration.email == clean.email,
+                Registration.id != registration.id,
             )
         )
         if taken is not None:
@@ -195,21 +202,25 @@ def resend_manage_link(event_id: int, email: str | None, *, manage_link: ManageL
         return False
     registration = db.session.scalar(
         select(Registration).where(
-            Registration.event_id == event_id, Registration.email == address,
-            Registration.company_id.is_(None), Registration.status.in_(ACTIVE),
+            Registration.event_id == event_id,
+            Registration.email == address,
+            Registration.company_id.is_(None),
+            Registration.status.in_(ACTIVE),
         )
     )
     if registration is None:
         return False
     token = issue_manage_token(registration)
     event = registration.event
-    queue_template(registration.email, "guest_manage_link", event=event, registration=registration,
-                   manage_url=manage_link(token))
+    queue_template(
+        registration.email, "guest_manage_link", event=event, registration=registration, manage_url=manage_link(token)
+    )
     db.session.flush()
     return True
 
 
 def _queue_email_changed_mails(event: Event, registration: Registration, old_email: str, manage_url: str) -> None:
-    queue_template(registration.email, "guest_email_changed", event=event, registration=registration,
-                   manage_url=manage_url)
+    queue_template(
+        registration.email, "guest_email_changed", event=event, registration=registration, manage_url=manage_url
+    )
     queue_template(old_email, "guest_email_moved", event=event)

@@ -4,6 +4,7 @@ Only lengths are checked here; the registration service gives the Korean reason 
 business rule (BRN check digit, e-mail and mobile format, consent), so messages are the same
 whichever way a guest registers.
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -37,9 +38,12 @@ class GuestDetailsForm(FlaskForm):
 
 class ResendLinkForm(FlaskForm):
     email = EmailField(
-        _l("신청한 이메일"), filters=[strip],
-        validators=[DataRequired(_l("이메일을 입력해 주세요.")),
-                    Email(_l("이메일 형식이 올바르지 않습니다 (예: name@example.com)."), check_deliverability=False),
-                    Length(max=254)],
+        _l("신청한 이메일"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("이메일을 입력해 주세요.")),
+            Email(_l("이메일 형식이 올바르지 않습니다 (예: name@example.com)."), check_deliverability=False),
+            Length(max=254),
+        ],
     )
     submit = SubmitField(_l("링크 다시 받기"))

@@ -1,15 +1,16 @@
 """Guest (outside company) registration and the private manage link pages (on the `events` blueprint)."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from app.events import consent, guest
-from app.events.notifications import waitlist_position
-from app.events.guest_forms import GuestDetailsForm, GuestRegistrationForm, ResendLinkForm
-from app.events.registration import RegistrationError, check_eligibility
 from app.events.access import visible_event_or_404
 from app.events.blueprint import bp
+from app.events.guest_forms import GuestDetailsForm, GuestRegistrationForm, ResendLinkForm
+from app.events.notifications import waitlist_position
+from app.events.registration import RegistrationError, check_eligibility
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.models import Event, EventStatus, Registration, RegistrationStatus, utcnow
@@ -49,8 +50,12 @@ def _render_register(event: Event, form=None, error: str | None = None, status: 
     if form is None and reason is None:
         form = GuestRegistrationForm()
     return render_template(
-        "events/guest_register.html", event=event, consent=consent, guest_reason=None if form else reason,
-        guest_error=error, guest_form=form,
+        "events/guest_register.html",
+        event=event,
+        consent=consent,
+        guest_reason=None if form else reason,
+        guest_error=error,
+        guest_form=form,
         guest_resend_form=ResendLinkForm(prefix="resend") if show_resend else None,
     ), status
 
@@ -67,10 +72,15 @@ def guest_register(event_id: int):
     try:
         registration = guest.register_guest(
             event.id,
-            company_name=form.company_name.data, brn=form.brn.data, name=form.name.data,
-            email=form.email.data, mobile=form.mobile.data, job_title=form.job_title.data,
+            company_name=form.company_name.data,
+            brn=form.brn.data,
+            name=form.name.data,
+            email=form.email.data,
+            mobile=form.mobile.data,
+            job_title=form.job_title.data,
             consent_version=consent.CONSENT_VERSION if form.consent.data else None,
-            manage_link=_manage_link, now=utcnow(),
+            manage_link=_manage_link,
+            now=utcnow(),
         )
     except RegistrationError as exc:
         db.session.rollback()
@@ -90,8 +100,12 @@ def guest_done(event_id: int):
         registration = db.session.get(Registration, registration_id)
         if registration is None or registration.event_id != event.id or registration.company_id is not None:
             registration = None
-    return render_template("events/guest_done.html", event=event, registration=registration,
-                           position=waitlist_position(registration) if registration else None)
+    return render_template(
+        "events/guest_done.html",
+        event=event,
+        registration=registration,
+        position=waitlist_position(registration) if registration else None,
+    )
 
 
 @bp.route("/events/<int:event_id>/guest/resend", methods=["GET", "POST"])
@@ -103,11 +117,17 @@ def guest_resend(event_id: int):
         guest.resend_manage_link(event.id, form.email.data, manage_link=_manage_link)
         db.session.commit()
         # The same answer whether or not a registration exists: no enumeration of guests.
-        flash(_("이 행사에 그 이메일로 신청한 내역이 있으면 새 관리 링크를 보냈습니다. 이전 링크는 더 이상 쓸 수 없습니다."),
-              "info")
+        flash(
+            _(
+                "이 행사에 그 이메일로 신청한 내역이 있으면 새 관리 링크를 보냈습니다. "
+                "이전 링크는 더 이상 쓸 수 없습니다."
+            ),
+            "info",
+        )
         return redirect(url_for("events.guest_resend", event_id=event_id))
-    return render_template("events/guest_resend_page.html", event=event, guest_resend_form=form), \
-        400 if form.errors else 200
+    return render_template(
+        "events/guest_resend_page.html", event=event, guest_resend_form=form
+    ), 400 if form.errors else 200
 
 
 def _registration_or_404(token: str) -> Registration:
@@ -120,14 +140,25 @@ def _registration_or_404(token: str) -> Registration:
 def _render_manage(registration: Registration, form=None, error: str | None = None, status: int = 200):
     now = utcnow()
     if form is None:
-        form = GuestDetailsForm(formdata=None, data={
-            "name": registration.name, "email": registration.email, "mobile": registration.mobile or "",
-            "job_title": registration.job_title or "",
-        })
+        form = GuestDetailsForm(
+            formdata=None,
+            data={
+                "name": registration.name,
+                "email": registration.email,
+                "mobile": registration.mobile or "",
+                "job_title": registration.job_title or "",
+            },
+        )
     return render_template(
-        "events/guest_manage.html", registration=registration, event=registration.event, form=form, error=error,
-        position=waitlist_position(registration), may_change=guest.may_change(registration, now),
-        may_cancel=guest.may_cancel(registration, now), change_deadline=guest.change_deadline(registration.event),
+        "events/guest_manage.html",
+        registration=registration,
+        event=registration.event,
+        form=form,
+        error=error,
+        position=waitlist_position(registration),
+        may_change=guest.may_change(registration, now),
+        may_cancel=guest.may_cancel(registration, now),
+        change_deadline=guest.change_deadline(registration.event),
     ), status
 
 
@@ -142,8 +173,13 @@ def guest_manage(token: str):
     registration_id = registration.id
     try:
         guest.update_guest_details(
-            registration_id, name=form.name.data, email=form.email.data, mobile=form.mobile.data,
-            job_title=form.job_title.data, manage_url=_manage_link(token), now=utcnow(),
+            registration_id,
+            name=form.name.data,
+            email=form.email.data,
+            mobile=form.mobile.data,
+            job_title=form.job_title.data,
+            manage_url=_manage_link(token),
+            now=utcnow(),
         )
     except RegistrationError as exc:
         db.session.rollback()
@@ -173,5 +209,6 @@ def guest_cancel(token: str):
     if not guest.may_cancel(registration, utcnow()):
         flash(_("행사가 시작된 뒤에는 신청을 취소할 수 없습니다."), "error")
         return redirect(back)
-    return render_template("events/guest_cancel.html", form=form, event=registration.event,
-                           registration=registration, back=back), 400 if form.errors else 200
+    return render_template(
+        "events/guest_cancel.html", form=form, event=registration.event, registration=registration, back=back
+    ), 400 if form.errors else 200

@@ -3,6 +3,7 @@
 Bad filter values are never an error page: the list is shown without that filter (status 200)
 and a Korean notice says which value was ignored, so a hand-edited or stale link still works.
 """
+
 from __future__ import annotations
 
 import datetime as dt

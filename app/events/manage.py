@@ -2,6 +2,7 @@
 
 Services take plain arguments, never commit, and raise EventError (a Korean message) on bad input.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -11,8 +12,8 @@ import datetime as dt
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.extensions import db
 from app.events import notifications
+from app.extensions import db
 from app.i18n import SEOUL
 from app.models import Cluster, Event, EventKind, EventStatus, Registration, RegistrationStatus, ResearchGroup, User
 
@@ -64,7 +65,7 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
         return None
     if value.tzinfo is None:
         raise EventError(_("시각에 시간대 정보가 없습니다."))
-    return value.astimezone(dt.timezone.utc)
+    return value.astimezone(dt.UTC)
 
 
 def _clean(data: EventData) -> EventData:
@@ -103,7 +104,9 @@ def _validate(data: EventData, actor: User) -> tuple[Cluster, ResearchGroup | No
     # Online registration closes at the start at the latest (check_eligibility): a later
     # deadline would promise what the event page then refuses.
     if closes is not None and closes > data.starts_at:
-        raise EventError(_("신청 마감은 행사 시작 시각 이전이어야 합니다. 온라인 신청은 늦어도 행사 시작 때 마감됩니다."))
+        raise EventError(
+            _("신청 마감은 행사 시작 시각 이전이어야 합니다. 온라인 신청은 늦어도 행사 시작 때 마감됩니다.")
+        )
     if opens is not None and closes is not None and opens >= closes:
         raise EventError(_("신청 시작은 신청 마감보다 앞서야 합니다."))
     group = None
@@ -120,15 +123,29 @@ def _validate(data: EventData, actor: User) -> tuple[Cluster, ResearchGroup | No
     return host, group, participating
 
 
-def _apply(event: Event, data: EventData, host: Cluster, group: ResearchGroup | None, participating: list[Cluster]) -> None:
+def _apply(
+    event: Event, data: EventData, host: Cluster, group: ResearchGroup | None, participating: list[Cluster]
+) -> None:
     event.kind = data.kind
     event.host_cluster = host
     event.research_group = group
     event.participating_clusters = participating
     for name in (
-        "title_ko", "title_en", "description_ko", "description_en", "starts_at", "ends_at", "venue_name",
-        "venue_address", "capacity", "seats_per_company", "registration_opens_at", "registration_closes_at",
-        "open_to_guests", "open_to_all_clusters", "allows_observers",
+        "title_ko",
+        "title_en",
+        "description_ko",
+        "description_en",
+        "starts_at",
+        "ends_at",
+        "venue_name",
+        "venue_address",
+        "capacity",
+        "seats_per_company",
+        "registration_opens_at",
+        "registration_closes_at",
+        "open_to_guests",
+        "open_to_all_clusters",
+        "allows_observers",
     ):
         setattr(event, name, getattr(data, name))
 
@@ -236,7 +253,9 @@ def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
 
 def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> dt.date | None:
     """The nth (1-4, or -1 for last) given weekday of a month."""
-    days = [d for d in range(1, calendar.monthrange(year, month)[1] + 1) if dt.date(year, month, d).weekday() == weekday]
+    days = [
+        d for d in range(1, calendar.monthrange(year, month)[1] + 1) if dt.date(year, month, d).weekday() == weekday
+    ]
     if nth == -1:
         return dt.date(year, month, days[-1])
     return dt.date(year, month, days[nth - 1]) if nth <= len(days) else None
@@ -295,7 +314,7 @@ def create_series(data: EventData, rule: SeriesRule, actor: User) -> list[Event]
     events = []
     for day in series_dates(start_kst.date(), rule):
         local_start = dt.datetime.combine(day, start_kst.time().replace(tzinfo=None), tzinfo=SEOUL)
-        shift = local_start.astimezone(dt.timezone.utc) - data.starts_at
+        shift = local_start.astimezone(dt.UTC) - data.starts_at
         occurrence = dataclasses.replace(
             data,
             starts_at=data.starts_at + shift,

@@ -4,11 +4,12 @@ Each function renders ``templates/mail/<name>.txt|.html`` in the recipient's lan
 locale of their account, Korean otherwise) and attaches the event's calendar file where the
 recipient's calendar should change.
 """
+
 from __future__ import annotations
 
-from app.ics import IcsEntry, build_calendar, public_url
 from app.events.queries import waitlist_positions
 from app.extensions import db
+from app.ics import IcsEntry, build_calendar, public_url
 from app.mail import Attachment, queue_template, recipient_locales
 from app.models import Event, Registration, RegistrationStatus
 
@@ -32,27 +33,47 @@ def waitlist_position(registration: Registration) -> int | None:
 def registered(event: Event, registration: Registration, *, manage_url: str | None = None) -> None:
     """Confirmation (with the .ics) or waitlist notice for a new registration."""
     if registration.status == RegistrationStatus.CONFIRMED:
-        queue_template(registration.email, "registration_confirmed", attachments=[_ics(event)],
-                       event=event, registration=registration, event_url=_event_url(event), manage_url=manage_url)
+        queue_template(
+            registration.email,
+            "registration_confirmed",
+            attachments=[_ics(event)],
+            event=event,
+            registration=registration,
+            event_url=_event_url(event),
+            manage_url=manage_url,
+        )
     else:
         db.session.flush()  # the position counts rows added in this transaction
-        queue_template(registration.email, "registration_waitlisted",
-                       event=event, registration=registration, event_url=_event_url(event),
-                       manage_url=manage_url, position=waitlist_position(registration))
+        queue_template(
+            registration.email,
+            "registration_waitlisted",
+            event=event,
+            registration=registration,
+            event_url=_event_url(event),
+            manage_url=manage_url,
+            position=waitlist_position(registration),
+        )
 
 
 def promoted(event: Event, registration: Registration) -> None:
     """A waitlisted person got a seat (a cancellation or staff moved them up)."""
-    queue_template(registration.email, "registration_promoted", attachments=[_ics(event)],
-                   event=event, registration=registration, event_url=_event_url(event))
+    queue_template(
+        registration.email,
+        "registration_promoted",
+        attachments=[_ics(event)],
+        event=event,
+        registration=registration,
+        event_url=_event_url(event),
+    )
 
 
 def _to_everyone(event: Event, recipients: list[str], template: str) -> None:
     attachment = _ics(event)
     locales = recipient_locales(recipients)
     for email in recipients:
-        queue_template(email, template, locale=locales[email], attachments=[attachment], event=event,
-                       event_url=_event_url(event))
+        queue_template(
+            email, template, locale=locales[email], attachments=[attachment], event=event, event_url=_event_url(event)
+        )
 
 
 def event_changed(event: Event, recipients: list[str]) -> None:

@@ -1,4 +1,5 @@
 """The home page and an event's page (on the `events` blueprint)."""
+
 from __future__ import annotations
 
 from flask import render_template

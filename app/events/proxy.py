@@ -9,6 +9,7 @@ Services take plain arguments and never commit. Every writer starts with ``begin
 locks the event row, so proxy changes and voter registrations of one meeting are serialised:
 two companies cannot build a chain, and a voter cannot slip in beside a proxy.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,7 +33,6 @@ from app.models import (
     Role,
     User,
 )
-
 
 # --- rules ---------------------------------------------------------------------------------
 
@@ -78,32 +78,40 @@ def _active_given(event_id: int, company_id: int) -> CouncilProxy | None:
 
 
 def _received_count(event_id: int, company_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(CouncilProxy).where(
-            CouncilProxy.event_id == event_id,
-            CouncilProxy.to_company_id == company_id,
-            CouncilProxy.revoked_at.is_(None),
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(CouncilProxy)
+            .where(
+                CouncilProxy.event_id == event_id,
+                CouncilProxy.to_company_id == company_id,
+                CouncilProxy.revoked_at.is_(None),
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def active_voter(event_id: int, company_id: int) -> Registration | None:
     """The company's voting representative (confirmed or waitlisted), if it registered one."""
     return db.session.scalars(
-        select(Registration).where(
+        select(Registration)
+        .where(
             Registration.event_id == event_id,
             Registration.company_id == company_id,
             Registration.role == AttendeeRole.VOTER,
             Registration.status.in_(ACTIVE),
-        ).limit(1)
+        )
+        .limit(1)
     ).first()
 
 
 # --- giving and revoking --------------------------------------------------------------------
 
 
-def give_proxy(event_id: int, from_company: Company, to_company: Company, actor: User | None,
-               now: dt.datetime) -> CouncilProxy:
+def give_proxy(
+    event_id: int, from_company: Company, to_company: Company, actor: User | None, now: dt.datetime
+) -> CouncilProxy:
     """Hand from_company's vote at this meeting to to_company; raise RegistrationError if refused."""
     begin_write()
     event = _lock_event(event_id, True)
@@ -114,35 +122,45 @@ def give_proxy(event_id: int, from_company: Company, to_company: Company, actor:
         raise RegistrationError("self", _("자기 기업에는 의결권을 위임할 수 없습니다."))
     if not is_council_member_of(from_company, event):
         raise RegistrationError(
-            "giver_not_member", _("이 클러스터 입주기업협의회 회원사만 의결권을 위임할 수 있습니다."))
+            "giver_not_member", _("이 클러스터 입주기업협의회 회원사만 의결권을 위임할 수 있습니다.")
+        )
     if not is_council_member_of(to_company, event):
         raise RegistrationError(
             "receiver_not_member",
             # No name: the id comes from the form, and other clusters' companies are not the member's business.
-            _("위임받을 기업이 이 클러스터 입주기업협의회 회원사가 아닙니다."))
+            _("위임받을 기업이 이 클러스터 입주기업협의회 회원사가 아닙니다."),
+        )
     existing = _active_given(event.id, from_company.id)
     if existing is not None:
         raise RegistrationError(
             "already_given",
-            _("이미 %(company)s에 의결권을 위임했습니다. 다른 회원사에 위임하려면 먼저 철회해 주세요.",
-              company=existing.to_company.name))
+            _(
+                "이미 %(company)s에 의결권을 위임했습니다. 다른 회원사에 위임하려면 먼저 철회해 주세요.",
+                company=existing.to_company.name,
+            ),
+        )
     if _received_count(event.id, from_company.id):
         raise RegistrationError(
-            "chain_receiver", _("다른 회원사로부터 의결권을 위임받은 기업은 자기 의결권을 위임할 수 없습니다."))
+            "chain_receiver", _("다른 회원사로부터 의결권을 위임받은 기업은 자기 의결권을 위임할 수 없습니다.")
+        )
     if _active_given(event.id, to_company.id) is not None:
         raise RegistrationError(
             "chain_giver",
-            _("%(company)s은(는) 이미 의결권을 다른 회원사에 위임해서 위임받을 수 없습니다.",
-              company=to_company.name))
+            _("%(company)s은(는) 이미 의결권을 다른 회원사에 위임해서 위임받을 수 없습니다.", company=to_company.name),
+        )
     voter = active_voter(event.id, from_company.id)
     if voter is not None:
         raise RegistrationError(
             "giver_has_voter",
-            _("%(name)s님이 의결권 대표로 신청되어 있습니다. 의결권을 위임하려면 먼저 그 신청을 취소해 주세요.",
-              name=voter.name))
+            _(
+                "%(name)s님이 의결권 대표로 신청되어 있습니다. 의결권을 위임하려면 먼저 그 신청을 취소해 주세요.",
+                name=voter.name,
+            ),
+        )
 
-    proxy = CouncilProxy(event=event, from_company=from_company, to_company=to_company,
-                         created_by=actor, created_at=now)
+    proxy = CouncilProxy(
+        event=event, from_company=from_company, to_company=to_company, created_by=actor, created_at=now
+    )
     db.session.add(proxy)
     db.session.flush()
     _queue_proxy_mail(event, proxy, actor, revoked=False)
@@ -199,8 +217,7 @@ def proxies_for(event_id: int, company_id: int | None = None) -> list[CouncilPro
         .order_by(giver.sort_name, CouncilProxy.id)
     )
     if company_id is not None:
-        query = query.where(or_(CouncilProxy.from_company_id == company_id,
-                                CouncilProxy.to_company_id == company_id))
+        query = query.where(or_(CouncilProxy.from_company_id == company_id, CouncilProxy.to_company_id == company_id))
     return list(db.session.scalars(query))
 
 
@@ -208,8 +225,11 @@ def proxy_candidates(event: Event, exclude_company_id: int | None = None) -> lis
     """Active council member companies of the host cluster that may receive a vote, 가나다 order."""
     query = (
         select(Company)
-        .where(Company.cluster_id == event.host_cluster_id, Company.is_council_member.is_(True),
-               Company.is_active.is_(True))
+        .where(
+            Company.cluster_id == event.host_cluster_id,
+            Company.is_council_member.is_(True),
+            Company.is_active.is_(True),
+        )
         .order_by(Company.sort_name, Company.id)
     )
     if exclude_company_id is not None:

@@ -1,4 +1,5 @@
 """Council proxy (의결권 위임) on a council meeting's page: give, revoke, and the staff overview (on `events`)."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -23,15 +24,29 @@ def give_proxy_view(event_id: int):
     if company is None:
         abort(403)
     if not is_council_member_of(company, event):
-        return render_template("errors/error.html", status=403, title=_("접근 권한이 없습니다"),
-                               message=_("이 클러스터 입주기업협의회 회원사만 의결권을 위임할 수 있습니다.")), 403
+        return render_template(
+            "errors/error.html",
+            status=403,
+            title=_("접근 권한이 없습니다"),
+            message=_("이 클러스터 입주기업협의회 회원사만 의결권을 위임할 수 있습니다."),
+        ), 403
     form = give_proxy_form(event, company, formdata=request.form)
     if not form.validate_on_submit():
-        return render_detail(event, status=400, **rsvp_panel(event), **proxy_panel(event, form=form, error=_("입력 내용을 확인해 주세요.")))
+        return render_detail(
+            event,
+            status=400,
+            **rsvp_panel(event),
+            **proxy_panel(event, form=form, error=_("입력 내용을 확인해 주세요.")),
+        )
     to_company = db.session.get(Company, form.to_company.data) if form.to_company.data is not None else None
     if to_company is None:
         form.to_company.errors = [_("위임받을 회원사를 선택해 주세요.")]
-        return render_detail(event, status=400, **rsvp_panel(event), **proxy_panel(event, form=form, error=_("입력 내용을 확인해 주세요.")))
+        return render_detail(
+            event,
+            status=400,
+            **rsvp_panel(event),
+            **proxy_panel(event, form=form, error=_("입력 내용을 확인해 주세요.")),
+        )
     try:
         proxy = give_proxy(event.id, company, to_company, current_user._get_current_object(), utcnow())
     except RegistrationError as exc:
@@ -69,5 +84,6 @@ def revoke_proxy_view(event_id: int, proxy_id: int):
         db.session.commit()
         flash(_("%(giver)s이(가) %(receiver)s에 위임한 의결권을 철회했습니다.", **names), "success")
         return redirect(back)
-    return render_template("events/proxy_revoke.html", form=form, event=event, proxy=proxy,
-                           back=back), 400 if form.errors else 200
+    return render_template(
+        "events/proxy_revoke.html", form=form, event=event, proxy=proxy, back=back
+    ), 400 if form.errors else 200

@@ -1,4 +1,5 @@
 """Event queries shared by pages and commands; each runs a bounded number of statements."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,9 +35,9 @@ def waitlist_positions(event_ids, registration_ids=None) -> dict[int, int]:
     ranked = (
         select(
             Registration.id.label("id"),
-            func.row_number().over(
-                partition_by=Registration.event_id, order_by=(Registration.created_at, Registration.id)
-            ).label("position"),
+            func.row_number()
+            .over(partition_by=Registration.event_id, order_by=(Registration.created_at, Registration.id))
+            .label("position"),
         )
         .where(Registration.status == RegistrationStatus.WAITLISTED, Registration.event_id.in_(event_ids))
         .subquery()
@@ -107,7 +108,9 @@ def event_row(event: Event) -> EventRow:
     return _rows([event], with_checkins=True)[0]
 
 
-def staff_events(cluster_ids: list[int] | None, upcoming: bool, now: dt.datetime | None = None, page: int = 1, per_page: int = 20):
+def staff_events(
+    cluster_ids: list[int] | None, upcoming: bool, now: dt.datetime | None = None, page: int = 1, per_page: int = 20
+):
     """Events of the given clusters (None: all) for the staff overview, paginated."""
     now = now or utcnow()
     query = select(Event).options(selectinload(Event.host_cluster))
@@ -161,8 +164,9 @@ def kst_month_range(first_day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, dt.datetime(year, month, 1, tzinfo=SEOUL)
 
 
-def public_events(filters: EventListFilters, *, past: bool, page: int = 1, per_page: int = 20,
-                  now: dt.datetime | None = None):
+def public_events(
+    filters: EventListFilters, *, past: bool, page: int = 1, per_page: int = 20, now: dt.datetime | None = None
+):
     """The public event lists, paginated, with counts (four statements whatever the page holds).
 
     Upcoming: events that have not ended, by start time; cancelled ones stay listed (marked) so
@@ -187,14 +191,20 @@ def public_events(filters: EventListFilters, *, past: bool, page: int = 1, per_p
         query = query.where(Event.starts_at >= start, Event.starts_at < end)
     if filters.q:
         needle = filters.q.lower()
-        hosts = select(Cluster.id).where(or_(
-            func.lower(Cluster.name_ko).contains(needle, autoescape=True),
-            func.lower(Cluster.name_en).contains(needle, autoescape=True),
-        ))
-        query = query.where(or_(
-            *(func.lower(column).contains(needle, autoescape=True)
-              for column in (Event.title_ko, Event.title_en, Event.venue_name, Event.venue_address)),
-            Event.host_cluster_id.in_(hosts),
-        ))
+        hosts = select(Cluster.id).where(
+            or_(
+                func.lower(Cluster.name_ko).contains(needle, autoescape=True),
+                func.lower(Cluster.name_en).contains(needle, autoescape=True),
+            )
+        )
+        query = query.where(
+            or_(
+                *(
+                    func.lower(column).contains(needle, autoescape=True)
+                    for column in (Event.title_ko, Event.title_en, Event.venue_name, Event.venue_address)
+                ),
+                Event.host_cluster_id.in_(hosts),
+            )
+        )
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
     return pagination, _rows(list(pagination.items))

@@ -5,22 +5,23 @@ after a RegistrationError). Capacity is a check-then-write, so every writer star
 ``begin_write()`` (SQLite: BEGIN IMMEDIATE) and locks the event row with
 ``with_for_update()`` (PostgreSQL) before counting seats.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
-from app.events.tickets import issue_ticket
 from app.database import begin_write
+from app.events import notifications
 from app.events.door import doors_open_at
+from app.events.tickets import issue_ticket
 from app.extensions import db
 from app.i18n import format_kst
-from app.events import notifications
 from app.mail import queue_template
 from app.models import CheckIn, Company, Event, EventKind, EventStatus, Registration, RegistrationStatus
 from app.models.proxy import CouncilProxy
@@ -57,8 +58,9 @@ class AttendeeData:
 # --- eligibility ---------------------------------------------------------------------
 
 
-def check_eligibility(event: Event, *, company: Company | None = None, guest: bool = False, now: dt.datetime,
-                      at_the_door: bool = False) -> None:
+def check_eligibility(
+    event: Event, *, company: Company | None = None, guest: bool = False, now: dt.datetime, at_the_door: bool = False
+) -> None:
     """Raise RegistrationError unless this company (or a guest) may register now.
 
     ``at_the_door``: staff registering a walk-in, which the registration window does not bind
@@ -73,8 +75,10 @@ def check_eligibility(event: Event, *, company: Company | None = None, guest: bo
         if now >= event.ends_at:
             raise RegistrationError("ended", _("이미 끝난 행사입니다."))
         if now < doors_open_at(event):
-            raise RegistrationError("doors_not_open", _("현장 등록은 입장이 시작되는 %(time)s부터 받습니다.",
-                                                        time=format_kst(doors_open_at(event))))
+            raise RegistrationError(
+                "doors_not_open",
+                _("현장 등록은 입장이 시작되는 %(time)s부터 받습니다.", time=format_kst(doors_open_at(event))),
+            )
     else:
         if event.registration_opens_at is not None and now < event.registration_opens_at:
             raise RegistrationError("not_open_yet", _("아직 참가 신청 기간이 아닙니다."))
@@ -135,7 +139,9 @@ def _clean_attendees(event: Event, attendees: list[AttendeeData]) -> list[_Clean
             if len(email) > EMAIL_MAX:
                 raise EmailNotValidError("too long")
         except EmailNotValidError:
-            raise RegistrationError("invalid_email", _("이메일 형식이 올바르지 않습니다 (예: name@example.com).")) from None
+            raise RegistrationError(
+                "invalid_email", _("이메일 형식이 올바르지 않습니다 (예: name@example.com).")
+            ) from None
         if email in seen:
             raise RegistrationError("already_registered", _("이미 신청한 이메일입니다: %(email)s", email=email))
         seen.add(email)
@@ -170,8 +176,10 @@ def _lock_event(event_id: int, lock: bool) -> Event:
 
 
 def _count(event_id: int, *statuses: RegistrationStatus, **where) -> int:
-    query = select(func.count()).select_from(Registration).where(
-        Registration.event_id == event_id, Registration.status.in_(statuses)
+    query = (
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event_id, Registration.status.in_(statuses))
     )
     for column, value in where.items():
         query = query.where(getattr(Registration, column) == value)
@@ -195,11 +203,14 @@ def _seats_used(event_id: int, *, company_id: int | None = None, brn: str | None
         owner.append(Registration.company_id == company_id)
     if brn is not None:
         owner.append(Registration.guest_brn == brn)
-    return db.session.scalar(
-        select(func.count()).select_from(Registration).where(
-            Registration.event_id == event_id, Registration.status.in_(ACTIVE), or_(*owner)
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .where(Registration.event_id == event_id, Registration.status.in_(ACTIVE), or_(*owner))
         )
-    ) or 0
+        or 0
+    )
 
 
 def register(
@@ -258,8 +269,11 @@ def register(
         if used + len(cleaned) > event.seats_per_company:
             raise RegistrationError(
                 "company_limit",
-                _("기업당 신청 가능 인원(%(limit)d명)을 넘습니다. 남은 자리: %(left)d명",
-                  limit=event.seats_per_company, left=max(event.seats_per_company - used, 0)),
+                _(
+                    "기업당 신청 가능 인원(%(limit)d명)을 넘습니다. 남은 자리: %(left)d명",
+                    limit=event.seats_per_company,
+                    left=max(event.seats_per_company - used, 0),
+                ),
             )
 
     if event.kind == EventKind.COUNCIL:
@@ -267,18 +281,32 @@ def register(
         if voters > 1 or (voters and _count(event.id, *ACTIVE, role=AttendeeRole.VOTER, **owner)):
             raise RegistrationError("voter_taken", _("의결권 대표는 기업당 한 명만 신청할 수 있습니다."))
         # A company that handed its vote to another member (app/events/proxy.py) has no voter of its own.
-        if voters and company is not None and db.session.scalar(
-            select(CouncilProxy.id).where(CouncilProxy.event_id == event.id, CouncilProxy.from_company_id == company.id,
-                                          CouncilProxy.revoked_at.is_(None)).limit(1)
-        ) is not None:
-            raise RegistrationError("vote_delegated", _(
-                "이 기업은 의결권을 다른 회원사에 위임했습니다. 의결권 대표로 신청하려면 먼저 위임을 철회해 주세요."))
+        if (
+            voters
+            and company is not None
+            and db.session.scalar(
+                select(CouncilProxy.id)
+                .where(
+                    CouncilProxy.event_id == event.id,
+                    CouncilProxy.from_company_id == company.id,
+                    CouncilProxy.revoked_at.is_(None),
+                )
+                .limit(1)
+            )
+            is not None
+        ):
+            raise RegistrationError(
+                "vote_delegated",
+                _("이 기업은 의결권을 다른 회원사에 위임했습니다. 의결권 대표로 신청하려면 먼저 위임을 철회해 주세요."),
+            )
 
     confirmed = _count(event.id, RegistrationStatus.CONFIRMED)
     if _after_count is not None:
         _after_count()
     if walk_in and confirmed + len(cleaned) > event.capacity:
-        raise RegistrationError("full", _("정원이 찼습니다 (남은 자리 %(left)d석).", left=max(event.capacity - confirmed, 0)))
+        raise RegistrationError(
+            "full", _("정원이 찼습니다 (남은 자리 %(left)d석).", left=max(event.capacity - confirmed, 0))
+        )
 
     registrations = []
     for c in cleaned:
@@ -440,11 +468,17 @@ def replace_attendee(
     # The role belongs to the place, not the person: the council vote stays with the company.
     (new,) = _clean_attendees(event, [dataclasses.replace(attendee, role=registration.role)])
     if new.email == registration.email:
-        raise RegistrationError("same_attendee", _("기존 참가자와 같은 이메일입니다. 다른 참가자의 이메일을 입력해 주세요."))
+        raise RegistrationError(
+            "same_attendee", _("기존 참가자와 같은 이메일입니다. 다른 참가자의 이메일을 입력해 주세요.")
+        )
     taken = db.session.scalar(
-        select(func.count()).select_from(Registration).where(
-            Registration.event_id == event.id, Registration.status.in_(ACTIVE),
-            Registration.email == new.email, Registration.id != registration.id,
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status.in_(ACTIVE),
+            Registration.email == new.email,
+            Registration.id != registration.id,
         )
     )
     if taken:

@@ -1,5 +1,6 @@
 """Collects the public event area's view modules onto its blueprint: the home page and event
 page, the lists, company RSVP, council proxies and guest registration."""
+
 from app.events import guest_routes, list_routes, page_routes, proxy_routes, rsvp_routes  # noqa: F401
 from app.events.blueprint import bp
 

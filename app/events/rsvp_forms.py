@@ -1,4 +1,5 @@
 """The company RSVP form: attendee rows, a council role per row, and a separate PIPA consent box."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -9,12 +10,11 @@ from wtforms.validators import Length, Optional
 
 from app.events.consent import CONSENT_LABEL
 from app.events.registration import AttendeeData
-from app.models import AttendeeRole, Event, EventKind
 from app.forms import strip
+from app.models import AttendeeRole, Event, EventKind
 
 # Attendee rows shown when the event has no per-company limit.
 DEFAULT_ROWS = 5
-
 
 
 class AttendeeRowForm(Form):
@@ -27,8 +27,10 @@ class AttendeeRowForm(Form):
     # Only rendered (and only read) for council meetings; the service checks the value.
     role = SelectField(
         _l("구분"),
-        choices=[SelectChoice(AttendeeRole.VOTER.value, _l("의결권 대표")),
-                 SelectChoice(AttendeeRole.OBSERVER.value, _l("참관인"))],
+        choices=[
+            SelectChoice(AttendeeRole.VOTER.value, _l("의결권 대표")),
+            SelectChoice(AttendeeRole.OBSERVER.value, _l("참관인")),
+        ],
         default=AttendeeRole.OBSERVER.value,
         validate_choice=False,
     )
@@ -82,10 +84,15 @@ def attendees_from(form: RsvpForm, event: Event) -> list[AttendeeData]:
         role = AttendeeRole.ATTENDEE
         if event.kind == EventKind.COUNCIL and row.role.data in (AttendeeRole.VOTER.value, AttendeeRole.OBSERVER.value):
             role = AttendeeRole(row.role.data)
-        people.append(AttendeeData(
-            name=row.name.data or "", email=row.email.data or "", mobile=row.mobile.data or None,
-            job_title=row.job_title.data or None, role=role,
-        ))
+        people.append(
+            AttendeeData(
+                name=row.name.data or "",
+                email=row.email.data or "",
+                mobile=row.mobile.data or None,
+                job_title=row.job_title.data or None,
+                role=role,
+            )
+        )
     return people
 
 
@@ -101,8 +108,12 @@ class ReplaceAttendeeForm(FlaskForm):
     submit = SubmitField(_l("참가자 교체"))
 
     def attendee(self) -> AttendeeData:
-        return AttendeeData(name=self.name.data or "", email=self.email.data or "",
-                            mobile=self.mobile.data or None, job_title=self.job_title.data or None)
+        return AttendeeData(
+            name=self.name.data or "",
+            email=self.email.data or "",
+            mobile=self.mobile.data or None,
+            job_title=self.job_title.data or None,
+        )
 
 
 class CancelRegistrationForm(FlaskForm):

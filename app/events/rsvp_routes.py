@@ -1,5 +1,6 @@
 """Company RSVP on the event page: signed-in company members register, replace an attendee and
 cancel (on the `events` blueprint); staff cancel here too, on a company's behalf."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -29,24 +30,32 @@ from app.models import Event, Registration, RegistrationStatus, Role, utcnow
 def register_view(event_id: int):
     event = visible_event_or_404(event_id)
     if not is_member():
-        return render_template("errors/error.html", status=403, title=_("접근 권한이 없습니다"),
-                               message=staff_message()), 403
-    form = make_rsvp_form(event, formdata=request.form,
-                          rows=row_count(event, company_seats_left(event, current_user.company_id)))
+        return render_template(
+            "errors/error.html", status=403, title=_("접근 권한이 없습니다"), message=staff_message()
+        ), 403
+    form = make_rsvp_form(
+        event, formdata=request.form, rows=row_count(event, company_seats_left(event, current_user.company_id))
+    )
     if not form.validate_on_submit():
-        return render_detail(event, status=400, **rsvp_panel(
-            event, form=form, error=_("입력 내용을 확인해 주세요.")))
+        return render_detail(event, status=400, **rsvp_panel(event, form=form, error=_("입력 내용을 확인해 주세요.")))
     people = attendees_from(form, event)
     # With a per-company limit the service counts the company's seats left under its lock
     # and refuses with its own message; this cap is only for events without one.
     if event.seats_per_company is None and len(people) > row_count(event):
-        return render_detail(event, status=400, **rsvp_panel(
-            event, form=form, error=_("한 번에 최대 %(n)d명까지 신청할 수 있습니다.", n=row_count(event))))
+        return render_detail(
+            event,
+            status=400,
+            **rsvp_panel(event, form=form, error=_("한 번에 최대 %(n)d명까지 신청할 수 있습니다.", n=row_count(event))),
+        )
     company = current_user.company
     try:
         registrations = register(
-            event.id, people, company=company, registered_by=current_user._get_current_object(),
-            consent_version=consent.CONSENT_VERSION if form.consent.data else None, now=utcnow(),
+            event.id,
+            people,
+            company=company,
+            registered_by=current_user._get_current_object(),
+            consent_version=consent.CONSENT_VERSION if form.consent.data else None,
+            now=utcnow(),
         )
     except RegistrationError as exc:
         db.session.rollback()
@@ -56,12 +65,24 @@ def register_view(event_id: int):
     waitlisted = len(registrations) - confirmed
     db.session.commit()
     if waitlisted:
-        flash(_("참가 신청을 접수했습니다: 확정 %(confirmed)d명, 대기 %(waitlisted)d명. "
+        flash(
+            _(
+                "참가 신청을 접수했습니다: 확정 %(confirmed)d명, 대기 %(waitlisted)d명. "
                 "대기자는 자리가 나면 신청 순서대로 확정되며 메일로 알려 드립니다.",
-                confirmed=confirmed, waitlisted=waitlisted), "success")
+                confirmed=confirmed,
+                waitlisted=waitlisted,
+            ),
+            "success",
+        )
     else:
-        flash(_("참가 신청을 접수했습니다: 확정 %(confirmed)d명, 대기 %(waitlisted)d명.",
-                confirmed=confirmed, waitlisted=waitlisted), "success")
+        flash(
+            _(
+                "참가 신청을 접수했습니다: 확정 %(confirmed)d명, 대기 %(waitlisted)d명.",
+                confirmed=confirmed,
+                waitlisted=waitlisted,
+            ),
+            "success",
+        )
     return redirect(url_for("events.detail", event_id=event_id))
 
 
@@ -95,15 +116,23 @@ def cancel_registration(event_id: int, registration_id: int):
         db.session.commit()
         flash(_("%(name)s님의 참가 신청을 취소했습니다.", name=name), "success")
         return redirect(back)
-    return render_template("events/rsvp_cancel.html", form=form, event=event, registration=registration,
-                           back=back), 400 if form.errors else 200
+    return render_template(
+        "events/rsvp_cancel.html", form=form, event=event, registration=registration, back=back
+    ), 400 if form.errors else 200
 
 
-def _replace_page(event: Event, registration: Registration, form: ReplaceAttendeeForm, error: str | None = None,
-                  status: int = 200):
-    return render_template("events/rsvp_replace.html", event=event, registration=registration, form=form,
-                           error=error, consent=consent,
-                           back=url_for("events.detail", event_id=event.id)), status
+def _replace_page(
+    event: Event, registration: Registration, form: ReplaceAttendeeForm, error: str | None = None, status: int = 200
+):
+    return render_template(
+        "events/rsvp_replace.html",
+        event=event,
+        registration=registration,
+        form=form,
+        error=error,
+        consent=consent,
+        back=url_for("events.detail", event_id=event.id),
+    ), status
 
 
 @bp.route("/events/<int:event_id>/registrations/<int:registration_id>/replace", methods=["GET", "POST"])
@@ -128,8 +157,11 @@ def replace_registration(event_id: int, registration_id: int):
     old_name = registration.name
     try:
         replaced = replace_attendee(
-            registration_id, form.attendee(), company=current_user.company,
-            consent_version=consent.CONSENT_VERSION if form.consent.data else None, now=utcnow(),
+            registration_id,
+            form.attendee(),
+            company=current_user.company,
+            consent_version=consent.CONSENT_VERSION if form.consent.data else None,
+            now=utcnow(),
         )
     except RegistrationError as exc:
         db.session.rollback()
@@ -137,6 +169,12 @@ def replace_registration(event_id: int, registration_id: int):
         return _replace_page(registration.event, registration, form, error=exc.message, status=400)
     new_name = replaced.name
     db.session.commit()
-    flash(_("%(old)s님 대신 %(new)s님으로 참가자를 교체했습니다. 새 참가자에게 안내 메일을 보냈습니다.",
-            old=old_name, new=new_name), "success")
+    flash(
+        _(
+            "%(old)s님 대신 %(new)s님으로 참가자를 교체했습니다. 새 참가자에게 안내 메일을 보냈습니다.",
+            old=old_name,
+            new=new_name,
+        ),
+        "success",
+    )
     return redirect(back)

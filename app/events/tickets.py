@@ -6,6 +6,7 @@ QR alphanumeric mode, version 2 at error correction M). The database alone there
 no usable code (salt without key, hash without preimage), yet a badge can be reprinted any
 time from the salt and the server key. Reissuing draws a new salt: the old code stops working.
 """
+
 from __future__ import annotations
 
 import base64

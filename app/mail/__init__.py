@@ -6,6 +6,7 @@ language), ``transport`` builds the message and talks SMTP/console/file, ``deliv
 sends and retries, and after a request's commit lets the mail leave as ``MAIL_DELIVERY``
 says (see its docstring). The names below are the package's API.
 """
+
 from __future__ import annotations
 
 from app.mail.delivery import (

@@ -26,6 +26,7 @@ Sending claims messages with a lease (``next_attempt_at`` moved forward) so two 
 never send one message twice; a failure reschedules it with exponential backoff. Messages
 are never dropped: they wait until a send succeeds.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -96,9 +97,9 @@ def send_all(batch: int = 100) -> tuple[int, int]:
 def pending_counts() -> tuple[int, int]:
     """(unsent messages, of which failed at least once)."""
     unsent = db.session.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None))) or 0
-    failing = db.session.scalar(
-        select(func.count()).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts > 0)
-    ) or 0
+    failing = (
+        db.session.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts > 0)) or 0
+    )
     return unsent, failing
 
 

@@ -1,4 +1,5 @@
 """Queueing mail: outbox rows written in the caller's transaction, in the recipient's language."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -56,7 +57,7 @@ def linkify(line: str) -> Markup:
     """Escape a line of text and turn its http(s) URLs into links."""
     out, last = [], 0
     for match in _URL.finditer(line):
-        out.append(escape(line[last:match.start()]))
+        out.append(escape(line[last : match.start()]))
         url = match.group(0)
         out.append(Markup('<a href="{0}">{0}</a>').format(url))
         last = match.end()

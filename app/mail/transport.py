@@ -1,4 +1,5 @@
 """Turning an outbox row into an e-mail and handing it to SMTP, the console or a folder."""
+
 from __future__ import annotations
 
 import email.policy

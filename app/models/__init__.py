@@ -1,4 +1,5 @@
 """All models, imported here so Alembic and the app see one metadata."""
+
 from app.models.calendar_token import CalendarToken, CalendarTokenKind
 from app.models.checkin import CheckIn, DoorDevice, ScanLog
 from app.models.cluster import Cluster

@@ -1,4 +1,5 @@
 """CalendarToken: the secret in a personal or company calendar feed URL (stored only as a hash)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,9 +45,7 @@ class CalendarToken(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[CalendarTokenKind] = mapped_column(
-        enum_column(CalendarTokenKind, "calendar_token_kind")
-    )
+    kind: Mapped[CalendarTokenKind] = mapped_column(enum_column(CalendarTokenKind, "calendar_token_kind"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     # SHA-256 of the token in the URL; the plain token is shown once, right after it is made.

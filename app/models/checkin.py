@@ -1,4 +1,5 @@
 """Door check-in: CheckIn (a registration admitted), ScanLog (every scan) and DoorDevice (scanner links)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,6 @@ from app.models.event import Event
 from app.models.registration import Registration
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import User
-
 
 # How a person was admitted (CheckIn.method, ScanLog.method), in staff words.
 SCAN_METHOD_LABELS = {
@@ -56,9 +56,7 @@ class CheckIn(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # A registration is checked in at most once: two devices scanning together admit it once.
-    registration_id: Mapped[int] = mapped_column(
-        ForeignKey("registrations.id", ondelete="CASCADE"), unique=True
-    )
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), unique=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     checked_in_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -87,9 +85,7 @@ class ScanLog(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    registration_id: Mapped[int | None] = mapped_column(
-        ForeignKey("registrations.id", ondelete="SET NULL"), index=True
-    )
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="SET NULL"), index=True)
     scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     mode: Mapped[str] = mapped_column(String(8))  # in, out, undo
     result: Mapped[str] = mapped_column(String(32))  # ok, already_checked_in, unknown_code, ...

@@ -1,4 +1,5 @@
 """Cluster: an industry district run by the agency (DMC, Magok, ...)."""
+
 from __future__ import annotations
 
 from flask_babel import get_locale

@@ -1,4 +1,5 @@
 """Company (tenant or guest firm) and research groups (연구회) of companies."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,9 @@ from app.models.types import UTCDateTime, utcnow
 from app.validators import format_brn, normalize_brn
 
 # Legal-form markers that Korean lists ignore when sorting: (주)누리 sorts under ㄴ.
-_LEGAL_FORM_RE = re.compile(r"^\s*(?:\(주\)|㈜|\(유\)|\(사\)|\(재\)|주식회사|유한회사|유한책임회사|사단법인|재단법인)\s*|\s*(?:\(주\)|㈜|주식회사)\s*$")
+_LEGAL_FORM_RE = re.compile(
+    r"^\s*(?:\(주\)|㈜|\(유\)|\(사\)|\(재\)|주식회사|유한회사|유한책임회사|사단법인|재단법인)\s*|\s*(?:\(주\)|㈜|주식회사)\s*$"
+)
 
 
 def company_sort_name(name: str) -> str:
@@ -55,7 +58,7 @@ class Company(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     cluster: Mapped[Cluster | None] = relationship()
-    research_groups: Mapped[list["ResearchGroup"]] = relationship(
+    research_groups: Mapped[list[ResearchGroup]] = relationship(
         secondary=research_group_members, back_populates="companies"
     )
 
@@ -88,9 +91,7 @@ class ResearchGroup(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     cluster: Mapped[Cluster] = relationship()
-    companies: Mapped[list[Company]] = relationship(
-        secondary=research_group_members, back_populates="research_groups"
-    )
+    companies: Mapped[list[Company]] = relationship(secondary=research_group_members, back_populates="research_groups")
 
     def __repr__(self) -> str:
         return f"<ResearchGroup {self.name}>"

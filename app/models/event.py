@@ -1,10 +1,12 @@
 """Event: a networking night, council meeting, inter-cluster forum or research-group meeting."""
+
 from __future__ import annotations
 
 import datetime as dt
 import enum
 
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

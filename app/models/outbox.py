@@ -1,4 +1,5 @@
 """Outgoing mail, written in the same transaction as the change that causes it."""
+
 from __future__ import annotations
 
 import datetime as dt

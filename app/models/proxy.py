@@ -1,4 +1,5 @@
 """Council proxy (의결권 위임): a member company hands its vote at one council meeting to another."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Registration: one person's seat (or waitlist place) at an event."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """User accounts, staff cluster scopes, invitations and password-reset tokens."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,9 +45,7 @@ def normalize_email(value: str) -> str:
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint("role <> 'member' OR company_id IS NOT NULL", name="member_has_company"),
-    )
+    __table_args__ = (CheckConstraint("role <> 'member' OR company_id IS NOT NULL", name="member_has_company"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased: uniqueness and look-ups are case-insensitive.
@@ -55,9 +54,7 @@ class User(UserMixin, db.Model):
     mobile: Mapped[str | None] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(256))
     locale: Mapped[str] = mapped_column(String(5), default="ko")
-    role: Mapped[Role] = mapped_column(
-        enum_column(Role, "user_role")
-    )
+    role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"))
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
     is_active_account: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
     # Part of the session cookie's user id: rotating it signs the account out everywhere

@@ -15,6 +15,7 @@ Words used in the figures (the same as the check-in dashboard's):
 registrations or companies: the figures are aggregated in SQL per event and per company, and
 grouped by kind and Seoul month here (month boundaries in Seoul time on every database).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -50,12 +51,12 @@ class Period:
 
     @property
     def start_utc(self) -> dt.datetime:
-        return dt.datetime.combine(self.start, dt.time(), SEOUL).astimezone(dt.timezone.utc)
+        return dt.datetime.combine(self.start, dt.time(), SEOUL).astimezone(dt.UTC)
 
     @property
     def end_utc(self) -> dt.datetime:
         """The instant after the period: the next day's Seoul midnight."""
-        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), SEOUL).astimezone(dt.timezone.utc)
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), SEOUL).astimezone(dt.UTC)
 
     def months(self) -> list[tuple[int, int]]:
         year, month = self.start.year, self.start.month
@@ -237,8 +238,12 @@ def activity_report(cluster: Cluster, period: Period, now: dt.datetime) -> Activ
     )
     event_rows = db.session.execute(
         select(
-            Event.id, Event.kind, Event.starts_at, Event.ends_at,
-            func.coalesce(confirmed.c.confirmed, 0), func.coalesce(confirmed.c.attended, 0),
+            Event.id,
+            Event.kind,
+            Event.starts_at,
+            Event.ends_at,
+            func.coalesce(confirmed.c.confirmed, 0),
+            func.coalesce(confirmed.c.attended, 0),
             func.coalesce(confirmed.c.walkins, 0),
         )
         .outerjoin(confirmed, confirmed.c.event_id == Event.id)
@@ -268,8 +273,13 @@ def activity_report(cluster: Cluster, period: Period, now: dt.datetime) -> Activ
     # 2. Companies that attended this cluster's held events, with how many events each.
     company_rows = db.session.execute(
         _attended_rows()
-        .add_columns(Company.id, Company.name, Company.sort_name, Company.cluster_id,
-                     func.count(func.distinct(Registration.event_id)))
+        .add_columns(
+            Company.id,
+            Company.name,
+            Company.sort_name,
+            Company.cluster_id,
+            func.count(func.distinct(Registration.event_id)),
+        )
         .join(Company, Company.id == Registration.company_id)
         .where(held)
         .group_by(Company.id, Company.name, Company.sort_name, Company.cluster_id)
@@ -277,17 +287,23 @@ def activity_report(cluster: Cluster, period: Period, now: dt.datetime) -> Activ
     companies = [CompanyRow(*row) for row in company_rows]
 
     # 3. Guests' firms: distinct typed names (case and spacing aside).
-    guest_firms = db.session.scalar(
-        _attended_rows()
-        .add_columns(func.count(func.distinct(func.lower(func.trim(Registration.guest_company_name)))))
-        .where(held, Registration.company_id.is_(None), Registration.guest_company_name.is_not(None))
-    ) or 0
+    guest_firms = (
+        db.session.scalar(
+            _attended_rows()
+            .add_columns(func.count(func.distinct(func.lower(func.trim(Registration.guest_company_name)))))
+            .where(held, Registration.company_id.is_(None), Registration.guest_company_name.is_not(None))
+        )
+        or 0
+    )
 
     # 4. This cluster's companies at events hosted by other clusters in the period.
     visits = (
         _attended_rows()
-        .add_columns(Event.host_cluster_id.label("host_cluster_id"), Registration.event_id.label("event_id"),
-                     Registration.company_id.label("company_id"))
+        .add_columns(
+            Event.host_cluster_id.label("host_cluster_id"),
+            Registration.event_id.label("event_id"),
+            Registration.company_id.label("company_id"),
+        )
         .join(Company, Company.id == Registration.company_id)
         .where(
             Company.cluster_id == cluster.id,
@@ -301,8 +317,9 @@ def activity_report(cluster: Cluster, period: Period, now: dt.datetime) -> Activ
         .subquery()
     )
     outbound_rows = db.session.execute(
-        select(visits.c.host_cluster_id, func.count(func.distinct(visits.c.company_id)), func.count())
-        .group_by(visits.c.host_cluster_id)
+        select(visits.c.host_cluster_id, func.count(func.distinct(visits.c.company_id)), func.count()).group_by(
+            visits.c.host_cluster_id
+        )
     ).all()
 
     # 5. Cluster names for both directions (a small table: one query).
@@ -318,7 +335,9 @@ def activity_report(cluster: Cluster, period: Period, now: dt.datetime) -> Activ
         flow = inbound.setdefault(company.cluster_id, ClusterFlow(company.cluster_id, cluster_name(company.cluster_id)))
         flow.companies += 1
         flow.attendances += company.events
-    outbound = [ClusterFlow(cid, cluster_name(cid), n_companies, n_pairs) for cid, n_companies, n_pairs in outbound_rows]
+    outbound = [
+        ClusterFlow(cid, cluster_name(cid), n_companies, n_pairs) for cid, n_companies, n_pairs in outbound_rows
+    ]
 
     distribution = Counter(min(c.events, 3) for c in companies)
     return ActivityReport(
@@ -368,10 +387,15 @@ def report_charts(report: ActivityReport) -> dict:
     charts = {
         "kinds": hbar_chart(
             [row.label for row in kinds],
-            [Series(_("출석"), [row.attended for row in kinds], COLOURS[0]),
-             Series(_("불참"), [row.confirmed - row.attended for row in kinds], MUTED)],
-            title=_("행사 유형별 확정 인원과 출석"), stacked=True,
-        ) if kinds else None,
+            [
+                Series(_("출석"), [row.attended for row in kinds], COLOURS[0]),
+                Series(_("불참"), [row.confirmed - row.attended for row in kinds], MUTED),
+            ],
+            title=_("행사 유형별 확정 인원과 출석"),
+            stacked=True,
+        )
+        if kinds
+        else None,
         "months": bar_chart(
             [m.short_label for m in report.months],
             [Series(_("출석 인원"), [m.attended for m in report.months], COLOURS[0])],
@@ -384,10 +408,16 @@ def report_charts(report: ActivityReport) -> dict:
         clusters.setdefault((flow.cluster_id, flow.name), [0, 0])[0] = flow.companies
     for flow in report.outbound:
         clusters.setdefault((flow.cluster_id, flow.name), [0, 0])[1] = flow.companies
-    charts["clusters"] = hbar_chart(
-        [name for _cid, name in clusters],
-        [Series(_("우리 행사에 온 기업"), [v[0] for v in clusters.values()], COLOURS[0]),
-         Series(_("그 클러스터 행사에 간 우리 기업"), [v[1] for v in clusters.values()], COLOURS[1])],
-        title=_("클러스터 간 교류 (기업 수)"),
-    ) if clusters else None
+    charts["clusters"] = (
+        hbar_chart(
+            [name for _cid, name in clusters],
+            [
+                Series(_("우리 행사에 온 기업"), [v[0] for v in clusters.values()], COLOURS[0]),
+                Series(_("그 클러스터 행사에 간 우리 기업"), [v[1] for v in clusters.values()], COLOURS[1]),
+            ],
+            title=_("클러스터 간 교류 (기업 수)"),
+        )
+        if clusters
+        else None
+    )
     return charts

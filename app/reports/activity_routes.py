@@ -1,4 +1,5 @@
 """Cluster activity report pages: the HTML report with its period form, and the same report as PDF."""
+
 from __future__ import annotations
 
 from flask import abort, render_template, request
@@ -43,8 +44,13 @@ def activity_report():
         ("this_year", activity.Period(today.replace(month=1, day=1), today.replace(month=12, day=31))),
     ]
     return render_template(
-        "reports/activity.html", clusters=clusters, cluster=cluster, period=period, notice=notice,
-        report=report, charts=activity.report_charts(report) if report and not report.is_empty else {},
+        "reports/activity.html",
+        clusters=clusters,
+        cluster=cluster,
+        period=period,
+        notice=notice,
+        report=report,
+        charts=activity.report_charts(report) if report and not report.is_empty else {},
         shortcuts=shortcuts,
     )
 
@@ -57,7 +63,9 @@ def activity_report_pdf():
         abort(404)
     report = activity.activity_report(cluster, period, utcnow())
     html = render_template(
-        "pdf/activity_report.html", report=report, notice=notice,
+        "pdf/activity_report.html",
+        report=report,
+        notice=notice,
         charts=activity.report_charts(report) if not report.is_empty else {},
     )
     return inline_pdf(render_pdf(html), activity.report_filename(report))

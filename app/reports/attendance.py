@@ -17,6 +17,7 @@ as the dashboard lists them: staff read "our tenants" first, outside guests afte
 a company by name. Sorted in Python: code-point order of Hangul syllables is 가나다 order on
 every database, whatever its collation.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -31,6 +32,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import AttendeeRole, CheckIn, Cluster, Company, Event, Registration, RegistrationStatus, role_tag_label
 from app.models.company import company_sort_name
+
 
 @dataclasses.dataclass(frozen=True)
 class AttendanceRow:
@@ -81,10 +83,22 @@ def attendance_rows(event: Event) -> list[AttendanceRow]:
     cluster = aliased(Cluster)
     result = db.session.execute(
         select(
-            Registration.id, Registration.name, Registration.email, Registration.mobile, Registration.role,
-            Registration.company_id, Registration.guest_company_name,
-            Company.name, Company.sort_name, Company.cluster_id, cluster.name_ko, cluster.name_en,
-            CheckIn.checked_in_at, CheckIn.checked_out_at, CheckIn.gate, CheckIn.method,
+            Registration.id,
+            Registration.name,
+            Registration.email,
+            Registration.mobile,
+            Registration.role,
+            Registration.company_id,
+            Registration.guest_company_name,
+            Company.name,
+            Company.sort_name,
+            Company.cluster_id,
+            cluster.name_ko,
+            cluster.name_en,
+            CheckIn.checked_in_at,
+            CheckIn.checked_out_at,
+            CheckIn.gate,
+            CheckIn.method,
         )
         .select_from(Registration)
         .outerjoin(Company, Registration.company_id == Company.id)
@@ -94,8 +108,24 @@ def attendance_rows(event: Event) -> list[AttendanceRow]:
     ).all()
     english = str(get_locale()) == "en"
     rows = []
-    for (rid, name, email, mobile, role, company_id, guest_name, company_name, sort_name, cluster_id,
-         cluster_ko, cluster_en, checked_in_at, checked_out_at, gate, method) in result:
+    for (
+        rid,
+        name,
+        email,
+        mobile,
+        role,
+        company_id,
+        guest_name,
+        company_name,
+        sort_name,
+        cluster_id,
+        cluster_ko,
+        cluster_en,
+        checked_in_at,
+        checked_out_at,
+        gate,
+        method,
+    ) in result:
         is_guest = company_id is None
         if is_guest:
             cluster_name = str(GUEST_GROUP)
@@ -105,14 +135,25 @@ def attendance_rows(event: Event) -> list[AttendanceRow]:
             # As Cluster.name does: the English name in the English UI when there is one.
             cluster_name = cluster_en if english and cluster_en else cluster_ko
         firm = (guest_name or "") if is_guest else company_name
-        rows.append(AttendanceRow(
-            registration_id=rid, name=name, email=email, mobile=mobile or "", role=role,
-            company_id=company_id, company_name=firm,
-            company_sort=company_sort_name(firm) if is_guest else (sort_name or ""),
-            cluster_id=cluster_id, cluster_name=cluster_name, is_guest=is_guest,
-            checked_in_at=checked_in_at, checked_out_at=checked_out_at if checked_in_at else None,
-            gate=(gate or "") if checked_in_at else "", method=(method or "") if checked_in_at else "",
-        ))
+        rows.append(
+            AttendanceRow(
+                registration_id=rid,
+                name=name,
+                email=email,
+                mobile=mobile or "",
+                role=role,
+                company_id=company_id,
+                company_name=firm,
+                company_sort=company_sort_name(firm) if is_guest else (sort_name or ""),
+                cluster_id=cluster_id,
+                cluster_name=cluster_name,
+                is_guest=is_guest,
+                checked_in_at=checked_in_at,
+                checked_out_at=checked_out_at if checked_in_at else None,
+                gate=(gate or "") if checked_in_at else "",
+                method=(method or "") if checked_in_at else "",
+            )
+        )
     rows.sort(key=lambda r: r.sort_key)
     return rows
 
@@ -193,8 +234,11 @@ def attendance_summary(rows: list[AttendanceRow]) -> AttendanceSummary:
             cluster = clusters[cluster_key] = Tally(label=row.cluster_name)
         cluster.add(row)
         if row.company_key != last_key:
-            blocks.append(CompanyBlock(tally=Tally(label=row.company_name), cluster_name=row.cluster_name,
-                                       is_guest=row.is_guest, rows=[]))
+            blocks.append(
+                CompanyBlock(
+                    tally=Tally(label=row.company_name), cluster_name=row.cluster_name, is_guest=row.is_guest, rows=[]
+                )
+            )
             last_key = row.company_key
         blocks[-1].tally.add(row)
         blocks[-1].rows.append(row)

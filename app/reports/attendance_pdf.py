@@ -8,6 +8,7 @@ page numbers ("3 / 12 쪽") come from CSS page counters; benchmarks/reports.py m
 
 Services only: no request, no commit.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,10 +16,10 @@ import datetime as dt
 from flask import render_template
 from flask_babel import gettext as _
 
+from app.events.door import event_phase
 from app.exports import clean_filename
 from app.i18n import SEOUL, format_kst_range, to_kst
 from app.models import Event
-from app.events.door import event_phase
 from app.pdf import render_pdf
 from app.reports.attendance import AttendanceRow, AttendanceSummary, attendance_rows, attendance_summary
 
@@ -29,8 +30,9 @@ SIGN_IN_BLANK_ROWS = 15
 def css_string(value: str) -> str:
     """A CSS string literal (for `content:` in @page margin boxes): quotes, backslashes and
     line breaks escaped, so no text can end the string or the rule."""
-    escaped = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ").replace("\r", "")
-               .replace("<", "\\3c "))
+    escaped = (
+        value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ").replace("\r", "").replace("<", "\\3c ")
+    )
     return f'"{escaped}"'
 
 
@@ -47,11 +49,13 @@ def _document_context(event: Event, now: dt.datetime) -> dict:
     }
 
 
-def attendance_report_html(event: Event, rows: list[AttendanceRow], summary: AttendanceSummary,
-                           now: dt.datetime) -> str:
+def attendance_report_html(
+    event: Event, rows: list[AttendanceRow], summary: AttendanceSummary, now: dt.datetime
+) -> str:
     # Before the end nobody is a no-show yet: the report says 진행 전/진행 중 instead.
-    return render_template("pdf/attendance_report.html", summary=summary, phase=event_phase(event, now),
-                           **_document_context(event, now))
+    return render_template(
+        "pdf/attendance_report.html", summary=summary, phase=event_phase(event, now), **_document_context(event, now)
+    )
 
 
 def attendance_report_pdf(event: Event, now: dt.datetime) -> bytes:
@@ -60,11 +64,17 @@ def attendance_report_pdf(event: Event, now: dt.datetime) -> bytes:
     return render_pdf(attendance_report_html(event, rows, attendance_summary(rows), now))
 
 
-def sign_in_sheet_html(event: Event, rows: list[AttendanceRow], now: dt.datetime,
-                       blank_rows: int = SIGN_IN_BLANK_ROWS) -> str:
+def sign_in_sheet_html(
+    event: Event, rows: list[AttendanceRow], now: dt.datetime, blank_rows: int = SIGN_IN_BLANK_ROWS
+) -> str:
     summary = attendance_summary(rows)
-    return render_template("pdf/sign_in_sheet.html", blocks=summary.by_company, total=summary.total.confirmed,
-                           blank_rows=blank_rows, **_document_context(event, now))
+    return render_template(
+        "pdf/sign_in_sheet.html",
+        blocks=summary.by_company,
+        total=summary.total.confirmed,
+        blank_rows=blank_rows,
+        **_document_context(event, now),
+    )
 
 
 def sign_in_sheet_pdf(event: Event, now: dt.datetime, blank_rows: int = SIGN_IN_BLANK_ROWS) -> bytes:

@@ -3,6 +3,7 @@
 Host-cluster staff and admins only (`managed_event`: 404 unknown event, 403 otherwise); read
 only, so plain GETs (no state changes, nothing to protect with CSRF).
 """
+
 from __future__ import annotations
 
 from flask import render_template
@@ -22,8 +23,13 @@ _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @staff_required
 def event_reports(event_id: int):
     event = managed_event(event_id)
-    return render_template("reports/event_reports.html", event=event, counts=attendance.attendance_counts(event),
-                           phase=event_phase(event, utcnow()), blank_rows=attendance_pdf.SIGN_IN_BLANK_ROWS)
+    return render_template(
+        "reports/event_reports.html",
+        event=event,
+        counts=attendance.attendance_counts(event),
+        phase=event_phase(event, utcnow()),
+        blank_rows=attendance_pdf.SIGN_IN_BLANK_ROWS,
+    )
 
 
 @bp.get("/staff/events/<int:event_id>/attendance.pdf")

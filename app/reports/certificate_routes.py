@@ -1,5 +1,6 @@
 """Council attendance records (staff) and certificates of attendance (attendees, guests, staff
 batches) with their public verification page."""
+
 from __future__ import annotations
 
 from flask import Response, abort, current_app, render_template, request, url_for
@@ -11,10 +12,10 @@ from app.events.access import attendee_registration, managed_event
 from app.events.guest import registration_by_token
 from app.exports import inline_pdf
 from app.extensions import limiter
+from app.models import Registration, utcnow
 from app.pdf import render_pdf
 from app.reports import certificates, council
 from app.reports.blueprint import bp
-from app.models import Registration, utcnow
 
 
 def _error(status: int, title: str, message: str):
@@ -33,8 +34,7 @@ def _council_record(event_id: int):
 
 
 def _not_council():
-    return _error(400, _("출석부를 만들 수 없습니다"),
-                  _("협의회 출석부는 입주기업협의회 정기회의에만 있습니다."))
+    return _error(400, _("출석부를 만들 수 없습니다"), _("협의회 출석부는 입주기업협의회 정기회의에만 있습니다."))
 
 
 @bp.get("/staff/events/<int:event_id>/council-attendance")
@@ -109,8 +109,11 @@ def _verify_page(raw_code: str | None):
     registration = certificates.verify(raw_code) if raw_code else None
     status = 200 if registration is not None or not raw_code else 404
     response = render_template(
-        "reports/certificate_verify.html", code=raw_code or "", registration=registration,
-        checked=bool(raw_code), masked_name=certificates.mask_name(registration.name) if registration else "",
+        "reports/certificate_verify.html",
+        code=raw_code or "",
+        registration=registration,
+        checked=bool(raw_code),
+        masked_name=certificates.mask_name(registration.name) if registration else "",
         serial=certificates.serial_number(registration) if registration else "",
     )
     return response, status, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

@@ -12,6 +12,7 @@ another.
 Services only: no request, no commit. Absolute verification URLs are built by the caller
 (``verify_url``: code -> URL) and passed in.
 """
+
 from __future__ import annotations
 
 import base64
@@ -27,13 +28,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.events.tickets import ticket_key
-from app.qr import qr_data_uri
 from app.exports import clean_filename
 from app.extensions import db
 from app.i18n import format_kst_date, format_kst_range
 from app.models import CheckIn, Event, Registration, RegistrationStatus, utcnow
 from app.models.company import company_sort_name
 from app.pdf import default_workers, render_pdf_chunks
+from app.qr import qr_data_uri
 
 VerifyUrl = Callable[[str], str]
 
@@ -87,9 +88,9 @@ def checked_in_ids(registration_ids: Sequence[int]) -> set[int]:
     """Which of these registrations have a certificate (one query; for links on attendee pages)."""
     if not registration_ids:
         return set()
-    return set(db.session.scalars(
-        select(CheckIn.registration_id).where(CheckIn.registration_id.in_(list(registration_ids)))
-    ))
+    return set(
+        db.session.scalars(select(CheckIn.registration_id).where(CheckIn.registration_id.in_(list(registration_ids))))
+    )
 
 
 def verify(raw_code: str | None) -> Registration | None:
@@ -161,11 +162,20 @@ def build_certificate(registration: Registration, checkin: CheckIn, verify_url: 
     url = verify_url(code)
     venue = event.venue_name + (f" ({event.venue_address})" if event.venue_address else "")
     return Certificate(
-        registration_id=registration.id, serial=serial_number(registration), name=registration.name,
-        company=registration.company_name, event_title=event.title_ko, event_kind=event.kind.label,
-        when=format_kst_range(event.starts_at, event.ends_at, "ko"), venue=venue,
-        host_cluster=event.host_cluster.name_ko, issuer=issuer_name(event),
-        issued_on=format_kst_date(utcnow(), "ko"), code=code, url=url, qr=qr_data_uri(url),
+        registration_id=registration.id,
+        serial=serial_number(registration),
+        name=registration.name,
+        company=registration.company_name,
+        event_title=event.title_ko,
+        event_kind=event.kind.label,
+        when=format_kst_range(event.starts_at, event.ends_at, "ko"),
+        venue=venue,
+        host_cluster=event.host_cluster.name_ko,
+        issuer=issuer_name(event),
+        issued_on=format_kst_date(utcnow(), "ko"),
+        code=code,
+        url=url,
+        qr=qr_data_uri(url),
     )
 
 
@@ -174,8 +184,9 @@ def _render(certificates: list[Certificate]) -> str:
         return render_template("pdf/certificate.html", certificates=certificates)
 
 
-def certificates_pdf(pairs: Sequence[tuple[Registration, CheckIn]], verify_url: VerifyUrl,
-                     *, workers: int | None = None) -> bytes:
+def certificates_pdf(
+    pairs: Sequence[tuple[Registration, CheckIn]], verify_url: VerifyUrl, *, workers: int | None = None
+) -> bytes:
     """One A4 page per certificate, in the given order, as PDF bytes (chunked for large batches)."""
     if not pairs:
         raise ValueError("no certificates to render")
@@ -186,7 +197,7 @@ def certificates_pdf(pairs: Sequence[tuple[Registration, CheckIn]], verify_url: 
 
     def chunks():
         for start in range(0, len(pairs), CHUNK_PAGES):
-            yield _render([build_certificate(r, c, verify_url) for r, c in pairs[start:start + CHUNK_PAGES]])
+            yield _render([build_certificate(r, c, verify_url) for r, c in pairs[start : start + CHUNK_PAGES]])
 
     return render_pdf_chunks(chunks(), workers=workers)
 
@@ -218,6 +229,6 @@ def single_filename(registration: Registration) -> tuple[str, str]:
 
 
 def batch_filename(event: Event) -> tuple[str, str]:
-    return (clean_filename(f"참가확인서_{event.title_ko}") or "참가확인서") + ".pdf", \
-        f"certificates-event-{event.id}.pdf"
-
+    return (
+        clean_filename(f"참가확인서_{event.title_ko}") or "참가확인서"
+    ) + ".pdf", f"certificates-event-{event.id}.pdf"

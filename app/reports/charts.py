@@ -5,6 +5,7 @@ names typed by people). The charts name NanumSquare as their font: WeasyPrint dr
 with the document's @font-face fonts, so a printed report embeds no other font, and browsers
 fall back to their own sans-serif.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -73,8 +74,15 @@ def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
     return parts
 
 
-def bar_chart(labels: Sequence[str], series: Sequence[Series], *, title: str, sublabels: Sequence[str] | None = None,
-              width: int = 640, height: int = 240) -> Markup:
+def bar_chart(
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    title: str,
+    sublabels: Sequence[str] | None = None,
+    width: int = 640,
+    height: int = 240,
+) -> Markup:
     """Vertical bars, one group per label (side by side when there are several series),
     each bar with its value on top; ``sublabels`` go under the labels (e.g. '행사 3건')."""
     top, bottom, left, right = 34, 44 if sublabels else 30, 34, 10
@@ -101,35 +109,51 @@ def bar_chart(labels: Sequence[str], series: Sequence[Series], *, title: str, su
                 f"<title>{_e(label)} · {_e(s.name)}: {_num(value)}</title></rect>"
             )
             if bar_w >= 14:
-                parts.append(f'<text x="{_num(x + bar_w / 2)}" y="{_num(y - 3)}" text-anchor="middle" '
-                             f'font-size="9">{_num(value)}</text>')
+                parts.append(
+                    f'<text x="{_num(x + bar_w / 2)}" y="{_num(y - 3)}" text-anchor="middle" '
+                    f'font-size="9">{_num(value)}</text>'
+                )
         cx = left + group_w * (i + 0.5)
         if i % every:  # too many groups for every label (a long period of months)
             continue
-        parts.append(f'<text x="{_num(cx)}" y="{_num(top + plot_h + 14)}" text-anchor="middle">{_e(_clip(label, 10))}</text>')
+        parts.append(
+            f'<text x="{_num(cx)}" y="{_num(top + plot_h + 14)}" text-anchor="middle">{_e(_clip(label, 10))}</text>'
+        )
         if sublabels:
-            parts.append(f'<text x="{_num(cx)}" y="{_num(top + plot_h + 28)}" text-anchor="middle" fill="#555" '
-                         f'font-size="9">{_e(_clip(sublabels[i], 10))}</text>')
+            parts.append(
+                f'<text x="{_num(cx)}" y="{_num(top + plot_h + 28)}" text-anchor="middle" fill="#555" '
+                f'font-size="9">{_e(_clip(sublabels[i], 10))}</text>'
+            )
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#888"/>')
     return _svg(width, height, title, parts)
 
 
-def hbar_chart(labels: Sequence[str], series: Sequence[Series], *, title: str, stacked: bool = False,
-               width: int = 640, label_width: int = 170) -> Markup:
+def hbar_chart(
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    title: str,
+    stacked: bool = False,
+    width: int = 640,
+    label_width: int = 170,
+) -> Markup:
     """Horizontal bars, one row per label: series side by side, or end to end when ``stacked``
     (e.g. attended + not attended = confirmed). Values are written after the bars."""
     row_h = 26 if stacked or len(series) == 1 else 12 * len(series) + 10
     top, right = 28 if len(series) > 1 else 8, 110 if stacked else 40
     height = top + row_h * max(len(labels), 1) + 6
     plot_w = width - label_width - right
-    totals = [sum(s.values[i] for s in series) if stacked else max(s.values[i] for s in series)
-              for i in range(len(labels))]
+    totals = [
+        sum(s.values[i] for s in series) if stacked else max(s.values[i] for s in series) for i in range(len(labels))
+    ]
     peak = _nice_max(max(totals, default=0))
     parts = _legend(series, label_width, 14) if len(series) > 1 else []
     for i, label in enumerate(labels):
         y0 = top + row_h * i
-        parts.append(f'<text x="{label_width - 6}" y="{_num(y0 + row_h / 2 + 4)}" text-anchor="end">'
-                     f"{_e(_clip(label, 16))}</text>")
+        parts.append(
+            f'<text x="{label_width - 6}" y="{_num(y0 + row_h / 2 + 4)}" text-anchor="end">'
+            f"{_e(_clip(label, 16))}</text>"
+        )
         x = float(label_width)
         for j, s in enumerate(series):
             value = s.values[i]
@@ -140,15 +164,20 @@ def hbar_chart(labels: Sequence[str], series: Sequence[Series], *, title: str, s
                 h = (row_h - 8) / len(series)
                 y, x = y0 + 4 + h * j, float(label_width)
             parts.append(
-                f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(w)}" height="{_num(max(h - 1, 1))}" fill="{_e(s.colour)}">'
+                f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(w)}" height="{_num(max(h - 1, 1))}" '
+                f'fill="{_e(s.colour)}">'
                 f"<title>{_e(label)} · {_e(s.name)}: {_num(value)}</title></rect>"
             )
             if not stacked:
-                parts.append(f'<text x="{_num(x + w + 4)}" y="{_num(y + h / 2 + 3)}" font-size="9">{_num(value)}</text>')
+                parts.append(
+                    f'<text x="{_num(x + w + 4)}" y="{_num(y + h / 2 + 3)}" font-size="9">{_num(value)}</text>'
+                )
             else:
                 x += w
         if stacked:
-            parts.append(f'<text x="{_num(x + 4)}" y="{_num(y0 + row_h / 2 + 4)}" font-size="10">'
-                         f"{_e(' / '.join(f'{s.name} {_num(s.values[i])}' for s in series))}</text>")
+            parts.append(
+                f'<text x="{_num(x + 4)}" y="{_num(y0 + row_h / 2 + 4)}" font-size="10">'
+                f"{_e(' / '.join(f'{s.name} {_num(s.values[i])}' for s in series))}</text>"
+            )
     parts.append(f'<line x1="{label_width}" x2="{label_width}" y1="{top}" y2="{height - 6}" stroke="#888"/>')
     return _svg(width, height, title, parts)

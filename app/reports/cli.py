@@ -1,4 +1,5 @@
 """`flask attendance-report`: an event's attendance report (or door sign-in sheet) as a PDF file."""
+
 from __future__ import annotations
 
 import time
@@ -15,10 +16,19 @@ from app.reports import attendance, attendance_pdf
 
 @click.command("attendance-report")
 @click.argument("event_id", type=int)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
-              help="PDF file to write.")
-@click.option("--sign-in-sheet", "sign_in", is_flag=True,
-              help="The door sign-in sheet (before the event) instead of the attendance report.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="PDF file to write.",
+)
+@click.option(
+    "--sign-in-sheet",
+    "sign_in",
+    is_flag=True,
+    help="The door sign-in sheet (before the event) instead of the attendance report.",
+)
 @with_appcontext
 def attendance_report_command(event_id: int, output: Path, sign_in: bool) -> None:
     """Write the attendance report of event EVENT_ID to a PDF file."""
@@ -36,6 +46,8 @@ def attendance_report_command(event_id: int, output: Path, sign_in: bool) -> Non
     data = render_pdf(html)
     output.write_bytes(data)
     totals = summary.total
-    click.echo(f"Wrote {output} ({'sign-in sheet' if sign_in else 'attendance report'}; confirmed {totals.confirmed}, "
-               f"attended {totals.attended}, no-show rate {totals.no_show_percent}, walk-ins {totals.walkins}; "
-               f"{len(data) / 1024:.0f} KiB) in {time.perf_counter() - started:.1f} s")
+    click.echo(
+        f"Wrote {output} ({'sign-in sheet' if sign_in else 'attendance report'}; confirmed {totals.confirmed}, "
+        f"attended {totals.attended}, no-show rate {totals.no_show_percent}, walk-ins {totals.walkins}; "
+        f"{len(data) / 1024:.0f} KiB) in {time.perf_counter() - started:.1f} s"
+    )

@@ -4,6 +4,7 @@ Built on the door check-in and the proxy rules, never beside them: the quorum fi
 from ``app.events.council.quorum`` (the one place the rule lives) and the proxies from
 ``app.events.proxy``. A fixed number of queries whatever the size of the council.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -113,8 +114,9 @@ def council_record(event: Event, now: dt.datetime) -> CouncilRecord:
     member_ids = {m.id for m in members}
 
     people = db.session.execute(
-        select(Registration.company_id, Registration.role, Registration.name,
-               CheckIn.checked_in_at, CheckIn.checked_out_at)
+        select(
+            Registration.company_id, Registration.role, Registration.name, CheckIn.checked_in_at, CheckIn.checked_out_at
+        )
         .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
         .where(
             Registration.event_id == event.id,
@@ -147,16 +149,23 @@ def council_record(event: Event, now: dt.datetime) -> CouncilRecord:
         in_room = voter is not None and voter.present and voter.checked_out_at is None
         held = power.get(member.id)
         votes = (1 + sum(1 for g in held.givers if g in member_ids)) if in_room and held else (1 if in_room else 0)
-        rows.append(MemberRow(
-            company_id=member.id, company=member.name, voter=voter,
-            observers=sorted(observers.get(member.id, []), key=lambda p: p.name),
-            proxy_to=given.get(member.id), proxies_from=received.get(member.id, []), votes=votes,
-        ))
+        rows.append(
+            MemberRow(
+                company_id=member.id,
+                company=member.name,
+                voter=voter,
+                observers=sorted(observers.get(member.id, []), key=lambda p: p.name),
+                proxy_to=given.get(member.id),
+                proxies_from=received.get(member.id, []),
+                votes=votes,
+            )
+        )
     return CouncilRecord(event=event, rows=rows, quorum=quorum(event), generated_at=now)
 
 
 def record_filename(event: Event) -> tuple[str, str]:
     from app.exports import clean_filename
 
-    return (clean_filename(f"협의회 출석부_{event.title_ko}") or "협의회 출석부") + ".pdf", \
-        f"council-attendance-{event.id}.pdf"
+    return (
+        clean_filename(f"협의회 출석부_{event.title_ko}") or "협의회 출석부"
+    ) + ".pdf", f"council-attendance-{event.id}.pdf"

@@ -3,6 +3,7 @@
 ``data`` holds the demo tables, ``plan`` turns them into what to create (dates relative to
 now in Asia/Seoul, natural keys), ``load`` writes that through the models and is idempotent.
 """
+
 from app.seed.data import CLUSTERS, COMPANIES, DEMO_LOGINS, DEMO_PASSWORD, EVENTS, RESEARCH_GROUP, USERS
 from app.seed.load import database_is_empty, seed_demo
 

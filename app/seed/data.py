@@ -4,6 +4,7 @@ Everything here is fictional: company names, 사업자등록번호 (valid check 
 numbers), people, e-mail addresses (all under ``moim.example``) and mobile numbers. Nothing in
 this module touches the database or the clock; ``plan.py`` turns it into what to create.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,10 +33,12 @@ class ClusterSeed(NamedTuple):
 
 # In this order: the app lists clusters by id, i.e. in seed order.
 CLUSTERS: list[ClusterSeed] = [
-    ClusterSeed("dmc", "상암 디지털미디어시티(DMC)", "Sangam DMC", "미디어·엔터테인먼트", "Media & entertainment",
-                True),
-    ClusterSeed("magok", "마곡 R&D 특화 산업단지", "Magok R&D complex", "연구개발(R&D)", "Research & development",
-                True),
+    ClusterSeed(
+        "dmc", "상암 디지털미디어시티(DMC)", "Sangam DMC", "미디어·엔터테인먼트", "Media & entertainment", True
+    ),
+    ClusterSeed(
+        "magok", "마곡 R&D 특화 산업단지", "Magok R&D complex", "연구개발(R&D)", "Research & development", True
+    ),
     ClusterSeed("yangjae", "양재 Y밸리", "Yangjae Y-Valley", "인공지능(AI)·R&D", "AI, R&D", True),
     ClusterSeed("guro", "구로 G밸리", "Guro G-Valley", "IT·제조", "IT, manufacturing", True),
     # Joins next year: exists so staff can prepare it, inactive until launched.
@@ -238,13 +241,24 @@ USERS: list[UserSeed] = [
     UserSeed(f"admin@{MAIL_DOMAIN}", "이수정", Role.ADMIN, "관리자", mobile="010-2417-3085"),
     UserSeed(f"dmc.staff@{MAIL_DOMAIN}", "오현우", Role.STAFF, "상암 DMC 클러스터팀", ("dmc",), mobile="010-3921-4470"),
     UserSeed(f"magok.staff@{MAIL_DOMAIN}", "배지현", Role.STAFF, "마곡 클러스터팀", ("magok",), mobile="010-5238-1946"),
-    UserSeed(f"yangjae.staff@{MAIL_DOMAIN}", "남궁민", Role.STAFF, "양재 Y밸리 클러스터팀", ("yangjae",),
-             mobile="010-7154-2803"),
-    UserSeed(f"guro.staff@{MAIL_DOMAIN}", "신동욱", Role.STAFF, "구로 G밸리 클러스터팀", ("guro",),
-             mobile="010-4682-9317"),
     UserSeed(
-        f"network.staff@{MAIL_DOMAIN}", "문소희", Role.STAFF, "클러스터 협력 담당 (마곡·양재)",
-        ("magok", "yangjae"), mobile="010-6390-2754",
+        f"yangjae.staff@{MAIL_DOMAIN}",
+        "남궁민",
+        Role.STAFF,
+        "양재 Y밸리 클러스터팀",
+        ("yangjae",),
+        mobile="010-7154-2803",
+    ),
+    UserSeed(
+        f"guro.staff@{MAIL_DOMAIN}", "신동욱", Role.STAFF, "구로 G밸리 클러스터팀", ("guro",), mobile="010-4682-9317"
+    ),
+    UserSeed(
+        f"network.staff@{MAIL_DOMAIN}",
+        "문소희",
+        Role.STAFF,
+        "클러스터 협력 담당 (마곡·양재)",
+        ("magok", "yangjae"),
+        mobile="010-6390-2754",
     ),
     _member("ceo", "nurimedia", "김서연", "010-2741-8836"),
     _member("pd", "hanbit", "박준호", "010-9310-4527"),
@@ -258,8 +272,12 @@ USERS: list[UserSeed] = [
 
 DEMO_LOGINS: list[tuple[str, str]] = [(u.email, u.description) for u in USERS]
 
-STAFF_OF = {"dmc": f"dmc.staff@{MAIL_DOMAIN}", "magok": f"magok.staff@{MAIL_DOMAIN}",
-            "yangjae": f"yangjae.staff@{MAIL_DOMAIN}", "guro": f"guro.staff@{MAIL_DOMAIN}"}
+STAFF_OF = {
+    "dmc": f"dmc.staff@{MAIL_DOMAIN}",
+    "magok": f"magok.staff@{MAIL_DOMAIN}",
+    "yangjae": f"yangjae.staff@{MAIL_DOMAIN}",
+    "guro": f"guro.staff@{MAIL_DOMAIN}",
+}
 MEMBER_OF = {u.company: u for u in USERS if u.company}
 
 
@@ -346,8 +364,14 @@ MON, TUE, WED, THU, FRI = range(5)
 EVENTS: list[EventSeed] = [
     # Networking nights
     EventSeed(
-        host="dmc", kind=EventKind.NETWORKING, day_offset=-31, weekday=THU, hour=19, hours=2,
-        title_ko="제14회 DMC 네트워킹 나이트", title_en="DMC Networking Night #14",
+        host="dmc",
+        kind=EventKind.NETWORKING,
+        day_offset=-31,
+        weekday=THU,
+        hour=19,
+        hours=2,
+        title_ko="제14회 DMC 네트워킹 나이트",
+        title_en="DMC Networking Night #14",
         description_ko=(
             "상암 DMC 입주기업 대표와 실무자가 한자리에 모이는 정기 네트워킹 행사입니다. "
             "신규 입주기업 소개와 자유 교류 시간이 이어지며, 간단한 식사가 제공됩니다."
@@ -356,32 +380,56 @@ EVENTS: list[EventSeed] = [
             "The regular evening where founders and staff of Sangam DMC tenants meet. "
             "New tenants introduce themselves, then free networking over a light dinner."
         ),
-        venue="dmc_hall", capacity=80, seats_per_company=3,
+        venue="dmc_hall",
+        capacity=80,
+        seats_per_company=3,
         attendance=Attendance("cluster", companies=13, cancelled=1),
     ),
     EventSeed(
-        host="dmc", kind=EventKind.NETWORKING, day_offset=20, weekday=THU, hour=19, hours=2,
-        title_ko="제15회 DMC 네트워킹 나이트", title_en="DMC Networking Night #15",
+        host="dmc",
+        kind=EventKind.NETWORKING,
+        day_offset=20,
+        weekday=THU,
+        hour=19,
+        hours=2,
+        title_ko="제15회 DMC 네트워킹 나이트",
+        title_en="DMC Networking Night #15",
         description_ko=(
             "이번 회차는 '콘텐츠 IP의 해외 진출'을 주제로 입주기업 세 곳의 짧은 발표 후 "
             "자유 네트워킹을 진행합니다. 다른 클러스터 기업의 참여도 환영합니다."
         ),
-        venue="dmc_hall", capacity=80, seats_per_company=3,
+        venue="dmc_hall",
+        capacity=80,
+        seats_per_company=3,
         attendance=Attendance("cluster", companies=8, cancelled=1),
     ),
     EventSeed(
-        host="magok", kind=EventKind.NETWORKING, day_offset=-12, weekday=WED, hour=18, hours=2,
-        title_ko="마곡 R&D 오픈 네트워킹 데이", title_en="Magok R&D Open Networking Day",
+        host="magok",
+        kind=EventKind.NETWORKING,
+        day_offset=-12,
+        weekday=WED,
+        hour=18,
+        hours=2,
+        title_ko="마곡 R&D 오픈 네트워킹 데이",
+        title_en="Magok R&D Open Networking Day",
         description_ko=(
             "마곡 입주 연구소와 기업이 보유 기술과 장비를 소개하고 공동연구 파트너를 찾는 자리입니다. "
             "기술 수요·공급 매칭 테이블을 운영합니다."
         ),
-        venue="magok_seminar", capacity=60, seats_per_company=2,
+        venue="magok_seminar",
+        capacity=60,
+        seats_per_company=2,
         attendance=Attendance("cluster", companies=10),
     ),
     EventSeed(
-        host="yangjae", kind=EventKind.NETWORKING, day_offset=12, weekday=THU, hour=19, hours=2,
-        title_ko="양재 AI 스타트업 네트워킹 나이트", title_en="Yangjae AI Startup Networking Night",
+        host="yangjae",
+        kind=EventKind.NETWORKING,
+        day_offset=12,
+        weekday=THU,
+        hour=19,
+        hours=2,
+        title_ko="양재 AI 스타트업 네트워킹 나이트",
+        title_en="Yangjae AI Startup Networking Night",
         description_ko=(
             "양재 Y밸리 AI 스타트업이 서로의 제품을 소개하고 협업 기회를 찾는 저녁 모임입니다. "
             "좌석이 한정되어 있어 기업당 2명까지 신청할 수 있습니다."
@@ -390,37 +438,61 @@ EVENTS: list[EventSeed] = [
             "An evening for Yangjae AI start-ups to show their products and find partners. "
             "Seats are limited: at most two people per company."
         ),
-        venue="yangjae_lounge", capacity=24, seats_per_company=2,
+        venue="yangjae_lounge",
+        capacity=24,
+        seats_per_company=2,
         attendance=Attendance("cluster", companies=15, fill=True, waitlist=3),
     ),
     EventSeed(
-        host="guro", kind=EventKind.NETWORKING, day_offset=-60, weekday=WED, hour=19, hours=2,
+        host="guro",
+        kind=EventKind.NETWORKING,
+        day_offset=-60,
+        weekday=WED,
+        hour=19,
+        hours=2,
         title_ko="G밸리 네트워킹 나이트: 제조와 IT의 만남",
         description_ko=(
             "구로 G밸리의 제조 기업과 IT 기업이 만나 공정 자동화, 데이터 활용 사례를 나눕니다. "
             "기업별 1분 소개 후 관심 분야별 테이블 네트워킹이 이어집니다."
         ),
-        venue="guro_hall", capacity=70, seats_per_company=3,
+        venue="guro_hall",
+        capacity=70,
+        seats_per_company=3,
         attendance=Attendance("cluster", companies=12),
     ),
     EventSeed(
-        host="guro", kind=EventKind.NETWORKING, day_offset=26, weekday=WED, hour=19, hours=2,
+        host="guro",
+        kind=EventKind.NETWORKING,
+        day_offset=26,
+        weekday=WED,
+        hour=19,
+        hours=2,
         title_ko="G밸리 네트워킹 나이트: 스마트공장 편",
         description_ko=(
             "스마트공장 도입 경험이 있는 기업과 도입을 준비하는 기업이 만나는 자리입니다. "
             "세부 프로그램은 확정되는 대로 안내드립니다."
         ),
-        venue="guro_hall", capacity=70, seats_per_company=3, status=EventStatus.DRAFT,
+        venue="guro_hall",
+        capacity=70,
+        seats_per_company=3,
+        status=EventStatus.DRAFT,
     ),
     # Tenant council meetings (second Tuesday of the month)
     EventSeed(
-        host="dmc", kind=EventKind.COUNCIL, council_month=-1, hour=15, hours=2,
-        title_ko="DMC 입주기업협의회 제7차 정기회의", title_en="DMC Tenant Council, 7th regular meeting",
+        host="dmc",
+        kind=EventKind.COUNCIL,
+        council_month=-1,
+        hour=15,
+        hours=2,
+        title_ko="DMC 입주기업협의회 제7차 정기회의",
+        title_en="DMC Tenant Council, 7th regular meeting",
         description_ko=(
             "안건: 1) 공용 스튜디오 운영 규정 개정, 2) 하반기 공동 홍보 예산, 3) 기타 건의사항. "
             "회원사별 의결권은 1표이며, 불참 시 다른 회원사에 위임할 수 있습니다."
         ),
-        venue="dmc_room", capacity=20, seats_per_company=2,
+        venue="dmc_room",
+        capacity=20,
+        seats_per_company=2,
         # 4 of 5 votes present (3 in person, 1 by proxy): quorum 3 reached.
         council=CouncilAttendance(
             voters=("nurimedia", "onsaemiro", "daonsound", "ieumtoon"),
@@ -430,13 +502,20 @@ EVENTS: list[EventSeed] = [
         ),
     ),
     EventSeed(
-        host="dmc", kind=EventKind.COUNCIL, council_month=1, hour=15, hours=2,
-        title_ko="DMC 입주기업협의회 제8차 정기회의", title_en="DMC Tenant Council, 8th regular meeting",
+        host="dmc",
+        kind=EventKind.COUNCIL,
+        council_month=1,
+        hour=15,
+        hours=2,
+        title_ko="DMC 입주기업협의회 제8차 정기회의",
+        title_en="DMC Tenant Council, 8th regular meeting",
         description_ko=(
             "안건: 1) 제7차 회의 결정사항 이행 점검, 2) 연말 네트워킹 행사 공동 주관, 3) 신규 회원사 가입 승인. "
             "회원사별 의결권은 1표이며, 불참 시 위임장을 제출해 주세요."
         ),
-        venue="dmc_room", capacity=20, seats_per_company=2,
+        venue="dmc_room",
+        capacity=20,
+        seats_per_company=2,
         # Upcoming: 3 voters registered, one proxy given (박준호 of 스튜디오한빛 can still revoke it),
         # (주)다온사운드 not registered yet.
         council=CouncilAttendance(
@@ -446,13 +525,20 @@ EVENTS: list[EventSeed] = [
         ),
     ),
     EventSeed(
-        host="magok", kind=EventKind.COUNCIL, council_month=-1, hour=16, hours=2,
+        host="magok",
+        kind=EventKind.COUNCIL,
+        council_month=-1,
+        hour=16,
+        hours=2,
         title_ko="마곡 입주기업협의회 제4차 정기회의",
         description_ko=(
             "안건: 1) 공동 실험장비 예약 시스템 도입, 2) 주차 및 출입 관리 개선, 3) 협의회 회칙 개정안. "
             "회원사별 대표 1인이 의결에 참여합니다."
         ),
-        venue="magok_room", capacity=15, seats_per_company=2, allows_observers=False,
+        venue="magok_room",
+        capacity=15,
+        seats_per_company=2,
+        allows_observers=False,
         # 4 of 5 votes present (3 in person, 1 by proxy): quorum 3 reached; no observers.
         council=CouncilAttendance(
             voters=("hanulbio", "naraedx", "bareum", "onnuripharm"),
@@ -461,13 +547,19 @@ EVENTS: list[EventSeed] = [
         ),
     ),
     EventSeed(
-        host="guro", kind=EventKind.COUNCIL, council_month=-2, hour=15, hours=2,
+        host="guro",
+        kind=EventKind.COUNCIL,
+        council_month=-2,
+        hour=15,
+        hours=2,
         title_ko="G밸리 입주기업협의회 제11차 정기회의",
         description_ko=(
             "안건: 1) 공동 물류 창고 임차 검토, 2) 인력 채용 박람회 공동 참가, 3) 회비 결산 보고. "
             "회원사별 의결권은 1표입니다."
         ),
-        venue="guro_room", capacity=20, seats_per_company=2,
+        venue="guro_room",
+        capacity=20,
+        seats_per_company=2,
         # 3 of 5 votes present (2 in person, 1 by proxy): quorum 3 reached only through the proxy.
         council=CouncilAttendance(
             voters=("codenuri", "gvalleysoft", "digitalgaon", "woorisemi"),
@@ -477,18 +569,32 @@ EVENTS: list[EventSeed] = [
         ),
     ),
     EventSeed(
-        host="yangjae", kind=EventKind.COUNCIL, day_offset=5, weekday=TUE, hour=15, hours=1,
+        host="yangjae",
+        kind=EventKind.COUNCIL,
+        day_offset=5,
+        weekday=TUE,
+        hour=15,
+        hours=1,
         title_ko="양재 Y밸리 입주기업협의회 임시회의",
         description_ko=(
             "입주 공간 재배치 일정 논의를 위한 임시회의입니다. "
             "일정 조정으로 취소되었으며, 다음 정기회의에서 함께 논의합니다."
         ),
-        venue="yangjae_room", capacity=15, seats_per_company=2, status=EventStatus.CANCELLED,
+        venue="yangjae_room",
+        capacity=15,
+        seats_per_company=2,
+        status=EventStatus.CANCELLED,
     ),
     # Inter-cluster forums
     EventSeed(
-        host="dmc", kind=EventKind.FORUM, day_offset=-24, weekday=TUE, hour=14, hours=4,
-        title_ko="제1회 서울 클러스터 연합 포럼", title_en="1st Seoul Cluster Forum",
+        host="dmc",
+        kind=EventKind.FORUM,
+        day_offset=-24,
+        weekday=TUE,
+        hour=14,
+        hours=4,
+        title_ko="제1회 서울 클러스터 연합 포럼",
+        title_en="1st Seoul Cluster Forum",
         description_ko=(
             "상암·마곡·양재·구로 네 클러스터의 기업이 처음으로 한자리에 모여 클러스터 간 협력 사례를 나눕니다. "
             "기조 발표, 클러스터별 사례 발표, 분야별 교류회로 진행되며 외부 기업도 참가할 수 있습니다."
@@ -498,52 +604,89 @@ EVENTS: list[EventSeed] = [
             "cases of cross-cluster work: keynote, cluster case talks, then networking by field. "
             "Outside companies are welcome."
         ),
-        venue="dmc_auditorium", capacity=150, seats_per_company=2, open_to_guests=True,
+        venue="dmc_auditorium",
+        capacity=150,
+        seats_per_company=2,
+        open_to_guests=True,
         participating=("dmc", "magok", "yangjae", "guro"),
         attendance=Attendance("forum", companies=5, cancelled=1, guests=3),
     ),
     EventSeed(
-        host="dmc", kind=EventKind.FORUM, day_offset=40, weekday=TUE, hour=14, hours=4,
-        title_ko="제2회 서울 클러스터 연합 포럼", title_en="2nd Seoul Cluster Forum",
+        host="dmc",
+        kind=EventKind.FORUM,
+        day_offset=40,
+        weekday=TUE,
+        hour=14,
+        hours=4,
+        title_ko="제2회 서울 클러스터 연합 포럼",
+        title_en="2nd Seoul Cluster Forum",
         description_ko=(
             "'AI로 연결되는 클러스터'를 주제로 양재 AI 허브에서 열립니다. "
             "클러스터 간 공동 과제 성과 발표와 기업 매칭 상담회가 함께 진행됩니다."
         ),
         description_en=(
-            "\"Clusters connected by AI\", held at the Yangjae AI Hub: results of joint projects "
+            '"Clusters connected by AI", held at the Yangjae AI Hub: results of joint projects '
             "across clusters and one-to-one company matching."
         ),
-        venue="yangjae_seminar", capacity=120, seats_per_company=2, open_to_guests=True,
+        venue="yangjae_seminar",
+        capacity=120,
+        seats_per_company=2,
+        open_to_guests=True,
         participating=("dmc", "magok", "yangjae", "guro"),
         attendance=Attendance("forum", companies=2, guests=1),
     ),
     # Research group meetings
     EventSeed(
-        host="yangjae", kind=EventKind.RESEARCH, day_offset=-38, weekday=THU, hour=16, hours=2,
-        title_ko="빅데이터연구회 제5차 정기모임", research=True,
+        host="yangjae",
+        kind=EventKind.RESEARCH,
+        day_offset=-38,
+        weekday=THU,
+        hour=16,
+        hours=2,
+        title_ko="빅데이터연구회 제5차 정기모임",
+        research=True,
         description_ko=(
             "회원사별 데이터 파이프라인 구축 경험을 공유하고, 공공데이터 활용 공동 과제 제안서의 "
             "역할 분담을 논의합니다."
         ),
-        venue="yangjae_seminar", capacity=20, seats_per_company=2,
+        venue="yangjae_seminar",
+        capacity=20,
+        seats_per_company=2,
         attendance=Attendance("group", companies=6),
     ),
     EventSeed(
-        host="yangjae", kind=EventKind.RESEARCH, day_offset=18, weekday=THU, hour=16, hours=2,
-        title_ko="빅데이터연구회 제6차 정기모임", title_en="Big Data Research Group, 6th meeting",
+        host="yangjae",
+        kind=EventKind.RESEARCH,
+        day_offset=18,
+        weekday=THU,
+        hour=16,
+        hours=2,
+        title_ko="빅데이터연구회 제6차 정기모임",
+        title_en="Big Data Research Group, 6th meeting",
         research=True,
         description_ko=(
             "정부 과제 공모 일정에 맞춰 공동 제안서 초안을 검토합니다. "
             "회원사는 담당 파트의 진행 상황을 5분 내외로 공유해 주세요."
         ),
-        venue="yangjae_seminar", capacity=20, seats_per_company=2,
+        venue="yangjae_seminar",
+        capacity=20,
+        seats_per_company=2,
         attendance=Attendance("group", companies=4),
     ),
     EventSeed(
-        host="yangjae", kind=EventKind.RESEARCH, day_offset=46, weekday=THU, hour=16, hours=2,
-        title_ko="빅데이터연구회 제7차 정기모임", research=True,
+        host="yangjae",
+        kind=EventKind.RESEARCH,
+        day_offset=46,
+        weekday=THU,
+        hour=16,
+        hours=2,
+        title_ko="빅데이터연구회 제7차 정기모임",
+        research=True,
         description_ko="제안서 제출 결과를 공유하고 다음 분기 연구 주제를 정합니다.",
-        venue="yangjae_seminar", capacity=20, seats_per_company=2, status=EventStatus.DRAFT,
+        venue="yangjae_seminar",
+        capacity=20,
+        seats_per_company=2,
+        status=EventStatus.DRAFT,
     ),
 ]
 
@@ -554,23 +697,63 @@ assert len({(e.host, e.title_ko) for e in EVENTS}) == len(EVENTS)
 
 
 SURNAMES = [
-    ("김", "kim"), ("이", "lee"), ("박", "park"), ("최", "choi"), ("정", "jung"), ("강", "kang"),
-    ("조", "cho"), ("윤", "yoon"), ("장", "jang"), ("임", "lim"), ("한", "han"), ("오", "oh"),
-    ("서", "seo"), ("신", "shin"), ("권", "kwon"), ("황", "hwang"), ("안", "ahn"), ("송", "song"),
-    ("류", "ryu"), ("홍", "hong"),
+    ("김", "kim"),
+    ("이", "lee"),
+    ("박", "park"),
+    ("최", "choi"),
+    ("정", "jung"),
+    ("강", "kang"),
+    ("조", "cho"),
+    ("윤", "yoon"),
+    ("장", "jang"),
+    ("임", "lim"),
+    ("한", "han"),
+    ("오", "oh"),
+    ("서", "seo"),
+    ("신", "shin"),
+    ("권", "kwon"),
+    ("황", "hwang"),
+    ("안", "ahn"),
+    ("송", "song"),
+    ("류", "ryu"),
+    ("홍", "hong"),
 ]
 GIVEN_NAMES = [
-    ("민준", "minjun"), ("서연", "seoyeon"), ("지호", "jiho"), ("하은", "haeun"), ("도윤", "doyun"),
-    ("수빈", "subin"), ("예준", "yejun"), ("지민", "jimin"), ("현우", "hyunwoo"), ("유진", "yujin"),
-    ("준서", "junseo"), ("다은", "daeun"), ("승민", "seungmin"), ("소연", "soyeon"), ("태현", "taehyun"),
-    ("혜진", "hyejin"), ("동현", "donghyun"), ("은지", "eunji"), ("성훈", "sunghoon"), ("지영", "jiyoung"),
+    ("민준", "minjun"),
+    ("서연", "seoyeon"),
+    ("지호", "jiho"),
+    ("하은", "haeun"),
+    ("도윤", "doyun"),
+    ("수빈", "subin"),
+    ("예준", "yejun"),
+    ("지민", "jimin"),
+    ("현우", "hyunwoo"),
+    ("유진", "yujin"),
+    ("준서", "junseo"),
+    ("다은", "daeun"),
+    ("승민", "seungmin"),
+    ("소연", "soyeon"),
+    ("태현", "taehyun"),
+    ("혜진", "hyejin"),
+    ("동현", "donghyun"),
+    ("은지", "eunji"),
+    ("성훈", "sunghoon"),
+    ("지영", "jiyoung"),
 ]
 
 
 # Contact person names and mobile numbers for the companies (fictional).
 CONTACTS = [
-    ("김민준", "2481-3370"), ("이서연", "3920-1174"), ("박지호", "5172-8836"), ("최수아", "6603-2291"),
-    ("정도윤", "7714-5528"), ("강하은", "8825-6613"), ("조예준", "9036-7740"), ("윤지우", "4147-8852"),
-    ("장시우", "3258-9963"), ("임서윤", "2369-1075"), ("한주원", "5471-2186"), ("오채원", "6582-3297"),
+    ("김민준", "2481-3370"),
+    ("이서연", "3920-1174"),
+    ("박지호", "5172-8836"),
+    ("최수아", "6603-2291"),
+    ("정도윤", "7714-5528"),
+    ("강하은", "8825-6613"),
+    ("조예준", "9036-7740"),
+    ("윤지우", "4147-8852"),
+    ("장시우", "3258-9963"),
+    ("임서윤", "2369-1075"),
+    ("한주원", "5471-2186"),
+    ("오채원", "6582-3297"),
 ]
-

@@ -11,6 +11,7 @@ no second voter for a company, no voter for a company that gave its vote, no pro
 company that has a voter, no chains, members only. What a rule refuses is skipped. The
 services themselves are not called: they refuse a meeting that has started and queue mail.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -75,8 +76,14 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
     clusters = {c.slug: c for c in session.scalars(select(Cluster).where(Cluster.slug.in_([s.slug for s in CLUSTERS])))}
     for s in CLUSTERS:
         if s.slug not in clusters:
-            cluster = Cluster(slug=s.slug, name_ko=s.name_ko, name_en=s.name_en,
-                              field_ko=s.field_ko, field_en=s.field_en, is_active=s.is_active)
+            cluster = Cluster(
+                slug=s.slug,
+                name_ko=s.name_ko,
+                name_en=s.name_en,
+                field_ko=s.field_ko,
+                field_en=s.field_en,
+                is_active=s.is_active,
+            )
             session.add(cluster)
             session.flush()  # one by one, so ids follow the seed order
             clusters[s.slug] = cluster
@@ -90,9 +97,15 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
         if company is None:
             contact = CONTACTS[len(companies) % len(CONTACTS)]
             company = Company(
-                name=s.name, brn=s.brn, cluster=clusters[s.cluster], industry=s.industry,
-                is_council_member=s.is_council_member, council_joined_on=s.council_joined_on, website=s.website,
-                contact_name=contact[0], contact_email=f"contact@{s.domain}.{MAIL_DOMAIN}",
+                name=s.name,
+                brn=s.brn,
+                cluster=clusters[s.cluster],
+                industry=s.industry,
+                is_council_member=s.is_council_member,
+                council_joined_on=s.council_joined_on,
+                website=s.website,
+                contact_name=contact[0],
+                contact_email=f"contact@{s.domain}.{MAIL_DOMAIN}",
                 contact_mobile=f"010-{contact[1]}",
             )
             session.add(company)
@@ -104,7 +117,8 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
     group = session.scalar(select(ResearchGroup).where(ResearchGroup.name == RESEARCH_GROUP.name).limit(1))
     if group is None:
         group = ResearchGroup(
-            name=RESEARCH_GROUP.name, cluster=clusters[RESEARCH_GROUP.cluster],
+            name=RESEARCH_GROUP.name,
+            cluster=clusters[RESEARCH_GROUP.cluster],
             description=RESEARCH_GROUP.description,
             companies=[by_domain[d] for d in RESEARCH_GROUP.members],
         )
@@ -116,8 +130,14 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
     for s in USERS:
         if s.email in users:
             continue
-        user = User(email=s.email, name=s.name, mobile=s.mobile, role=s.role, locale=s.locale,
-                    company=by_domain[s.company] if s.company else None)
+        user = User(
+            email=s.email,
+            name=s.name,
+            mobile=s.mobile,
+            role=s.role,
+            locale=s.locale,
+            company=by_domain[s.company] if s.company else None,
+        )
         user.set_password(DEMO_PASSWORD)
         if s.clusters:
             user.clusters = [clusters[slug] for slug in s.clusters]
@@ -131,8 +151,9 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
     events = {
         (e.host_cluster_id, e.title_ko): e
         for e in session.scalars(
-            select(Event).where(Event.host_cluster_id.in_(set(cluster_ids)),
-                                Event.title_ko.in_([e.title_ko for e in EVENTS]))
+            select(Event).where(
+                Event.host_cluster_id.in_(set(cluster_ids)), Event.title_ko.in_([e.title_ko for e in EVENTS])
+            )
         )
     }
     event_by_key: dict[tuple[str, str], Event] = {}
@@ -153,8 +174,14 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
     existing_regs: dict[tuple[int, str], tuple[int, RegistrationStatus]] = {}
     council = _CouncilState()
     for reg_id, event_id, email, status, role, company_id in session.execute(
-        select(Registration.id, Registration.event_id, Registration.email, Registration.status,
-               Registration.role, Registration.company_id)
+        select(
+            Registration.id,
+            Registration.event_id,
+            Registration.email,
+            Registration.status,
+            Registration.role,
+            Registration.company_id,
+        )
         .where(Registration.event_id.in_(event_ids))
         .order_by(Registration.id)
     ):
@@ -164,8 +191,9 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
         if role == AttendeeRole.VOTER and status in ACTIVE and company_id is not None:
             council.voters.add((event_id, company_id))
     for event_id, from_id, to_id in session.execute(
-        select(CouncilProxy.event_id, CouncilProxy.from_company_id, CouncilProxy.to_company_id)
-        .where(CouncilProxy.event_id.in_(event_ids), CouncilProxy.revoked_at.is_(None))
+        select(CouncilProxy.event_id, CouncilProxy.from_company_id, CouncilProxy.to_company_id).where(
+            CouncilProxy.event_id.in_(event_ids), CouncilProxy.revoked_at.is_(None)
+        )
     ):
         council.add_proxy(event_id, from_id, to_id)
     checked_in = set(session.scalars(select(CheckIn.registration_id).where(CheckIn.event_id.in_(event_ids))))
@@ -173,8 +201,7 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
     to_check_in: list[tuple[Event, Registration | int, int]] = []
     for key, planned in plan.registrations.items():
         event = event_by_key[key]
-        window = registration_window(event.registration_opens_at, event.registration_closes_at,
-                                     event.starts_at, now)
+        window = registration_window(event.registration_opens_at, event.registration_closes_at, event.starts_at, now)
         for p in planned:
             found = existing_regs.get((event.id, p.email))
             if found is not None:
@@ -200,9 +227,7 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
                 created_at=created_at,
                 # Cancelled a little later, still inside the window (hence before now).
                 cancelled_at=(
-                    created_at + (window[1] - created_at) * 0.5
-                    if p.status == RegistrationStatus.CANCELLED
-                    else None
+                    created_at + (window[1] - created_at) * 0.5 if p.status == RegistrationStatus.CANCELLED else None
                 ),
             )
             issue_ticket(reg)
@@ -217,8 +242,7 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
     # Council proxies (의결권 위임), given before the meeting
     for key, planned_proxies in plan.proxies.items():
         event = event_by_key[key]
-        window = registration_window(event.registration_opens_at, event.registration_closes_at,
-                                     event.starts_at, now)
+        window = registration_window(event.registration_opens_at, event.registration_closes_at, event.starts_at, now)
         for p in planned_proxies:
             giver, receiver = by_domain[p.giver], by_domain[p.receiver]
             if (event.id, giver.id) in council.given:
@@ -226,9 +250,15 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
             created_at = in_window(window, p.created_frac)
             if not council.may_give(event, giver, receiver, created_at):
                 continue
-            session.add(CouncilProxy(event=event, from_company=giver, to_company=receiver,
-                                     created_by=users.get(p.created_by) if p.created_by else None,
-                                     created_at=created_at))
+            session.add(
+                CouncilProxy(
+                    event=event,
+                    from_company=giver,
+                    to_company=receiver,
+                    created_by=users.get(p.created_by) if p.created_by else None,
+                    created_at=created_at,
+                )
+            )
             council.add_proxy(event.id, giver.id, receiver.id)
             created["proxies"] += 1
     session.flush()

@@ -9,6 +9,7 @@ by BRN, research group by name, user by e-mail, event by ``event_key`` (host clu
 Korean title), registration by event and e-mail, check-in by registration, council proxy by
 event and giving company (its active proxy).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -158,7 +159,8 @@ def plan_demo(rng: random.Random | None = None) -> DemoPlan:
 
         # Cancel registrations of colleagues (never a member's own, never a guest's).
         cancellable = [
-            i for i, (d, _, p, s) in enumerate(entries)
+            i
+            for i, (d, _, p, s) in enumerate(entries)
             if d and s == RegistrationStatus.CONFIRMED and p.email not in member_emails
         ]
         cancelled = set(rng.sample(cancellable, min(a.cancelled, len(cancellable))))
@@ -199,6 +201,7 @@ def check_council(ev: EventSeed, council: CouncilAttendance) -> None:
     observers only where the meeting allows them; seats per company and capacity hold. And for
     the story: every proxy goes to a company that sends its voter.
     """
+
     def fail(why: str) -> None:
         raise ValueError(f"{ev.title_ko}: {why}")
 

@@ -1,4 +1,5 @@
 """Staff and admin accounts, managed by admins: creation, role and cluster scopes, deactivation. Never commits."""
+
 from __future__ import annotations
 
 import secrets

@@ -1,4 +1,5 @@
 """Admin pages for staff and admin accounts: list, create (with a set-password mail), scopes, deactivation."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -13,14 +14,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.auth.decorators import admin_required
 from app.auth.services import AccountError, account_setup_hours
 from app.extensions import db
-from app.routing import page_arg
+from app.forms import ConfirmForm, strip
 from app.models import Cluster, Role
+from app.routing import page_arg
 from app.staff import account_services as service
 from app.staff.blueprint import bp
-from app.forms import ConfirmForm, strip
 
 # Werkzeug's int converter accepts any length; ids beyond the column's range are simply unknown.
-
 
 
 class AccountForm(FlaskForm):
@@ -54,13 +54,9 @@ class NewAccountForm(AccountForm):
     submit = SubmitField(_l("계정 만들고 안내 메일 보내기"))
 
 
-
-
 def _with_cluster_choices(form: AccountForm) -> list[Cluster]:
     clusters = service.all_clusters()
-    form.clusters.choices = [
-        (c.id, c.name if c.is_active else _("%(name)s (운영 전)", name=c.name)) for c in clusters
-    ]
+    form.clusters.choices = [(c.id, c.name if c.is_active else _("%(name)s (운영 전)", name=c.name)) for c in clusters]
     return clusters
 
 
@@ -149,7 +145,9 @@ def _confirm_toggle(user_id: int, deactivate: bool):
         return redirect(back)
     db.session.commit()
     if deactivate:
-        flash(_("%(name)s 님의 계정을 비활성화했습니다. 열려 있던 로그인도 모두 끝났습니다.", name=user.name), "success")
+        flash(
+            _("%(name)s 님의 계정을 비활성화했습니다. 열려 있던 로그인도 모두 끝났습니다.", name=user.name), "success"
+        )
     else:
         flash(_("%(name)s 님의 계정을 다시 활성화했습니다.", name=user.name), "success")
     return redirect(back)

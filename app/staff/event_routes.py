@@ -1,4 +1,5 @@
 """Staff pages to create, edit, publish, cancel and duplicate events (on the `staff` blueprint)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,27 +11,40 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
-    BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, StringField,
-    SubmitField, TextAreaField,
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.decorators import staff_required
+from app.events.access import managed_clusters, managed_event
 from app.events.manage import (
-    EventData, EventError, SeriesRule, cancel_event, create_event, create_series, duplicate_event, publish_event,
+    EventData,
+    EventError,
+    SeriesRule,
+    cancel_event,
+    create_event,
+    create_series,
+    duplicate_event,
+    publish_event,
     update_event,
 )
 from app.extensions import db
+from app.forms import ConfirmForm, strip
 from app.i18n import SEOUL
 from app.models import Cluster, EventKind, ResearchGroup
 from app.routing import MAX_DB_INT
 from app.staff.blueprint import bp
-from app.forms import ConfirmForm, strip
-from app.events.access import managed_clusters, managed_event
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
-
 
 
 def _db_id(value) -> int:
@@ -68,20 +82,47 @@ class EventForm(FlaskForm):
     host_cluster_id = SelectField(_l("주최 클러스터"), coerce=int, validate_choice=True)
     research_group_id = SelectField(_l("연구회 (연구회 모임만)"), coerce=_none_if_zero, validate_choice=False)
     participating_cluster_ids = SelectMultipleField(
-        _l("참여 클러스터 (클러스터 간 포럼만)"), coerce=_db_id, validate_choice=False,
-        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        _l("참여 클러스터 (클러스터 간 포럼만)"),
+        coerce=_db_id,
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
     )
-    title_ko = StringField(_l("행사명"), filters=[strip], validators=[DataRequired(_l("행사명을 입력해 주세요.")), Length(max=200)])
+    title_ko = StringField(
+        _l("행사명"), filters=[strip], validators=[DataRequired(_l("행사명을 입력해 주세요.")), Length(max=200)]
+    )
     title_en = StringField(_l("영문 행사명 (선택)"), filters=[strip], validators=[Optional(), Length(max=200)])
     description_ko = TextAreaField(_l("소개"), validators=[Optional(), Length(max=10000)])
     description_en = TextAreaField(_l("영문 소개 (선택)"), validators=[Optional(), Length(max=10000)])
-    starts_at = EventDateTimeField(_l("시작 일시 (한국 시간)"), format=DT_FORMAT, validators=[DataRequired(_l("시작 일시와 종료 일시를 입력해 주세요."))])
-    ends_at = EventDateTimeField(_l("종료 일시 (한국 시간)"), format=DT_FORMAT, validators=[DataRequired(_l("시작 일시와 종료 일시를 입력해 주세요."))])
+    starts_at = EventDateTimeField(
+        _l("시작 일시 (한국 시간)"),
+        format=DT_FORMAT,
+        validators=[DataRequired(_l("시작 일시와 종료 일시를 입력해 주세요."))],
+    )
+    ends_at = EventDateTimeField(
+        _l("종료 일시 (한국 시간)"),
+        format=DT_FORMAT,
+        validators=[DataRequired(_l("시작 일시와 종료 일시를 입력해 주세요."))],
+    )
     venue_name = StringField(_l("장소"), filters=[strip], validators=[Optional(), Length(max=200)])
     venue_address = StringField(_l("주소"), filters=[strip], validators=[Optional(), Length(max=300)])
     # max: a number the database integer column holds (larger ones overflowed into a 500).
-    capacity = IntegerField(_l("정원"), validators=[DataRequired(_l("정원은 1명 이상이어야 합니다.")), NumberRange(min=1, message=_l("정원은 1명 이상이어야 합니다.")), NumberRange(max=MAX_DB_INT)])
-    seats_per_company = IntegerField(_l("기업당 인원 (선택)"), validators=[Optional(), NumberRange(min=1, message=_l("기업당 인원은 1명 이상이거나 비워 두어야 합니다.")), NumberRange(max=MAX_DB_INT)])
+    capacity = IntegerField(
+        _l("정원"),
+        validators=[
+            DataRequired(_l("정원은 1명 이상이어야 합니다.")),
+            NumberRange(min=1, message=_l("정원은 1명 이상이어야 합니다.")),
+            NumberRange(max=MAX_DB_INT),
+        ],
+    )
+    seats_per_company = IntegerField(
+        _l("기업당 인원 (선택)"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, message=_l("기업당 인원은 1명 이상이거나 비워 두어야 합니다.")),
+            NumberRange(max=MAX_DB_INT),
+        ],
+    )
     registration_opens_at = EventDateTimeField(_l("신청 시작 (선택)"), format=DT_FORMAT, validators=[Optional()])
     registration_closes_at = EventDateTimeField(_l("신청 마감 (선택)"), format=DT_FORMAT, validators=[Optional()])
     open_to_guests = BooleanField(_l("외부 기업 참가 허용"))
@@ -93,13 +134,16 @@ class EventForm(FlaskForm):
 class NewEventForm(EventForm):
     repeat = SelectField(
         _l("반복"),
-        choices=[("", _l("반복 안 함")), ("weekly", _l("매주")), ("biweekly", _l("격주")),
-                 ("monthly", _l("매월 같은 주 같은 요일 (예: 둘째 화요일)"))],
+        choices=[
+            ("", _l("반복 안 함")),
+            ("weekly", _l("매주")),
+            ("biweekly", _l("격주")),
+            ("monthly", _l("매월 같은 주 같은 요일 (예: 둘째 화요일)")),
+        ],
         validate_choice=True,
     )
     repeat_months = IntegerField(_l("반복 기간 (개월)"), validators=[Optional()])
     repeat_until = DateField(_l("또는 반복 종료일"), validators=[Optional()])
-
 
 
 def _kst(value: dt.datetime | None) -> dt.datetime | None:
@@ -123,16 +167,24 @@ def _set_choices(form: EventForm) -> None:
 
 def _data(form: EventForm) -> EventData:
     return EventData(
-        kind=form.kind.data, host_cluster_id=form.host_cluster_id.data, title_ko=form.title_ko.data,
-        title_en=form.title_en.data, description_ko=form.description_ko.data or "",
-        description_en=form.description_en.data, starts_at=_from_kst(form.starts_at.data),
-        ends_at=_from_kst(form.ends_at.data), capacity=form.capacity.data,
-        venue_name=form.venue_name.data or "", venue_address=form.venue_address.data or "",
+        kind=form.kind.data,
+        host_cluster_id=form.host_cluster_id.data,
+        title_ko=form.title_ko.data,
+        title_en=form.title_en.data,
+        description_ko=form.description_ko.data or "",
+        description_en=form.description_en.data,
+        starts_at=_from_kst(form.starts_at.data),
+        ends_at=_from_kst(form.ends_at.data),
+        capacity=form.capacity.data,
+        venue_name=form.venue_name.data or "",
+        venue_address=form.venue_address.data or "",
         seats_per_company=form.seats_per_company.data,
         registration_opens_at=_from_kst(form.registration_opens_at.data),
         registration_closes_at=_from_kst(form.registration_closes_at.data),
-        open_to_guests=form.open_to_guests.data, open_to_all_clusters=form.open_to_all_clusters.data,
-        allows_observers=form.allows_observers.data, research_group_id=form.research_group_id.data,
+        open_to_guests=form.open_to_guests.data,
+        open_to_all_clusters=form.open_to_all_clusters.data,
+        allows_observers=form.allows_observers.data,
+        research_group_id=form.research_group_id.data,
         participating_cluster_ids=form.participating_cluster_ids.data or [],
     )
 

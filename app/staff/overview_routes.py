@@ -1,4 +1,5 @@
 """Staff overview of their clusters' events, and the admin's account list (on the `staff` blueprint)."""
+
 from __future__ import annotations
 
 from flask import render_template, request
@@ -10,9 +11,10 @@ from app.auth.decorators import admin_required, staff_required
 from app.events import queries
 from app.events.access import managed_clusters
 from app.extensions import db
-from app.routing import page_arg
 from app.models import User
+from app.routing import page_arg
 from app.staff.blueprint import bp
+
 
 @bp.get("/")
 @staff_required
@@ -27,10 +29,6 @@ def dashboard():
 @bp.get("/users")
 @admin_required
 def users():
-    query = (
-        select(User)
-        .options(selectinload(User.company), selectinload(User.clusters))
-        .order_by(User.role, User.name)
-    )
+    query = select(User).options(selectinload(User.company), selectinload(User.clusters)).order_by(User.role, User.name)
     pagination = db.paginate(query, page=page_arg(request.args), per_page=50, error_out=False)
     return render_template("staff/users.html", pagination=pagination)

@@ -1,14 +1,15 @@
 """An event's registration list as CSV for Excel: Korean headers, KST times, a dated Korean file name."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 from flask_babel import gettext as _
 
-from app.staff.registration_queries import RegistrationRow
 from app.exports import attachment_disposition, clean_filename, csv_bytes
 from app.i18n import SEOUL
 from app.models import AttendeeRole, Event, EventKind
+from app.staff.registration_queries import RegistrationRow
 
 
 def _kst(value: dt.datetime | None) -> str:
@@ -17,7 +18,16 @@ def _kst(value: dt.datetime | None) -> str:
 
 
 def _header(council: bool) -> list[str]:
-    header = [_("대기 순번"), _("이름"), _("소속 기업"), _("구분"), _("클러스터"), _("직함"), _("이메일"), _("휴대전화")]
+    header = [
+        _("대기 순번"),
+        _("이름"),
+        _("소속 기업"),
+        _("구분"),
+        _("클러스터"),
+        _("직함"),
+        _("이메일"),
+        _("휴대전화"),
+    ]
     if council:
         header.append(_("협의회 참석 구분"))
     return header + [_("상태"), _("신청 일시 (KST)"), _("취소 일시 (KST)"), _("개인정보 동의 버전")]
@@ -26,8 +36,14 @@ def _header(council: bool) -> list[str]:
 def _values(row: RegistrationRow, council: bool) -> list:
     r = row.registration
     values = [
-        row.waitlist_position or "", r.name, r.company_name, _("게스트") if row.is_guest else _("입주기업"),
-        row.cluster_name, r.job_title or "", r.email, r.mobile or "",
+        row.waitlist_position or "",
+        r.name,
+        r.company_name,
+        _("게스트") if row.is_guest else _("입주기업"),
+        row.cluster_name,
+        r.job_title or "",
+        r.email,
+        r.mobile or "",
     ]
     if council:
         values.append(r.role.label if r.role in (AttendeeRole.VOTER, AttendeeRole.OBSERVER) else "")

@@ -2,6 +2,7 @@
 
 Each function runs a fixed number of statements, whatever the number of registrations.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,7 +47,11 @@ class RegistrationFilters:
 
     def as_args(self) -> dict:
         """Query-string arguments that reproduce these filters (defaults left out)."""
-        args = {"status": self.status if self.status != ACTIVE else "", "company": self.company, "cluster": self.cluster}
+        args = {
+            "status": self.status if self.status != ACTIVE else "",
+            "company": self.company,
+            "cluster": self.cluster,
+        }
         return {k: v for k, v in args.items() if v}
 
 
@@ -100,11 +105,13 @@ def _filtered(query: Select, event_id: int, filters: RegistrationFilters) -> Sel
     )
     if filters.company:
         needle = filters.company.lower()
-        query = query.where(or_(
-            func.lower(Company.name).contains(needle, autoescape=True),
-            func.lower(Company.name_en).contains(needle, autoescape=True),
-            func.lower(Registration.guest_company_name).contains(needle, autoescape=True),
-        ))
+        query = query.where(
+            or_(
+                func.lower(Company.name).contains(needle, autoescape=True),
+                func.lower(Company.name_en).contains(needle, autoescape=True),
+                func.lower(Registration.guest_company_name).contains(needle, autoescape=True),
+            )
+        )
     if filters.cluster == GUESTS:
         query = query.where(Registration.company_id.is_(None))
     elif filters.cluster:
@@ -152,9 +159,7 @@ class RegistrationRow:
 
 
 def registration_rows(event_id: int, registrations: list[Registration]) -> list[RegistrationRow]:
-    positions = waitlist_positions(
-        event_id, [r.id for r in registrations if r.status == RegistrationStatus.WAITLISTED]
-    )
+    positions = waitlist_positions(event_id, [r.id for r in registrations if r.status == RegistrationStatus.WAITLISTED])
     return [RegistrationRow(r, positions.get(r.id)) for r in registrations]
 
 
@@ -204,7 +209,9 @@ def counts_by_cluster(event_id: int, filters: RegistrationFilters, clusters: lis
     is_guest = Registration.company_id.is_(None)
     query = _filtered(select(Company.cluster_id, is_guest, Registration.status, func.count()), event_id, filters)
     groups: dict[tuple, GroupCount] = {}
-    for cluster_id, guest, status, n in db.session.execute(query.group_by(Company.cluster_id, is_guest, Registration.status)):
+    for cluster_id, guest, status, n in db.session.execute(
+        query.group_by(Company.cluster_id, is_guest, Registration.status)
+    ):
         guest = bool(guest)
         key = ("guest",) if guest else ("cluster", cluster_id)
         if key not in groups:
@@ -224,11 +231,17 @@ def counts_by_company(event_id: int, filters: RegistrationFilters, clusters: lis
     names = {c.id: c.name for c in clusters}
     query = _filtered(
         select(
-            Registration.company_id, Registration.guest_brn, Registration.guest_company_name,
-            func.min(Company.name), func.min(Company.sort_name), func.min(Company.cluster_id),
-            Registration.status, func.count(),
+            Registration.company_id,
+            Registration.guest_brn,
+            Registration.guest_company_name,
+            func.min(Company.name),
+            func.min(Company.sort_name),
+            func.min(Company.cluster_id),
+            Registration.status,
+            func.count(),
         ),
-        event_id, filters,
+        event_id,
+        filters,
     ).group_by(Registration.company_id, Registration.guest_brn, Registration.guest_company_name, Registration.status)
     groups: dict[tuple, GroupCount] = {}
     for company_id, brn, guest_name, name, sort_name, cluster_id, status, n in db.session.execute(query):
@@ -238,7 +251,8 @@ def counts_by_company(event_id: int, filters: RegistrationFilters, clusters: lis
                 groups[key] = GroupCount(label=name, detail=names.get(cluster_id, ""), sort_key=(sort_name or "", name))
             else:
                 guest_name = guest_name or ""
-                groups[key] = GroupCount(label=guest_name, is_guest=True,
-                                         sort_key=(company_sort_name(guest_name), guest_name))
+                groups[key] = GroupCount(
+                    label=guest_name, is_guest=True, sort_key=(company_sort_name(guest_name), guest_name)
+                )
         groups[key].by_status[status] = n
     return sorted(groups.values(), key=lambda g: g.sort_key)

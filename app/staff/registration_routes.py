@@ -1,21 +1,22 @@
 """Staff page of an event's registrations: list, filters, counts, CSV, promote and cancel on behalf
 (on the `staff` blueprint, for admins and the host cluster's staff)."""
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.auth.decorators import staff_required
-from app.staff import registration_queries as queries
+from app.events.access import event_registration_or_404, managed_event
 from app.events.registration import RegistrationError
-from app.staff.registration_exports import registrations_csv, registrations_disposition
-from app.staff.registration_services import cancel_on_behalf, promote_from_waitlist
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.models import Event, EventStatus, RegistrationStatus, utcnow
 from app.routing import page_arg
+from app.staff import registration_queries as queries
 from app.staff.blueprint import bp
-from app.events.access import event_registration_or_404, managed_event
+from app.staff.registration_exports import registrations_csv, registrations_disposition
+from app.staff.registration_services import cancel_on_behalf, promote_from_waitlist
 
 PER_PAGE = 50
 EXPORT_LIMIT = 20000
@@ -40,7 +41,9 @@ def event_registrations(event_id: int):
     event = managed_event(event_id)
     filters = queries.parse_filters(request.args)
     pagination = db.paginate(
-        queries.registration_query(event.id, filters), page=page_arg(request.args), per_page=PER_PAGE,
+        queries.registration_query(event.id, filters),
+        page=page_arg(request.args),
+        per_page=PER_PAGE,
         error_out=False,
     )
     clusters = queries.all_clusters()
@@ -112,14 +115,24 @@ def registration_cancel(event_id: int, registration_id: int):
         cancelled, promoted = outcome.cancelled.name, outcome.promoted.name if outcome.promoted else None
         db.session.commit()
         if promoted:
-            flash(_("%(name)s님의 참가 신청을 취소했습니다. 대기자 %(promoted)s님이 확정되었습니다. 두 분께 안내 메일을 보냈습니다.",
-                    name=cancelled, promoted=promoted), "success")
+            flash(
+                _(
+                    "%(name)s님의 참가 신청을 취소했습니다. 대기자 %(promoted)s님이 확정되었습니다. "
+                    "두 분께 안내 메일을 보냈습니다.",
+                    name=cancelled,
+                    promoted=promoted,
+                ),
+                "success",
+            )
         else:
             flash(_("%(name)s님의 참가 신청을 취소하고 안내 메일을 보냈습니다.", name=cancelled), "success")
         return _back(event)
     if request.method == "POST":
         abort(400)
     return render_template(
-        "staff/registration_cancel.html", form=form, event=event, registration=registration,
+        "staff/registration_cancel.html",
+        form=form,
+        event=event,
+        registration=registration,
         back=url_for("staff.event_registrations", event_id=event.id, **_list_args()),
     )

@@ -3,6 +3,7 @@
 Thin wrappers around the RSVP core (app.events.registration), which locks, counts seats and
 promotes; these add what only staff actions need. They never commit: the view commits once.
 """
+
 from __future__ import annotations
 
 import dataclasses

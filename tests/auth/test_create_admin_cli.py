@@ -1,12 +1,13 @@
 """`flask create-admin`: the first admin account, and promoting an existing account."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Role, User
-from tests.helpers import post_form, see_committed, signed_in_as
 from tests.factories import PASSWORD, make_user
+from tests.helpers import post_form, see_committed, signed_in_as
 
 ADMIN_PASSWORD = "seoul-cluster-2026!"
 

@@ -1,13 +1,14 @@
 """Error pages: clear Korean messages with the right status, never a server error."""
+
 from __future__ import annotations
 
 import pytest
 
 from app.extensions import db
 from app.models import Role
-from tests.helpers import post_form
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_user
+from tests.helpers import post_form
 
 
 def test_unknown_page_is_404_with_korean_title(client):

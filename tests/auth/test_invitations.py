@@ -1,4 +1,5 @@
 """Invitations: who may invite whom, the mail with its single-use link, and sign-up through it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth import services
-from app.tokens import hash_token
 from app.extensions import db
 from app.models import Invitation, Role, User, utcnow
-from tests.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
+from app.tokens import hash_token
 from tests.factories import PASSWORD, make_cluster, make_company, make_user
+from tests.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
 
 NEW_PASSWORD = "blue-river-stone-42"
 INVALID_LINK = "링크를 사용할 수 없습니다"
@@ -70,7 +71,9 @@ def test_staff_invitation_mail_reaches_the_invitee(client, auth, world, mailbox)
     response = invite(client, "New@Example.com", world["dmc_company"].id)
 
     assert response.status_code == 302
-    assert "new@example.com 주소로 초대 메일을 보냈습니다." in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "new@example.com 주소로 초대 메일을 보냈습니다." in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
     messages = wait_for_mail(mailbox)
     assert len(messages) == 1
     mail = messages[0]
@@ -142,7 +145,9 @@ def test_invitation_link_works_only_once(app, invited):
     assert response.status_code == 404
     assert INVALID_LINK in response.get_data(as_text=True)
     # A stale form posted again does not create a second account either.
-    response = post_form(second, path, {"name": "x", "password": NEW_PASSWORD, "password2": NEW_PASSWORD}, token_from="/")
+    response = post_form(
+        second, path, {"name": "x", "password": NEW_PASSWORD, "password2": NEW_PASSWORD}, token_from="/"
+    )
     assert response.status_code == 404
     assert db.session.scalar(select(func.count()).select_from(User).where(User.name == "x")) == 0
 

@@ -3,6 +3,7 @@
 The development config is used as `make run` builds it (PORT in the environment), with the
 suite's database and its real SMTP server.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -12,8 +13,8 @@ import pytest
 import config
 from app import create_app
 from app.extensions import db, limiter
-from tests.helpers import body_of, post_form, wait_for_mail
 from tests.factories import PASSWORD, make_user
+from tests.helpers import body_of, post_form, wait_for_mail
 
 BASE = "http://127.0.0.1:5101"
 
@@ -58,6 +59,7 @@ def test_calendar_subscription_url_uses_the_port_being_served(dev_app):
     db.session.commit()
     client = _client(dev_app)
     post_form(client, "/auth/login", {"email": "kim@example.com", "password": PASSWORD})
-    page = post_form(client, "/calendar/me/personal/new", {}, token_from="/calendar/me",
-                     follow_redirects=True).get_data(as_text=True)
+    page = post_form(
+        client, "/calendar/me/personal/new", {}, token_from="/calendar/me", follow_redirects=True
+    ).get_data(as_text=True)
     assert f"{BASE}/calendar/feed/" in page and "127.0.0.1:5000" not in page

@@ -1,13 +1,14 @@
 """Sign-in and sign-out: credentials, deactivated accounts, CSRF, safe redirects, rate limit."""
+
 from __future__ import annotations
 
 import pytest
 
 from app.extensions import db
 from app.models import Role
-from tests.helpers import post_form, see_committed, signed_in_as
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_user
+from tests.helpers import post_form, see_committed, signed_in_as
 
 WRONG_CREDENTIALS = "이메일 또는 비밀번호가 올바르지 않습니다."
 CSRF_TITLE = "보안 확인에 실패했습니다"
@@ -160,7 +161,13 @@ def test_relative_next_is_followed(client, member):
 
 @pytest.mark.parametrize(
     "target",
-    ["//evil.example", "https://evil.example", "https://evil.example/auth/login", "http:evil.example", "/\t/evil.example"],
+    [
+        "//evil.example",
+        "https://evil.example",
+        "https://evil.example/auth/login",
+        "http:evil.example",
+        "/\t/evil.example",
+    ],
 )
 def test_next_to_another_site_is_ignored(client, member, target):
     response = _login_with_next(client, target)

@@ -1,4 +1,5 @@
 """Password reset: the mail, the single-use hashed link, and the new password."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,8 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import PasswordReset, utcnow
-from tests.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
 from tests.factories import PASSWORD, make_user
+from tests.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
 
 NEW_PASSWORD = "maple-syrup-lantern-7"
 SAME_ANSWER = "가입된 이메일이라면 비밀번호 재설정 링크를 보냈습니다. 메일함을 확인해 주세요."

@@ -1,4 +1,5 @@
 """Role checks on the staff pages: who may see them, and staff see only their own clusters."""
+
 from __future__ import annotations
 
 import pytest

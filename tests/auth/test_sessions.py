@@ -1,12 +1,13 @@
 """Sessions end when the password is reset; signup links don't sign anyone out by being opened;
 behind a trusted proxy the login limit counts real client addresses."""
+
 from __future__ import annotations
 
 from app.extensions import db
 from app.models import Role
-from tests.helpers import link_in, post_form, signed_in_as, wait_for_mail
 from tests.conftest import make_config
 from tests.factories import PASSWORD, make_company, make_user
+from tests.helpers import link_in, post_form, signed_in_as, wait_for_mail
 
 
 def test_password_reset_signs_out_other_sessions(app, client, mailbox):
@@ -58,8 +59,11 @@ def test_login_limit_uses_forwarded_address_behind_a_trusted_proxy(app, migrated
     def attempt(ip):
         token_page = client.get("/auth/login", headers={"X-Forwarded-For": ip}).get_data(as_text=True)
         token = token_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-        return client.post("/auth/login", data={"email": "x@example.com", "password": "wrong-password", "csrf_token": token},
-                           headers={"X-Forwarded-For": ip}).status_code
+        return client.post(
+            "/auth/login",
+            data={"email": "x@example.com", "password": "wrong-password", "csrf_token": token},
+            headers={"X-Forwarded-For": ip},
+        ).status_code
 
     assert [attempt("203.0.113.5") for _ in range(3)] == [401, 401, 429]
     # Another client behind the same proxy is not locked out by the first one.

@@ -1,4 +1,5 @@
 """Helpers of the calendar feed tests: two independent parsers, cache reset."""
+
 from __future__ import annotations
 
 import icalendar

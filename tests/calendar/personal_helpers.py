@@ -1,4 +1,5 @@
 """Helpers of the personal and company feed tests: making a token, fetching its feed."""
+
 from __future__ import annotations
 
 from app.calendar import feeds_personal as feeds

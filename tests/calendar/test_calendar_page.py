@@ -1,4 +1,5 @@
 """The "내 캘린더" page (/calendar/me): make, show once, rotate and revoke feed URLs."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,9 +10,9 @@ import pytest
 
 from app.extensions import db
 from app.models import CalendarToken, CalendarTokenKind, Role
-from tests.helpers import post_form, see_committed
 from tests.calendar.personal_helpers import get_feed, new_feed_token
 from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_registration, make_user
+from tests.helpers import post_form, see_committed
 
 _URL_RE = re.compile(r'value="http://localhost/calendar/feed/([A-Za-z0-9_-]{43})\.ics"')
 
@@ -34,8 +35,12 @@ def _shown_token(response) -> str:
 def test_anonymous_visitors_are_sent_to_sign_in(app, client):
     company = make_company()
     db.session.commit()
-    for path in ("/calendar/me", "/calendar/me/personal/rotate", "/calendar/me/personal/revoke",
-                 f"/calendar/me/companies/{company.id}/rotate"):
+    for path in (
+        "/calendar/me",
+        "/calendar/me/personal/rotate",
+        "/calendar/me/personal/revoke",
+        f"/calendar/me/companies/{company.id}/rotate",
+    ):
         response = client.get(path)
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
     response = client.post("/calendar/me/personal/new", data={})
@@ -123,8 +128,11 @@ def test_post_without_csrf_changes_nothing(app, client, auth):
     db.session.commit()
     plain = new_feed_token(kim)
     auth.login(kim.email, PASSWORD)
-    for path in ("/calendar/me/personal/rotate", "/calendar/me/personal/revoke",
-                 f"/calendar/me/companies/{kim.company_id}/new"):
+    for path in (
+        "/calendar/me/personal/rotate",
+        "/calendar/me/personal/revoke",
+        f"/calendar/me/companies/{kim.company_id}/new",
+    ):
         response = client.post(path, data={})
         assert response.status_code == 400
         assert "보안 확인에 실패했습니다" in response.get_data(as_text=True)
@@ -171,10 +179,16 @@ def test_other_companies_and_staff_cannot_manage_a_company_feed(app, client, aut
         assert page.status_code == 200 and company.name not in page.get_data(as_text=True)
         for action in ("rotate", "revoke"):
             assert client.get(f"/calendar/me/companies/{company.id}/{action}").status_code == 403
-            assert post_form(client, f"/calendar/me/companies/{company.id}/{action}", {},
-                             token_from="/calendar/me").status_code == 403
-        assert post_form(client, f"/calendar/me/companies/{company.id}/new", {},
-                         token_from="/calendar/me").status_code == 403
+            assert (
+                post_form(
+                    client, f"/calendar/me/companies/{company.id}/{action}", {}, token_from="/calendar/me"
+                ).status_code
+                == 403
+            )
+        assert (
+            post_form(client, f"/calendar/me/companies/{company.id}/new", {}, token_from="/calendar/me").status_code
+            == 403
+        )
         assert client.get("/calendar/me/companies/999999/rotate").status_code == 404
         auth.logout()
     assert len(_tokens(company_id=company.id)) == 1 and get_feed(client, plain).status_code == 200

@@ -1,21 +1,25 @@
 """GET /calendar/feed/<token>.ics with a company token: every event the company's people attend."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 from app.calendar import feeds_personal as feeds
-from app.ics import event_uid
 from app.events.registration import AttendeeData, cancel, replace_attendee
 from app.extensions import db
+from app.ics import event_uid
 from app.models import EventStatus, RegistrationStatus, Role, utcnow
-from tests.helpers import see_committed
 from tests.calendar.feed_helpers import forget_built_calendars, parse_both, vevents
 from tests.calendar.personal_helpers import get_feed, new_feed_token
 from tests.factories import make_company, make_event, make_registration, make_user
+from tests.helpers import see_committed
 from tests.query_counter import count_queries
 
-CONFIRMED, WAITLISTED, CANCELLED = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED,
-                                    RegistrationStatus.CANCELLED)
+CONFIRMED, WAITLISTED, CANCELLED = (
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.CANCELLED,
+)
 
 
 def _ago(hours: float) -> dt.datetime:
@@ -28,8 +32,15 @@ def test_one_entry_per_event_with_who_attends(app, client):
     full = make_event(title_ko="만석 행사", capacity=2)
     make_registration(full, company, name="김민지", email="kim@example.com", created_at=_ago(5))
     make_registration(full, other, name="박서준", email="park@example.com", created_at=_ago(4))
-    make_registration(full, None, name="손님", email="guest@example.com", status=WAITLISTED, created_at=_ago(3),
-                      guest_company_name="외부기업")
+    make_registration(
+        full,
+        None,
+        name="손님",
+        email="guest@example.com",
+        status=WAITLISTED,
+        created_at=_ago(3),
+        guest_company_name="외부기업",
+    )
     make_registration(full, company, name="이도윤", email="lee@example.com", status=WAITLISTED, created_at=_ago(2))
     make_registration(full, company, name="최수아", email="choi@example.com", status=CANCELLED, cancelled_at=_ago(1))
     queued = make_event(title_ko="대기만 있는 행사", capacity=1)
@@ -61,12 +72,20 @@ def test_all_cancelled_or_event_cancelled_shows_cancelled_for_30_days(app, clien
     now = utcnow()
     left = make_event(title_ko="모두 취소한 행사")
     make_registration(left, company, name="김민지", email="kim@example.com", status=CANCELLED, cancelled_at=now)
-    make_registration(left, company, name="이도윤", email="lee@example.com", status=CANCELLED,
-                      cancelled_at=now - dt.timedelta(days=2))
+    make_registration(
+        left, company, name="이도윤", email="lee@example.com", status=CANCELLED, cancelled_at=now - dt.timedelta(days=2)
+    )
     called_off = make_event(title_ko="취소된 행사", status=EventStatus.CANCELLED, sequence=1, updated_at=now)
     make_registration(called_off, company, name="김민지", email="kim@example.com")
-    make_registration(make_event(title_ko="예전에 모두 취소", ), company, email="old@example.com",
-                      status=CANCELLED, cancelled_at=now - dt.timedelta(days=31))
+    make_registration(
+        make_event(
+            title_ko="예전에 모두 취소",
+        ),
+        company,
+        email="old@example.com",
+        status=CANCELLED,
+        cancelled_at=now - dt.timedelta(days=31),
+    )
     db.session.commit()
 
     events = vevents(get_feed(client, new_feed_token(company)).data)
@@ -94,8 +113,13 @@ def test_etag_follows_cancellation_and_swap_of_a_colleague(app, client):
     assert get_feed(client, plain, **{"If-None-Match": etag}).status_code == 304
     assert get_feed(client, plain, **{"If-Modified-Since": first.headers["Last-Modified"]}).status_code == 304
 
-    replace_attendee(kim.id, AttendeeData(name="박지훈", email="park@example.com"), company=company,
-                     consent_version="v1", now=utcnow())
+    replace_attendee(
+        kim.id,
+        AttendeeData(name="박지훈", email="park@example.com"),
+        company=company,
+        consent_version="v1",
+        now=utcnow(),
+    )
     db.session.commit()
     swapped = get_feed(client, plain, **{"If-None-Match": etag})
     assert swapped.status_code == 200 and swapped.headers["ETag"] != etag
@@ -147,8 +171,9 @@ def test_queries_per_company_feed_do_not_grow_with_events(app, client):
             make_registration(event, company, name="김민지", email=f"kim{n}@example.com")
             make_registration(event, company, name="이도윤", email=f"lee{n}@example.com", status=WAITLISTED)
             if i % 4 == 0:
-                make_registration(event, company, name="최수아", email=f"choi{n}@example.com",
-                                  status=CANCELLED, cancelled_at=utcnow())
+                make_registration(
+                    event, company, name="최수아", email=f"choi{n}@example.com", status=CANCELLED, cancelled_at=utcnow()
+                )
         db.session.commit()
         plain = new_feed_token(company)
         get_feed(client, plain)

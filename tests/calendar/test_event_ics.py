@@ -1,4 +1,5 @@
 """GET /events/<id>/calendar.ics: the event page's "add to calendar" file."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +16,9 @@ def _get(client, event_id, **headers):
 
 
 def test_published_event_downloads_as_valid_icalendar_with_seoul_times(app, client):
-    event = make_event(make_cluster(), status=EventStatus.PUBLISHED, title_ko="마곡 네트워킹", venue_name="마곡 R&D센터")
+    event = make_event(
+        make_cluster(), status=EventStatus.PUBLISHED, title_ko="마곡 네트워킹", venue_name="마곡 R&D센터"
+    )
     db.session.commit()
     response = _get(client, event.id)
     assert response.status_code == 200
@@ -27,7 +30,7 @@ def test_published_event_downloads_as_valid_icalendar_with_seoul_times(app, clie
     assert vevent["DTSTART"].params["TZID"] == "Asia/Seoul"
     assert vevent.decoded("DTSTART") == event.starts_at
     assert str(vevent["URL"]) == f"http://localhost/events/{event.id}"
-    assert 'calendar.ics' in client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "calendar.ics" in client.get(f"/events/{event.id}").get_data(as_text=True)
 
 
 def test_uid_is_stable_across_edits_and_sequence_follows_the_event(app, client):

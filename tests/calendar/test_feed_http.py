@@ -1,4 +1,5 @@
 """HTTP behaviour of every .ics response (app/calendar/http.py): ETag, 304, HEAD, caching, no cookies."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -69,7 +70,7 @@ def test_if_none_match_wins_over_if_modified_since(app, client):
     db.session.commit()
     first = client.get(FEED)
     etag, last_modified = first.headers["ETag"], first.headers["Last-Modified"]
-    long_ago = http_date(dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+    long_ago = http_date(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
     # A stale ETag: 200 although the date says "not modified".
     assert client.get(FEED, headers={"If-None-Match": '"stale"', "If-Modified-Since": last_modified}).status_code == 200
     # The current ETag: 304 although the date alone would say "modified".
@@ -98,8 +99,11 @@ def test_a_304_never_builds_and_an_unchanged_feed_is_built_once(app):
         builds.append(1)
         return b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
 
-    app.add_url_rule("/_test/feed.ics", "test_feed", lambda: feed_response(
-        build, etag_basis="test-basis", last_modified=None, private=False, filename="t.ics"))
+    app.add_url_rule(
+        "/_test/feed.ics",
+        "test_feed",
+        lambda: feed_response(build, etag_basis="test-basis", last_modified=None, private=False, filename="t.ics"),
+    )
     client = app.test_client()
     etag = client.get("/_test/feed.ics").headers["ETag"]
     assert len(builds) == 1
@@ -113,10 +117,13 @@ def test_private_feed_headers_and_no_shared_body_cache(app):
 
     def view():
         session["touched"] = "yes"  # as an extension might do; must not become a cookie
-        return feed_response(lambda: builds.append(1) or b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
-                             etag_basis="token-42", last_modified=dt.datetime(2026, 12, 1, 9, 30, 15, 999,
-                                                                             tzinfo=dt.timezone.utc),
-                             private=True, filename="moim-me.ics")
+        return feed_response(
+            lambda: builds.append(1) or b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+            etag_basis="token-42",
+            last_modified=dt.datetime(2026, 12, 1, 9, 30, 15, 999, tzinfo=dt.UTC),
+            private=True,
+            filename="moim-me.ics",
+        )
 
     app.add_url_rule("/_test/private.ics", "test_private_feed", view)
     client = app.test_client()
@@ -174,4 +181,7 @@ def test_event_ics_of_a_published_event_is_public(app, client):
     response = client.get(f"/events/{event.id}/calendar.ics")
     assert response.headers["Cache-Control"] == "public, max-age=900"
     assert response.headers["Last-Modified"] == http_date(event.updated_at.replace(microsecond=0))
-    assert client.head(f"/events/{event.id}/calendar.ics", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+    assert (
+        client.head(f"/events/{event.id}/calendar.ics", headers={"If-None-Match": response.headers["ETag"]}).status_code
+        == 304
+    )

@@ -1,4 +1,5 @@
 """GET /calendar/feed/<token>.ics with a personal token: the events one person is registered for."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,18 +9,21 @@ import pytest
 from werkzeug.http import http_date, parse_date
 
 from app.calendar import feeds_personal as feeds
-from app.ics import event_uid
 from app.events.registration import AttendeeData, cancel, promote, replace_attendee
 from app.extensions import db
+from app.ics import event_uid
 from app.models import CalendarToken, EventStatus, RegistrationStatus, Role, utcnow
-from tests.helpers import see_committed
 from tests.calendar.feed_helpers import forget_built_calendars, parse_both, vevents
 from tests.calendar.personal_helpers import get_feed, new_feed_token
 from tests.factories import PASSWORD, make_company, make_event, make_registration, make_user
+from tests.helpers import see_committed
 from tests.query_counter import count_queries
 
-CONFIRMED, WAITLISTED, CANCELLED = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED,
-                                    RegistrationStatus.CANCELLED)
+CONFIRMED, WAITLISTED, CANCELLED = (
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.CANCELLED,
+)
 
 
 def _kim(**kw):
@@ -40,7 +44,9 @@ def test_confirmed_waitlisted_and_cancelled_registrations_with_waitlist_position
     make_registration(seated, company, email="Kim@Example.com")  # addresses compare case-insensitively
     make_registration(waiting, None, email="a@example.com", status=WAITLISTED, created_at=now - dt.timedelta(hours=3))
     make_registration(waiting, None, email="b@example.com", status=WAITLISTED, created_at=now - dt.timedelta(hours=2))
-    make_registration(waiting, company, email="kim@example.com", status=WAITLISTED, created_at=now - dt.timedelta(hours=1))
+    make_registration(
+        waiting, company, email="kim@example.com", status=WAITLISTED, created_at=now - dt.timedelta(hours=1)
+    )
     make_registration(waiting, None, email="c@example.com", status=WAITLISTED, created_at=now)
     make_registration(dropped, company, email="kim@example.com", status=CANCELLED, cancelled_at=now)
     # Not Kim's attendance: a colleague Kim registered, and a draft (never in any feed).
@@ -106,16 +112,20 @@ def test_cancellations_stay_30_days_and_past_events_90_days(app, client):
     old = make_event(title_ko="오래전 취소")
     make_registration(recent, kim.company, email=kim.email, status=CANCELLED, cancelled_at=now - dt.timedelta(days=29))
     make_registration(old, kim.company, email=kim.email, status=CANCELLED, cancelled_at=now - dt.timedelta(days=31))
-    called_off = make_event(title_ko="최근 취소된 행사", status=EventStatus.CANCELLED, sequence=1,
-                            updated_at=now - dt.timedelta(days=29))
-    long_off = make_event(title_ko="오래전 취소된 행사", status=EventStatus.CANCELLED, sequence=1,
-                          updated_at=now - dt.timedelta(days=31))
+    called_off = make_event(
+        title_ko="최근 취소된 행사", status=EventStatus.CANCELLED, sequence=1, updated_at=now - dt.timedelta(days=29)
+    )
+    long_off = make_event(
+        title_ko="오래전 취소된 행사", status=EventStatus.CANCELLED, sequence=1, updated_at=now - dt.timedelta(days=31)
+    )
     make_registration(called_off, kim.company, email=kim.email)
     make_registration(long_off, kim.company, email=kim.email)
-    make_registration(make_event(title_ko="지난 행사", starts_in=dt.timedelta(days=-89, hours=-3)),
-                      kim.company, email=kim.email)
-    make_registration(make_event(title_ko="아주 지난 행사", starts_in=dt.timedelta(days=-91)),
-                      kim.company, email=kim.email)
+    make_registration(
+        make_event(title_ko="지난 행사", starts_in=dt.timedelta(days=-89, hours=-3)), kim.company, email=kim.email
+    )
+    make_registration(
+        make_event(title_ko="아주 지난 행사", starts_in=dt.timedelta(days=-91)), kim.company, email=kim.email
+    )
     db.session.commit()
 
     events = vevents(get_feed(client, new_feed_token(kim)).data)
@@ -163,8 +173,13 @@ def test_etag_and_content_follow_promotion_cancellation_and_swap(app, client):
 
     # A colleague takes Kim's place: the event leaves Kim's feed, and the ETag moves.
     see_committed()
-    replace_attendee(mine.id, AttendeeData(name="이도윤", email="lee@example.com"), company=kim.company,
-                     consent_version="v1", now=utcnow())
+    replace_attendee(
+        mine.id,
+        AttendeeData(name="이도윤", email="lee@example.com"),
+        company=kim.company,
+        consent_version="v1",
+        now=utcnow(),
+    )
     db.session.commit()
     swapped = get_feed(client, plain, **{"If-None-Match": etag})
     assert swapped.status_code == 200 and swapped.headers["ETag"] != etag
@@ -175,8 +190,9 @@ def test_etag_follows_own_cancellation_and_a_place_ahead_moving(app, client):
     kim = _kim()
     event = make_event(title_ko="대기 행사", capacity=1)
     make_registration(event, None, email="seat@example.com")
-    ahead = make_registration(event, None, email="ahead@example.com", status=WAITLISTED,
-                              created_at=utcnow() - dt.timedelta(hours=1))
+    ahead = make_registration(
+        event, None, email="ahead@example.com", status=WAITLISTED, created_at=utcnow() - dt.timedelta(hours=1)
+    )
     mine = make_registration(event, kim.company, email=kim.email, status=WAITLISTED)
     db.session.commit()
     plain = new_feed_token(kim)
@@ -226,8 +242,13 @@ def test_if_modified_since_gives_304_and_moves_when_an_event_leaves_the_feed(app
 
     # Replacing Kim removes a row from her feed: no remaining row's updated_at shows it, the
     # stored Last-Modified does (a second later at least, even within the same second).
-    replace_attendee(mine.id, AttendeeData(name="이도윤", email="lee@example.com"), company=kim.company,
-                     consent_version="v1", now=utcnow())
+    replace_attendee(
+        mine.id,
+        AttendeeData(name="이도윤", email="lee@example.com"),
+        company=kim.company,
+        consent_version="v1",
+        now=utcnow(),
+    )
     db.session.commit()
     changed = get_feed(client, plain, **{"If-Modified-Since": last_modified})
     assert changed.status_code == 200
@@ -310,7 +331,9 @@ def test_unknown_malformed_revoked_and_deactivated_tokens_get_the_same_404(app, 
 
 
 def _token_id(plain: str) -> int:
-    return db.session.scalar(db.select(CalendarToken.id).where(CalendarToken.token_hash == hashlib.sha256(plain.encode()).hexdigest()))
+    return db.session.scalar(
+        db.select(CalendarToken.id).where(CalendarToken.token_hash == hashlib.sha256(plain.encode()).hexdigest())
+    )
 
 
 def test_rotation_stops_the_old_url_at_once_and_revocation_stops_the_new(app, client):
@@ -343,8 +366,14 @@ def test_tokens_are_random_256_bit_and_stored_only_as_hashes(app):
     _row2, other = feeds.issue_token(kim, now=utcnow())  # issuing again replaces: one active token
     db.session.commit()
     assert other != plain and feeds.lookup(plain) is None
-    assert db.session.scalar(db.select(db.func.count()).select_from(CalendarToken)
-                             .where(CalendarToken.user_id == kim.id, CalendarToken.revoked_at.is_(None))) == 1
+    assert (
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(CalendarToken)
+            .where(CalendarToken.user_id == kim.id, CalendarToken.revoked_at.is_(None))
+        )
+        == 1
+    )
 
 
 def test_malformed_tokens_never_reach_the_database(app):
@@ -367,7 +396,7 @@ def test_last_used_is_written_at_most_once_an_hour(app, client):
 
     with count_queries(db.engine) as statements:
         assert get_feed(client, plain).status_code == 200
-        assert get_feed(client, plain, **{"If-None-Match": "\"nope\""}).status_code == 200
+        assert get_feed(client, plain, **{"If-None-Match": '"nope"'}).status_code == 200
     assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
     see_committed()
     assert db.session.get(CalendarToken, token_id).last_used_at == first_use
@@ -395,8 +424,9 @@ def _registered_for(user, n: int) -> None:
         status = (CONFIRMED, WAITLISTED, CANCELLED)[i % 3]
         if status == WAITLISTED:
             make_registration(event, None, email=f"ahead-{user.id}-{i}@example.com")
-        make_registration(event, user.company, email=user.email, status=status,
-                          cancelled_at=now if status == CANCELLED else None)
+        make_registration(
+            event, user.company, email=user.email, status=status, cancelled_at=now if status == CANCELLED else None
+        )
 
 
 def test_queries_per_feed_do_not_grow_with_events(app, client):

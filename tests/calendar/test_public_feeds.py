@@ -1,4 +1,5 @@
 """Public calendar feeds: GET /calendar/all.ics and /calendar/clusters/<slug>.ics (?kind=)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,12 @@ def _feed(client, path: str) -> bytes:
 
 
 def test_all_feed_is_valid_and_has_the_calendar_level_properties(app, client):
-    make_event(make_cluster(name_ko="상암 DMC"), title_ko="송년 네트워킹", venue_name="DMC 첨단산업센터",
-               description_ko="올해를 돌아보는 자리입니다.")
+    make_event(
+        make_cluster(name_ko="상암 DMC"),
+        title_ko="송년 네트워킹",
+        venue_name="DMC 첨단산업센터",
+        description_ko="올해를 돌아보는 자리입니다.",
+    )
     db.session.commit()
     body = _feed(client, "/calendar/all.ics")
     cal, vcal = parse_both(body)
@@ -41,8 +46,22 @@ def test_all_feed_is_valid_and_has_the_calendar_level_properties(app, client):
     assert vcal.x_wr_calname.value == "Moim 전체 행사"
 
     vevent = vevents(body)["송년 네트워킹"]
-    for name in ("UID", "DTSTAMP", "CREATED", "LAST-MODIFIED", "SEQUENCE", "DTSTART", "DTEND", "SUMMARY",
-                 "LOCATION", "URL", "DESCRIPTION", "CATEGORIES", "ORGANIZER", "STATUS"):
+    for name in (
+        "UID",
+        "DTSTAMP",
+        "CREATED",
+        "LAST-MODIFIED",
+        "SEQUENCE",
+        "DTSTART",
+        "DTEND",
+        "SUMMARY",
+        "LOCATION",
+        "URL",
+        "DESCRIPTION",
+        "CATEGORIES",
+        "ORGANIZER",
+        "STATUS",
+    ):
         assert name in vevent, name
     assert vevent["DTSTART"].params["TZID"] == "Asia/Seoul" and vevent["DTEND"].params["TZID"] == "Asia/Seoul"
     assert vevent["STATUS"] == "CONFIRMED"
@@ -142,7 +161,10 @@ def test_kind_filter_on_both_feeds(app, client):
 
 
 def test_unknown_kind_is_a_400_with_a_korean_message(app, client):
-    for path in ("/calendar/all.ics?kind=party", f"/calendar/clusters/{make_cluster().slug}.ics?kind=%ED%8C%8C%ED%8B%B0"):
+    for path in (
+        "/calendar/all.ics?kind=party",
+        f"/calendar/clusters/{make_cluster().slug}.ics?kind=%ED%8C%8C%ED%8B%B0",
+    ):
         db.session.commit()
         response = client.get(path)
         assert response.status_code == 400
@@ -172,7 +194,10 @@ def test_cluster_feed_holds_hosted_events_open_networking_and_its_forums(app, cl
     forum = vevents(body)["마곡-DMC 포럼"]
     assert [str(c) for c in forum["CATEGORIES"].cats] == ["클러스터 간 포럼", "마곡"]
     assert set(vevents(_feed(client, f"/calendar/clusters/{guro.slug}.ics"))) == {
-        "마곡 공개 네트워킹", "마곡-구로 포럼", "구로 연구회"}
+        "마곡 공개 네트워킹",
+        "마곡-구로 포럼",
+        "구로 연구회",
+    }
     assert len(vevents(_feed(client, "/calendar/all.ics"))) == 7
 
 
@@ -213,18 +238,41 @@ def test_public_feeds_carry_no_personal_data(app, client):
 
     company = make_company(dmc, name="비밀유지주식회사")
     make_user(Role.MEMBER, company=company, name="홍길순비밀", email="hong.secret@private.example")
-    make_registration(event, company, name="김비밀참가자", email="kim.secret@private.example",
-                      mobile="010-9876-5432", job_title="기밀담당이사")
-    make_registration(event, None, name="박비밀게스트", email="park.secret@guest.example",
-                      status=RegistrationStatus.WAITLISTED, guest_company_name="비밀게스트상사")
+    make_registration(
+        event,
+        company,
+        name="김비밀참가자",
+        email="kim.secret@private.example",
+        mobile="010-9876-5432",
+        job_title="기밀담당이사",
+    )
+    make_registration(
+        event,
+        None,
+        name="박비밀게스트",
+        email="park.secret@guest.example",
+        status=RegistrationStatus.WAITLISTED,
+        guest_company_name="비밀게스트상사",
+    )
     db.session.commit()
     assert db.session.scalar(select(User).where(User.email == "hong.secret@private.example")) is not None
     forget_built_calendars()
     for path in paths:
         body = _feed(client, path)
         assert body == before[path], path
-        for secret in ("비밀유지주식회사", "홍길순비밀", "hong.secret", "김비밀참가자", "kim.secret", "9876-5432",
-                       "기밀담당이사", "박비밀게스트", "park.secret", "비밀게스트상사", "ATTENDEE"):
+        for secret in (
+            "비밀유지주식회사",
+            "홍길순비밀",
+            "hong.secret",
+            "김비밀참가자",
+            "kim.secret",
+            "9876-5432",
+            "기밀담당이사",
+            "박비밀게스트",
+            "park.secret",
+            "비밀게스트상사",
+            "ATTENDEE",
+        ):
             assert secret.encode() not in body, (path, secret)
 
 
@@ -242,8 +290,13 @@ def test_queries_per_feed_do_not_grow_with_the_number_of_events(app, client):
         for i in range(n):
             host = dmc if i % 2 else magok
             kind = [EventKind.NETWORKING, EventKind.FORUM, EventKind.COUNCIL][i % 3]
-            make_event(host, kind=kind, title_ko=f"행사 {i}", open_to_all_clusters=kind == EventKind.NETWORKING,
-                       participating_clusters=[dmc] if kind == EventKind.FORUM and host != dmc else [])
+            make_event(
+                host,
+                kind=kind,
+                title_ko=f"행사 {i}",
+                open_to_all_clusters=kind == EventKind.NETWORKING,
+                participating_clusters=[dmc] if kind == EventKind.FORUM and host != dmc else [],
+            )
         db.session.commit()
 
     paths = ["/calendar/all.ics", f"/calendar/clusters/{dmc.slug}.ics", "/calendar/all.ics?kind=forum"]
@@ -290,8 +343,11 @@ def test_a_commit_from_another_process_reaches_the_feed_at_once(app, client):
     other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     try:
         with other.begin() as conn:
-            conn.execute(Event.__table__.update().where(Event.__table__.c.id == event.id).values(
-                title_ko="다른 프로세스 후", updated_at=utcnow()))
+            conn.execute(
+                Event.__table__.update()
+                .where(Event.__table__.c.id == event.id)
+                .values(title_ko="다른 프로세스 후", updated_at=utcnow())
+            )
     finally:
         other.dispose()
     changed = client.get("/calendar/all.ics", headers={"If-None-Match": first.headers["ETag"]})
@@ -307,6 +363,7 @@ def test_database_state_changes_with_every_commit_and_only_then(app):
     other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])  # another process, in effect
     try:
         with engine.connect() as conn:
+
             def state():
                 value = public.database_state(conn)
                 conn.rollback()  # as at the end of a request
@@ -337,8 +394,11 @@ def test_a_body_newer_than_its_fingerprint_is_served_but_never_kept(app, client,
         other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
         try:
             with other.begin() as conn:
-                conn.execute(Event.__table__.update().where(Event.__table__.c.id == event.id).values(
-                    title_ko="경합 후", updated_at=utcnow()))
+                conn.execute(
+                    Event.__table__.update()
+                    .where(Event.__table__.c.id == event.id)
+                    .values(title_ko="경합 후", updated_at=utcnow())
+                )
         finally:
             other.dispose()
         return load(*args, **kwargs)

@@ -1,13 +1,12 @@
 """Shared pieces of the badge tests: a small world of clusters, companies and people, and QR/badge readers."""
+
 from __future__ import annotations
 
 import dataclasses
 
-
 from app.models import AttendeeRole, Role
-from tests.helpers import MM, pdf_pages
 from tests.factories import make_cluster, make_company, make_event, make_registration, make_user
-
+from tests.helpers import MM, pdf_pages
 
 
 @dataclasses.dataclass
@@ -49,11 +48,13 @@ def make_world() -> BadgeWorld:
     ]
     regs = {}
     for name, company, role in people:
-        regs[name] = make_registration(event, companies[company], name=name, role=role,
-                                       registered_by=member if company == "다온" else None)
+        regs[name] = make_registration(
+            event, companies[company], name=name, role=role, registered_by=member if company == "다온" else None
+        )
     # A guest firm: sorts among the companies by its own name (바른솔루션 after 마루랩).
-    regs["오지호"] = make_registration(event, None, name="오지호", guest_company_name="(주)바른솔루션",
-                                     mobile="010-1234-5678")
+    regs["오지호"] = make_registration(
+        event, None, name="오지호", guest_company_name="(주)바른솔루션", mobile="010-1234-5678"
+    )
     from app.models import RegistrationStatus
 
     regs["서대기"] = make_registration(event, companies["다온"], name="서대기", status=RegistrationStatus.WAITLISTED)
@@ -86,14 +87,14 @@ def badge_texts(data: bytes, layout: str) -> list[str]:
         height = float(page.mediabox.height)
         pieces: dict[int, list[tuple[float, float, str]]] = {}
 
-        def visit(text, cm, tm, _font, _size):
+        def visit(text, cm, tm, _font, _size):  # noqa: B023  (called within this iteration)
             if not text.strip():
                 return
             x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
             y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-            slot = _slot(layout, x / MM, (height - y) / MM)
+            slot = _slot(layout, x / MM, (height - y) / MM)  # noqa: B023
             if slot is not None:
-                pieces.setdefault(slot, []).append((height - y, x, text.strip()))
+                pieces.setdefault(slot, []).append((height - y, x, text.strip()))  # noqa: B023
 
         page.extract_text(visitor_text=visit)
         for slot in range(per_page):

@@ -1,5 +1,6 @@
 """Shared pieces of the browser tests: Debian's Chromium driven by Playwright, and the app served on a
 free port. Test modules import the fixtures they use."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,14 @@ expect = playwright_api.expect
 CHROMIUM = os.environ.get("MOIM_CHROMIUM", "/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
 CHROME_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 needs_chromium = pytest.mark.skipif(
@@ -57,7 +64,10 @@ def playwright():
 def launch(playwright, font_env, extra_args=()):
     # Playwright gives every launch a fresh temporary user-data-dir of its own.
     return playwright.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=[*CHROME_ARGS, *extra_args], env=font_env,
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*CHROME_ARGS, *extra_args],
+        env=font_env,
     )
 
 

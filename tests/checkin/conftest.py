@@ -1,5 +1,6 @@
 """A door world: a published networking night starting in 30 minutes (doors are open), its people
 in every state, another event, staff of the host and of another cluster, and a scanner link."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,12 +10,12 @@ import json
 
 import pytest
 
-from app.events.tickets import issue_ticket
 from app.checkin.devices import create_device
+from app.events.tickets import issue_ticket
 from app.extensions import db
 from app.models import AttendeeRole, Cluster, Company, Event, Registration, RegistrationStatus, Role, User, utcnow
-from tests.helpers import login
 from tests.factories import make_cluster, make_company, make_event, make_registration, make_user
+from tests.helpers import login
 
 _nonces = itertools.count(1)
 
@@ -71,15 +72,33 @@ def door(app) -> DoorWorld:
     member = make_user(Role.MEMBER, company=company, email="member@example.com")
     device, token = create_device(event, gate="A게이트", valid_hours=12, created_by_id=dmc_staff.id, now=utcnow())
     db.session.commit()
-    return DoorWorld(dmc, guro, company, event, other_event, confirmed, voter, guest, waitlisted, cancelled, elsewhere,
-                     codes, admin, dmc_staff, guro_staff, member, token, device.id)
+    return DoorWorld(
+        dmc,
+        guro,
+        company,
+        event,
+        other_event,
+        confirmed,
+        voter,
+        guest,
+        waitlisted,
+        cancelled,
+        elsewhere,
+        codes,
+        admin,
+        dmc_staff,
+        guro_staff,
+        member,
+        token,
+        device.id,
+    )
 
 
 def staff_csrf(client, event_id: int) -> str:
     """The CSRF token the staff scanner page hands its script."""
     html = client.get(f"/staff/events/{event_id}/scanner").get_data(as_text=True)
     start = html.index('id="scanner-config"')
-    body = html[html.index(">", start) + 1: html.index("</script>", start)]
+    body = html[html.index(">", start) + 1 : html.index("</script>", start)]
     return json.loads(body)["csrf_token"]
 
 
@@ -95,8 +114,9 @@ class Scanner:
         return {"X-CSRFToken": self.csrf} if self.csrf else {}
 
     def post(self, path: str, body: dict, event_id: int | None = None):
-        return self.client.post(f"/api/checkin/events/{event_id or self.event_id}/{path}",
-                                json=body, headers=self.headers())
+        return self.client.post(
+            f"/api/checkin/events/{event_id or self.event_id}/{path}", json=body, headers=self.headers()
+        )
 
     def scan(self, code=None, *, nonce=None, event_id=None, **fields):
         body = {"nonce": nonce or new_nonce(), **fields}
@@ -105,8 +125,9 @@ class Scanner:
         return self.post("scan", body, event_id)
 
     def search(self, q: str, event_id: int | None = None):
-        return self.client.get(f"/api/checkin/events/{event_id or self.event_id}/search",
-                               query_string={"q": q}, headers=self.headers())
+        return self.client.get(
+            f"/api/checkin/events/{event_id or self.event_id}/search", query_string={"q": q}, headers=self.headers()
+        )
 
     def undo(self, registration_id: int, nonce=None):
         return self.post("undo", {"registration_id": registration_id, "nonce": nonce or new_nonce()})

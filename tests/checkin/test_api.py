@@ -1,4 +1,5 @@
 """The check-in API: every answer, retries by nonce, check-out, undo, the scan log, and bad input."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +10,8 @@ from sqlalchemy import func, select
 from app.events.tickets import issue_ticket
 from app.extensions import db
 from app.models import CheckIn, EventStatus, Registration, ScanLog, utcnow
-from tests.helpers import see_committed
 from tests.checkin.conftest import new_nonce
+from tests.helpers import see_committed
 
 
 def checkins(registration_id=None) -> list[CheckIn]:
@@ -105,10 +106,13 @@ def test_cancelled_event_refuses_everyone(device_scanner, door):
     assert device_scanner.scan(door.codes["confirmed"]).get_json()["result"] == "cancelled"
 
 
-@pytest.mark.parametrize("starts_in, ends_in", [
-    (dt.timedelta(hours=2), dt.timedelta(hours=4)),  # doors open 60 minutes before: not yet
-    (dt.timedelta(hours=-3), dt.timedelta(minutes=-1)),  # over
-])
+@pytest.mark.parametrize(
+    "starts_in, ends_in",
+    [
+        (dt.timedelta(hours=2), dt.timedelta(hours=4)),  # doors open 60 minutes before: not yet
+        (dt.timedelta(hours=-3), dt.timedelta(minutes=-1)),  # over
+    ],
+)
 def test_not_open_before_doors_or_after_the_end(device_scanner, door, starts_in, ends_in):
     now = utcnow()
     door.event.starts_at, door.event.ends_at = now + starts_in, now + ends_in
@@ -223,21 +227,24 @@ def test_undo_of_another_events_registration_is_404(staff_scanner, door):
     assert staff_scanner.undo(door.elsewhere.id).status_code == 404
 
 
-@pytest.mark.parametrize("body", [
-    [],
-    "code",
-    {"code": 123},
-    {"code": "x" * 500},
-    {"registration_id": "12"},
-    {"registration_id": True},
-    {"registration_id": 2**40},
-    {"code": "ABC", "mode": "sideways"},
-    {"code": "ABC", "nonce": "short"},
-    {"code": "ABC", "nonce": "bad nonce with spaces"},
-    {"code": "ABC", "method": "walkin"},
-    {"nonce": "abcdefgh1234"},
-    {"code": "ABC\x00"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        "code",
+        {"code": 123},
+        {"code": "x" * 500},
+        {"registration_id": "12"},
+        {"registration_id": True},
+        {"registration_id": 2**40},
+        {"code": "ABC", "mode": "sideways"},
+        {"code": "ABC", "nonce": "short"},
+        {"code": "ABC", "nonce": "bad nonce with spaces"},
+        {"code": "ABC", "method": "walkin"},
+        {"nonce": "abcdefgh1234"},
+        {"code": "ABC\x00"},
+    ],
+)
 def test_bad_input_is_a_clear_400_and_changes_nothing(device_scanner, door, body):
     response = device_scanner.client.post(
         f"/api/checkin/events/{door.event.id}/scan", json=body, headers=device_scanner.headers()

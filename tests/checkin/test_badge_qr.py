@@ -1,4 +1,5 @@
 """QR round trip: every badge printed carries exactly its registration's ticket code, readable by a scanner."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,13 +7,12 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
 from app.checkin import badges
-from app.tokens import hash_token
 from app.events.tickets import issue_ticket, ticket_code
-from app.qr import qr_matrix, qr_placeholder, with_qr_images
 from app.extensions import db
-from tests.helpers import decode_qr_codes
-from tests.helpers import pdf_pages
+from app.qr import qr_matrix, qr_placeholder, with_qr_images
+from app.tokens import hash_token
 from tests.factories import make_cluster, make_company, make_event, make_registration
+from tests.helpers import decode_qr_codes, pdf_pages
 
 
 @pytest.fixture
@@ -20,8 +20,15 @@ def twenty(app):
     cluster = make_cluster("dmc")
     event = make_event(cluster, title_ko="QR 왕복 시험 행사", capacity=50)
     companies = [make_company(cluster) for _ in range(5)]
-    regs = [make_registration(event, companies[i % 5] if i % 7 else None, name=f"참가자{i:02d}",
-                              guest_company_name=None if i % 7 else "게스트기업") for i in range(20)]
+    regs = [
+        make_registration(
+            event,
+            companies[i % 5] if i % 7 else None,
+            name=f"참가자{i:02d}",
+            guest_company_name=None if i % 7 else "게스트기업",
+        )
+        for i in range(20)
+    ]
     db.session.commit()
     return event, regs
 

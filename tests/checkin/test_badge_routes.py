@@ -1,4 +1,5 @@
 """Badge PDF routes: staff batches and page, attendee and guest single badges, links on pages and in mail."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,9 +11,8 @@ from app.events.tickets import badge_link_token, issue_ticket
 from app.extensions import db
 from app.models import EventStatus, OutboxMessage, Registration, RegistrationStatus, utcnow
 from tests.checkin.badge_helpers import CONFIRMED, badge_texts, make_world
-from tests.helpers import pdf_pages, pdf_text
-from tests.helpers import post_form
 from tests.factories import PASSWORD
+from tests.helpers import pdf_pages, pdf_text, post_form
 
 GUEST_TOKEN = "guest-manage-token-for-badge-tests-0123456789"
 
@@ -32,8 +32,12 @@ def batch_url(world, **args) -> str:
 
 def print_batch(client, world, **args):
     """What the print form does: POST its options with the page's CSRF token (marks printed)."""
-    return post_form(client, f"/staff/events/{world.event.id}/badges.pdf", {k: str(v) for k, v in args.items()},
-                     token_from=f"/staff/events/{world.event.id}/badges")
+    return post_form(
+        client,
+        f"/staff/events/{world.event.id}/badges.pdf",
+        {k: str(v) for k, v in args.items()},
+        token_from=f"/staff/events/{world.event.id}/badges",
+    )
 
 
 def printed_names() -> set[str]:
@@ -45,7 +49,7 @@ def assert_pdf_response(response, korean_name: str):
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/pdf"
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("inline; filename=\"")
+    assert disposition.startswith('inline; filename="')
     assert f"filename*=UTF-8''{quote(korean_name, safe='')}" in disposition
     assert response.headers["Cache-Control"] == "private, no-store"
     assert response.get_data().startswith(b"%PDF")
@@ -96,9 +100,16 @@ def test_unprinted_filter_then_empty_selection_redirects_with_a_flash(client, au
     assert len(pdf_pages(rest.get_data())) == 2  # the 7 others, A6 4-up
 
 
-@pytest.mark.parametrize("args", [
-    {"layout": "a5"}, {"sort": "age"}, {"unprinted": "yes please"}, {"company_id": "x"}, {"company_id": "-3"},
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"layout": "a5"},
+        {"sort": "age"},
+        {"unprinted": "yes please"},
+        {"company_id": "x"},
+        {"company_id": "-3"},
+    ],
+)
 def test_bad_parameters_are_a_400_with_a_korean_message(client, auth, world, args):
     auth.login(world.admin.email, PASSWORD)
     for path in (batch_url(world, **args), batch_url(world, **args).replace("badges.pdf", "badges")):
@@ -304,9 +315,12 @@ def test_waitlist_mail_has_no_badge_link(app, world):
 def test_recount_button_returns_to_the_page_with_the_options_and_marks_nothing(client, auth, world):
     auth.login(world.host_staff.email, PASSWORD)
     company = world.companies["가람"].id
-    response = post_form(client, f"/staff/events/{world.event.id}/badges.pdf",
-                         {"layout": "insert", "company_id": str(company), "action": "count"},
-                         token_from=f"/staff/events/{world.event.id}/badges")
+    response = post_form(
+        client,
+        f"/staff/events/{world.event.id}/badges.pdf",
+        {"layout": "insert", "company_id": str(company), "action": "count"},
+        token_from=f"/staff/events/{world.event.id}/badges",
+    )
     assert response.status_code == 302
     location = response.headers["Location"]
     assert location.startswith(f"/staff/events/{world.event.id}/badges?") and "csrf" not in location

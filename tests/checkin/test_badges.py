@@ -1,4 +1,5 @@
 """Badge selection, sorting and PDF content (app/checkin/badges.py, app/pdf.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,8 +12,8 @@ from app.checkin.badges import BadgeOptionError, BadgeOptions, parse_badge_optio
 from app.extensions import db
 from app.models import utcnow
 from tests.checkin.badge_helpers import CONFIRMED, badge_texts, make_world
-from tests.helpers import base_fonts, page_size_mm, pdf_pages, pdf_text
 from tests.factories import make_company, make_registration
+from tests.helpers import base_fonts, page_size_mm, pdf_pages, pdf_text
 from tests.query_counter import count_queries
 
 
@@ -32,15 +33,25 @@ def names_of(registrations) -> list[str]:
 
 def test_options_default_and_parsed():
     assert parse_badge_options({}) == BadgeOptions("a6", "company", False, None)
-    assert parse_badge_options({"layout": "insert", "sort": "name", "unprinted": "1", "company_id": "12"}) == \
-        BadgeOptions("insert", "name", True, 12)
+    assert parse_badge_options(
+        {"layout": "insert", "sort": "name", "unprinted": "1", "company_id": "12"}
+    ) == BadgeOptions("insert", "name", True, 12)
     assert parse_badge_options({"unprinted": "0", "company_id": ""}) == BadgeOptions()
 
 
-@pytest.mark.parametrize("args", [
-    {"layout": "a4"}, {"sort": "date"}, {"unprinted": "maybe"}, {"company_id": "abc"}, {"company_id": "-1"},
-    {"company_id": "0"}, {"company_id": "99999999999999999999"}, {"company_id": "１２"},
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"layout": "a4"},
+        {"sort": "date"},
+        {"unprinted": "maybe"},
+        {"company_id": "abc"},
+        {"company_id": "-1"},
+        {"company_id": "0"},
+        {"company_id": "99999999999999999999"},
+        {"company_id": "１２"},
+    ],
+)
 def test_bad_options_raise_with_a_korean_message(app, args):
     with app.test_request_context(), pytest.raises(BadgeOptionError) as error:
         parse_badge_options(args)
@@ -65,7 +76,17 @@ def test_only_confirmed_registrations_get_badges(world):
 def test_company_order_is_gana_by_sort_name_with_guests_among_them(world):
     selected = badges.select_badges(world.event, BadgeOptions(sort="company"))
     # 가람테크, 나래콘텐츠 (주식회사 ignored), 다온미디어 ((주) ignored), 마루랩, 바른솔루션 (guest); then by name
-    assert names_of(selected) == ["이하은", "최지우", "김예린", "정도윤", "강민준", "박서연", "윤건우", "한소율", "오지호"]
+    assert names_of(selected) == [
+        "이하은",
+        "최지우",
+        "김예린",
+        "정도윤",
+        "강민준",
+        "박서연",
+        "윤건우",
+        "한소율",
+        "오지호",
+    ]
 
 
 def test_name_order_is_gana(world):
@@ -142,8 +163,20 @@ def test_a6_sheets_show_names_company_cluster_role_event_and_date(app, world):
     text = pdf_text(data)
     for name in CONFIRMED:
         assert name in text
-    for shown in ["(주)다온미디어", "가람테크", "(주)바른솔루션", "상암 DMC", "마곡 R&D", "게스트",
-                  "의결권 대표", "참관", "연사", "스태프", "참가자", "DMC 입주기업 네트워킹 나이트"]:
+    for shown in [
+        "(주)다온미디어",
+        "가람테크",
+        "(주)바른솔루션",
+        "상암 DMC",
+        "마곡 R&D",
+        "게스트",
+        "의결권 대표",
+        "참관",
+        "연사",
+        "스태프",
+        "참가자",
+        "DMC 입주기업 네트워킹 나이트",
+    ]:
         assert shown in text, shown
     with app.test_request_context():
         from app.i18n import format_kst_date
@@ -165,7 +198,7 @@ def test_each_badge_shows_its_own_name_company_cluster_and_role_tag(app, world):
             "김예린": ("주식회사 나래콘텐츠", "상암 DMC", "스태프"),
             "오지호": ("(주)바른솔루션", "게스트", "게스트"),
         }
-        for name, text in zip(by_name, texts):
+        for name, text in zip(by_name, texts, strict=True):
             assert name in text and "DMC 입주기업 네트워킹 나이트" in text
             if name in expected:
                 company, cluster, tag = expected[name]
@@ -200,8 +233,17 @@ def first_names(texts: list[str]) -> list[str]:
 
 def test_printed_order_follows_the_sort(app, world):
     by_company = badge_texts(render(app, world, "insert", sort="company"), "insert")
-    assert first_names(by_company) == ["이하은", "최지우", "김예린", "정도윤", "강민준", "박서연", "윤건우", "한소율",
-                                       "오지호"]
+    assert first_names(by_company) == [
+        "이하은",
+        "최지우",
+        "김예린",
+        "정도윤",
+        "강민준",
+        "박서연",
+        "윤건우",
+        "한소율",
+        "오지호",
+    ]
     by_name = badge_texts(render(app, world, "a6", sort="name"), "a6")
     assert first_names(by_name) == sorted(CONFIRMED)
 
@@ -276,7 +318,7 @@ def test_filenames_are_korean_with_an_ascii_fallback(world):
 
 def test_kst_date_on_the_badge(app, world):
     # 2026-12-31 16:00 UTC is 2027-01-01 01:00 in Seoul: the badge shows the Seoul date.
-    world.event.starts_at = dt.datetime(2026, 12, 31, 16, 0, tzinfo=dt.timezone.utc)
+    world.event.starts_at = dt.datetime(2026, 12, 31, 16, 0, tzinfo=dt.UTC)
     world.event.ends_at = world.event.starts_at + dt.timedelta(hours=2)
     db.session.commit()
     text = pdf_text(render(app, world, "insert", company_id=world.companies["가람"].id))

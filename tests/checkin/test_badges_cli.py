@@ -1,4 +1,5 @@
 """`flask badges`: an event's badges to a PDF file from the command line."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,8 +36,18 @@ def test_writes_the_pdf_and_marks_printed(runner, world, tmp_path):
 
 def test_unprinted_company_filter_and_no_marking(runner, world, tmp_path):
     out = tmp_path / "daon.pdf"
-    result = runner.invoke(args=["badges", str(world.event.id), "-o", str(out), "--unprinted",
-                                 "--company-id", str(world.companies["다온"].id), "--no-mark-printed"])
+    result = runner.invoke(
+        args=[
+            "badges",
+            str(world.event.id),
+            "-o",
+            str(out),
+            "--unprinted",
+            "--company-id",
+            str(world.companies["다온"].id),
+            "--no-mark-printed",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert len(pdf_pages(out.read_bytes())) == 1
     assert printed_names() == set()

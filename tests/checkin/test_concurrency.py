@@ -5,6 +5,7 @@ through the check-in API, on SQLite and on PostgreSQL (TEST_DATABASE_URL). The c
 naive check-then-insert with the same load and shows what the test catches: more than one
 "ok", or errors, where the real path answers one ok and 49 already_checked_in.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
-from app.events.tickets import issue_ticket
 from app.checkin.devices import create_device
+from app.events.tickets import issue_ticket
 from app.extensions import db
 from app.models import CheckIn, ScanLog, utcnow
 from tests.conftest import IsolatedClient, _empty_all_tables, make_config
@@ -29,13 +30,19 @@ RACE_WINDOW_S = 0.05
 @pytest.fixture
 def race_app(migrated, smtp_server):
     controller, _sink = smtp_server
-    application = create_app(make_config(
-        migrated,
-        MAIL_PORT=controller.port,
-        SQLITE_BUSY_TIMEOUT_MS=60_000,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": SCANNERS + 4, "max_overflow": 0,
-                                   "pool_timeout": 60},
-    ))
+    application = create_app(
+        make_config(
+            migrated,
+            MAIL_PORT=controller.port,
+            SQLITE_BUSY_TIMEOUT_MS=60_000,
+            SQLALCHEMY_ENGINE_OPTIONS={
+                "pool_pre_ping": True,
+                "pool_size": SCANNERS + 4,
+                "max_overflow": 0,
+                "pool_timeout": 60,
+            },
+        )
+    )
     application.test_client_class = IsolatedClient
     with application.app_context():
         yield application
@@ -50,8 +57,10 @@ def _badge():
     event = make_event(cluster, starts_in=dt.timedelta(minutes=10))
     registration = make_registration(event, name="동시스캔")
     code = issue_ticket(registration)
-    tokens = [create_device(event, gate=f"게이트{n}", valid_hours=2, created_by_id=None, now=utcnow())[1]
-              for n in range(SCANNERS)]
+    tokens = [
+        create_device(event, gate=f"게이트{n}", valid_hours=2, created_by_id=None, now=utcnow())[1]
+        for n in range(SCANNERS)
+    ]
     db.session.commit()
     event_id, registration_id = event.id, registration.id
     db.session.close()
@@ -115,9 +124,7 @@ def test_control_naive_check_then_insert_is_caught(race_app):
     def naive(n: int):
         with race_app.app_context():
             try:
-                exists = db.session.scalar(
-                    select(CheckIn.id).where(CheckIn.registration_id == registration_id)
-                )
+                exists = db.session.scalar(select(CheckIn.id).where(CheckIn.registration_id == registration_id))
                 time.sleep(RACE_WINDOW_S)
                 if exists is not None:
                     return "already_checked_in"

@@ -1,5 +1,6 @@
 """The live check-in dashboard: counts, arrivals per 10 minutes, the council quorum, the page,
 the JSON API, who may see them, and a query count that does not grow with attendees."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,7 +15,6 @@ from app.events.council import quorum, quorum_votes_needed
 from app.extensions import db
 from app.models import AttendeeRole, CouncilProxy, EventKind, Role, ScanLog
 from app.models.registration import RegistrationStatus
-from tests.helpers import login, see_committed
 from tests.factories import (
     make_checkin,
     make_cluster,
@@ -24,11 +24,16 @@ from tests.factories import (
     make_user,
     valid_brn,
 )
+from tests.helpers import login, see_committed
 from tests.query_counter import count_queries
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 KST = dt.timezone(dt.timedelta(hours=9))
-CONFIRMED, WAITLISTED, CANCELLED = RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.CANCELLED
+CONFIRMED, WAITLISTED, CANCELLED = (
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.CANCELLED,
+)
 VOTER, OBSERVER = AttendeeRole.VOTER, AttendeeRole.OBSERVER
 
 
@@ -51,12 +56,20 @@ def world(app):
     dmc = make_cluster("dmc", name_ko="상암 DMC", name_en="Sangam DMC")
     guro = make_cluster("guro", name_ko="구로 G밸리", name_en="Guro G-Valley")
     w = SimpleNamespace(
-        dmc=dmc, guro=guro,
+        dmc=dmc,
+        guro=guro,
         nuri=make_company(dmc, name="(주)누리미디어"),
         hanbit=make_company(dmc, name="한빛소프트"),
         gurotech=make_company(guro, name="구로테크"),
-        event=make_event(dmc, title_ko="DMC 송년 네트워킹", capacity=100, open_to_all_clusters=True,
-                         open_to_guests=True, starts_at=kst(19), ends_at=kst(21)),
+        event=make_event(
+            dmc,
+            title_ko="DMC 송년 네트워킹",
+            capacity=100,
+            open_to_all_clusters=True,
+            open_to_guests=True,
+            starts_at=kst(19),
+            ends_at=kst(21),
+        ),
         admin=make_user(Role.ADMIN, email="admin@example.com"),
         dmc_staff=make_user(Role.STAFF, clusters=[dmc], email="dmc.staff@example.com"),
         guro_staff=make_user(Role.STAFF, clusters=[guro], email="guro.staff@example.com"),
@@ -98,7 +111,12 @@ def test_totals_count_confirmed_people_checked_in_left_and_walkins(world):
     _people(world)
     figures = dashboard_figures(world.event, kst(20, 30))
     assert figures["totals"] == {
-        "confirmed": 9, "checked_in": 5, "checked_out": 1, "present": 4, "not_arrived": 4, "walkins": 2,
+        "confirmed": 9,
+        "checked_in": 5,
+        "checked_out": 1,
+        "present": 4,
+        "not_arrived": 4,
+        "walkins": 2,
         "present_label": "4",
     }
     assert figures["headline"] == "체크인 5 / 확정 9"
@@ -123,11 +141,15 @@ def test_before_the_start_the_phase_says_so(world):
 def test_counts_by_cluster_and_by_company(world):
     _people(world)
     figures = dashboard_figures(world.event, kst(20, 30))
-    by_cluster = {g["label"]: (g["checked_in"], g["confirmed"], g["checked_out"], g["walkins"]) for g in figures["by_cluster"]}
+    by_cluster = {
+        g["label"]: (g["checked_in"], g["confirmed"], g["checked_out"], g["walkins"]) for g in figures["by_cluster"]
+    }
     assert by_cluster == {"상암 DMC": (3, 5, 1, 1), "구로 G밸리": (1, 2, 0, 0), "외부 기업 (게스트)": (1, 2, 0, 1)}
     assert [g["label"] for g in figures["by_cluster"]] == ["상암 DMC", "구로 G밸리", "외부 기업 (게스트)"]
 
-    by_company = [(g["label"], g["detail"], g["checked_in"], g["confirmed"], g["present"]) for g in figures["by_company"]]
+    by_company = [
+        (g["label"], g["detail"], g["checked_in"], g["confirmed"], g["present"]) for g in figures["by_company"]
+    ]
     # 가나다 order, (주) ignored; guest firms after the tenants.
     assert by_company == [
         ("구로테크", "구로 G밸리", 1, 2, 1),
@@ -179,8 +201,15 @@ def test_arrivals_are_counted_in_seoul_ten_minute_buckets_from_doors_open_to_now
     arrivals = dashboard_figures(world.event, kst(19, 25))["arrivals"]
     assert arrivals["bucket_minutes"] == 10
     assert [(b["label"], b["count"]) for b in arrivals["buckets"]] == [
-        ("18:00", 2), ("18:10", 1), ("18:20", 0), ("18:30", 0), ("18:40", 0), ("18:50", 1),
-        ("19:00", 0), ("19:10", 0), ("19:20", 1),
+        ("18:00", 2),
+        ("18:10", 1),
+        ("18:20", 0),
+        ("18:30", 0),
+        ("18:40", 0),
+        ("18:50", 1),
+        ("19:00", 0),
+        ("19:10", 0),
+        ("19:20", 1),
     ]
     assert arrivals["max"] == 2
     # Bucket starts are UTC instants: 18:00 KST is 09:00 UTC.
@@ -219,8 +248,16 @@ def test_latest_scans_newest_first_with_name_gate_and_result(world):
         (kst(18, 52), None, "in", "unknown_code", "A"),
         (kst(20, 0), p.park, "out", "ok", "A"),
     ]:
-        db.session.add(ScanLog(event_id=world.event.id, registration_id=reg.id if reg else None, scanned_at=when,
-                               mode=mode, result=result, gate=gate))
+        db.session.add(
+            ScanLog(
+                event_id=world.event.id,
+                registration_id=reg.id if reg else None,
+                scanned_at=when,
+                mode=mode,
+                result=result,
+                gate=gate,
+            )
+        )
     db.session.commit()
     scans = dashboard_figures(world.event, kst(20, 30))["latest_scans"]
     assert [(s["time_label"], s["gate"], s["result"], s["result_label"], s["tone"], s["name"]) for s in scans] == [
@@ -240,7 +277,9 @@ def council(world):
     a retired member and another cluster's member."""
     dmc = world.dmc
     c = SimpleNamespace(
-        event=make_event(dmc, kind=EventKind.COUNCIL, title_ko="DMC 협의회 정기회의", starts_at=kst(19), ends_at=kst(21)),
+        event=make_event(
+            dmc, kind=EventKind.COUNCIL, title_ko="DMC 협의회 정기회의", starts_at=kst(19), ends_at=kst(21)
+        ),
         a=make_company(dmc, name="가온랩", is_council_member=True),
         b=make_company(dmc, name="나래필름", is_council_member=True),
         c=make_company(dmc, name="다솜미디어", is_council_member=True),
@@ -262,8 +301,9 @@ def _voter(c, company, checked_in_at=None, checked_out_at=None, role=VOTER):
 
 
 def _proxy(c, giver, holder):
-    db.session.add(CouncilProxy(event_id=c.event.id, from_company_id=giver.id, to_company_id=holder.id,
-                                created_at=kst(9)))
+    db.session.add(
+        CouncilProxy(event_id=c.event.id, from_company_id=giver.id, to_company_id=holder.id, created_at=kst(9))
+    )
 
 
 def test_quorum_rule_is_more_than_half_of_the_members():
@@ -326,8 +366,13 @@ def test_a_company_that_gave_its_vote_does_not_count_itself(council):
 
 
 def test_a_revoked_proxy_and_a_non_member_giver_are_not_counted(council):
-    revoked = CouncilProxy(event_id=council.event.id, from_company_id=council.c.id, to_company_id=council.a.id,
-                           created_at=kst(9), revoked_at=kst(10))
+    revoked = CouncilProxy(
+        event_id=council.event.id,
+        from_company_id=council.c.id,
+        to_company_id=council.a.id,
+        created_at=kst(9),
+        revoked_at=kst(10),
+    )
     db.session.add(revoked)
     _proxy(council, council.retired, council.a)  # gave while a member, since retired
     _voter(council, council.a, kst(18, 50))
@@ -368,22 +413,63 @@ def test_api_returns_the_figures_as_json_and_is_not_cached(client, world, counci
     assert resp.headers["Cache-Control"] == "no-store"
     data = resp.get_json()
     assert set(data) == {
-        "event", "phase", "phase_label", "generated_at", "generated_at_label", "totals", "headline", "by_cluster",
-        "by_company", "arrivals", "not_arrived", "latest_scans", "quorum",
+        "event",
+        "phase",
+        "phase_label",
+        "generated_at",
+        "generated_at_label",
+        "totals",
+        "headline",
+        "by_cluster",
+        "by_company",
+        "arrivals",
+        "not_arrived",
+        "latest_scans",
+        "quorum",
     }
     assert data["event"] == {
-        "id": council.event.id, "title": "DMC 협의회 정기회의", "kind": "council", "is_council": True,
-        "starts_at": "2030-12-03T10:00:00+00:00", "ends_at": "2030-12-03T12:00:00+00:00",
+        "id": council.event.id,
+        "title": "DMC 협의회 정기회의",
+        "kind": "council",
+        "is_council": True,
+        "starts_at": "2030-12-03T10:00:00+00:00",
+        "ends_at": "2030-12-03T12:00:00+00:00",
     }
-    assert set(data["totals"]) == {"confirmed", "checked_in", "checked_out", "present", "present_label",
-                                   "not_arrived", "walkins"}
+    assert set(data["totals"]) == {
+        "confirmed",
+        "checked_in",
+        "checked_out",
+        "present",
+        "present_label",
+        "not_arrived",
+        "walkins",
+    }
     assert set(data["by_company"][0]) == {
-        "label", "detail", "is_guest", "confirmed", "checked_in", "checked_out", "present", "not_arrived", "walkins"}
+        "label",
+        "detail",
+        "is_guest",
+        "confirmed",
+        "checked_in",
+        "checked_out",
+        "present",
+        "not_arrived",
+        "walkins",
+    }
     assert set(data["arrivals"]) == {"bucket_minutes", "buckets", "max", "truncated"}
     assert set(data["not_arrived"]) == {"total", "people", "truncated"}
     assert set(data["quorum"]) == {
-        "members", "needed", "present_votes", "in_person", "by_proxy", "met", "reached_at", "reached_at_label",
-        "label", "lost", "lost_label"}
+        "members",
+        "needed",
+        "present_votes",
+        "in_person",
+        "by_proxy",
+        "met",
+        "reached_at",
+        "reached_at_label",
+        "label",
+        "lost",
+        "lost_label",
+    }
     assert re.fullmatch(r"\d\d:\d\d:\d\d", data["generated_at_label"])
 
 
@@ -491,10 +577,22 @@ def _fill(c, start: int, count: int):
         company = make_company(c.event.host_cluster, name=f"회원사{i:03d}", is_council_member=True)
         reg = make_registration(c.event, company, name=f"대표{i:03d}", role=VOTER if i % 2 else OBSERVER)
         if i % 3:
-            make_checkin(reg, checked_in_at=kst(18, 30) + dt.timedelta(minutes=i % 60), gate="A",
-                         method="walkin" if i % 7 == 0 else "qr")
-            db.session.add(ScanLog(event_id=c.event.id, registration_id=reg.id, scanned_at=kst(18, 30),
-                                   mode="in", result="ok", gate="A"))
+            make_checkin(
+                reg,
+                checked_in_at=kst(18, 30) + dt.timedelta(minutes=i % 60),
+                gate="A",
+                method="walkin" if i % 7 == 0 else "qr",
+            )
+            db.session.add(
+                ScanLog(
+                    event_id=c.event.id,
+                    registration_id=reg.id,
+                    scanned_at=kst(18, 30),
+                    mode="in",
+                    result="ok",
+                    gate="A",
+                )
+            )
     db.session.commit()
 
 

@@ -1,5 +1,6 @@
 """Staff pages at the door: the hub, scanner links (made once, scoped, revocable, expiring),
 walk-ins and the scan log; who may use them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,19 +9,24 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app.tokens import hash_token
 from app.checkin.devices import create_device
 from app.extensions import db
 from app.models import CheckIn, DoorDevice, Registration, RegistrationStatus, ScanLog, utcnow
-from tests.helpers import post_form, see_committed
+from app.tokens import hash_token
 from tests.checkin.conftest import Scanner, login, new_nonce
 from tests.factories import make_company
+from tests.helpers import post_form, see_committed
 
 
 def _pages(door):
     e = door.event.id
-    return [f"/staff/events/{e}/checkin", f"/staff/events/{e}/scanner", f"/staff/events/{e}/walk-in",
-            f"/staff/events/{e}/scans", f"/staff/events/{e}/devices/{door.device_id}/revoke"]
+    return [
+        f"/staff/events/{e}/checkin",
+        f"/staff/events/{e}/scanner",
+        f"/staff/events/{e}/walk-in",
+        f"/staff/events/{e}/scans",
+        f"/staff/events/{e}/devices/{door.device_id}/revoke",
+    ]
 
 
 @pytest.mark.parametrize("who", ["admin", "dmc_staff"])
@@ -35,8 +41,9 @@ def test_other_staff_and_members_are_refused(client, door, who):
     login(client, getattr(door, who).email)
     for path in _pages(door):
         assert client.get(path).status_code == 403, path
-    response = post_form(client, f"/staff/events/{door.event.id}/devices", {"gate": "B", "valid_hours": 4},
-                         token_from="/")
+    response = post_form(
+        client, f"/staff/events/{door.event.id}/devices", {"gate": "B", "valid_hours": 4}, token_from="/"
+    )
     assert response.status_code == 403
     see_committed()
     assert db.session.scalar(select(func.count()).select_from(DoorDevice)) == 1
@@ -55,13 +62,15 @@ def test_unknown_event_is_404(client, door):
 
 def test_staff_api_needs_csrf_and_the_right_cluster(app, client, door):
     login(client, door.guro_staff.email)
-    response = client.post(f"/api/checkin/events/{door.event.id}/scan",
-                           json={"code": door.codes["confirmed"], "nonce": new_nonce()})
+    response = client.post(
+        f"/api/checkin/events/{door.event.id}/scan", json={"code": door.codes["confirmed"], "nonce": new_nonce()}
+    )
     assert response.status_code == 403
     client = app.test_client()
     login(client, door.dmc_staff.email)
-    no_token = client.post(f"/api/checkin/events/{door.event.id}/scan",
-                           json={"code": door.codes["confirmed"], "nonce": new_nonce()})
+    no_token = client.post(
+        f"/api/checkin/events/{door.event.id}/scan", json={"code": door.codes["confirmed"], "nonce": new_nonce()}
+    )
     assert no_token.status_code == 400 and no_token.get_json()["error"] == "csrf"
     see_committed()
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
@@ -77,8 +86,12 @@ def test_anonymous_api_call_is_401_json(client, door):
 
 
 def _make_link(client, door, gate="B게이트", hours=6):
-    response = post_form(client, f"/staff/events/{door.event.id}/devices", {"gate": gate, "valid_hours": hours},
-                         token_from=f"/staff/events/{door.event.id}/checkin")
+    response = post_form(
+        client,
+        f"/staff/events/{door.event.id}/devices",
+        {"gate": gate, "valid_hours": hours},
+        token_from=f"/staff/events/{door.event.id}/checkin",
+    )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     match = re.search(r'value="(http://localhost/door/([A-Za-z0-9_\-]+))"', html)
@@ -117,8 +130,12 @@ def test_the_link_opens_the_scanner_for_its_event_and_gate(app, client, door):
 @pytest.mark.parametrize("hours", [0, 73, -1])
 def test_link_validity_is_bounded(client, door, hours):
     login(client, door.dmc_staff.email)
-    response = post_form(client, f"/staff/events/{door.event.id}/devices", {"gate": "C", "valid_hours": hours},
-                         token_from=f"/staff/events/{door.event.id}/checkin")
+    response = post_form(
+        client,
+        f"/staff/events/{door.event.id}/devices",
+        {"gate": "C", "valid_hours": hours},
+        token_from=f"/staff/events/{door.event.id}/checkin",
+    )
     assert response.status_code == 400
     see_committed()
     assert db.session.scalar(select(func.count()).select_from(DoorDevice)) == 1
@@ -167,8 +184,9 @@ def test_unknown_token_is_refused_like_a_revoked_one(client, door):
 
 
 def test_other_staff_cannot_revoke_another_events_link(client, door):
-    other_device, _token = create_device(door.other_event, gate="구로 정문", valid_hours=2, created_by_id=None,
-                                         now=utcnow())
+    other_device, _token = create_device(
+        door.other_event, gate="구로 정문", valid_hours=2, created_by_id=None, now=utcnow()
+    )
     db.session.commit()
     login(client, door.dmc_staff.email)
     # The link belongs to the other event: not found under this one, forbidden under its own.
@@ -216,8 +234,12 @@ def test_walk_in_refused_when_full_and_nothing_is_written(client, door):
     response = _walk_in(client, door, company_id=door.company.id)
     assert response.status_code == 400 and "정원이 찼습니다" in response.get_data(as_text=True)
     see_committed()
-    assert db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.email == "walkin@example.com")) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Registration).where(Registration.email == "walkin@example.com")
+        )
+        == 0
+    )
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
 
 
@@ -237,8 +259,12 @@ def test_walk_in_before_doors_open_registers_nothing(client, door):
     response = _walk_in(client, door, company_id=door.company.id)
     assert response.status_code == 400 and "현장 등록은 입장이 시작되는" in response.get_data(as_text=True)
     see_committed()
-    assert db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.email == "walkin@example.com")) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Registration).where(Registration.email == "walkin@example.com")
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("started_ago", [dt.timedelta(0), dt.timedelta(minutes=1), dt.timedelta(minutes=100)])
@@ -269,8 +295,12 @@ def test_walk_in_after_the_end_is_refused_with_the_reason(client, door):
     response = _walk_in(client, door, company_id=door.company.id)
     assert response.status_code == 400
     see_committed()
-    assert db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.email == "walkin@example.com")) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Registration).where(Registration.email == "walkin@example.com")
+        )
+        == 0
+    )
 
 
 def test_walk_in_page_says_when_no_directory_company_may_attend(client, door):

@@ -1,4 +1,5 @@
 """Staff reissue a lost or copied badge: a new code, the old one refused at the door, a mail."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,8 @@ from sqlalchemy import select
 from app.events.tickets import badge_link_token
 from app.extensions import db
 from app.models import Registration
-from tests.helpers import body_of, post_form, see_committed, wait_for_mail
 from tests.checkin.conftest import Scanner, login
+from tests.helpers import body_of, post_form, see_committed, wait_for_mail
 
 
 def _path(door, registration) -> str:

@@ -1,6 +1,7 @@
 """The door scanner page in a real browser: Debian's Chromium driven by Playwright against the app
 served on a free port, with a fake camera showing a real badge QR, a typed (HID) code, the retry
 queue under a dead network and the name search."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +20,6 @@ from app.database import begin_write
 from app.events.tickets import ticket_code
 from app.extensions import db
 from app.models import CheckIn, DoorDevice, Event, Role, ScanLog, utcnow
-from tests.helpers import see_committed
 from tests.checkin.browser_helpers import (
     REPO,
     chromium,
@@ -32,6 +32,7 @@ from tests.checkin.browser_helpers import (
     playwright,
 )
 from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_registration, make_user
+from tests.helpers import see_committed
 
 SCREENSHOT = REPO / "docs" / "screenshots" / "scanner-green.png"
 ANSWER_TIMEOUT_MS = 15_000
@@ -138,7 +139,9 @@ def write_qr_video(path: Path, text: str, width: int = 640, height: int = 480, f
     # Y at full size; Cb and Cr averaged over 2x2 blocks (4:2:0), all three full range as in JPEG.
     y, cb, cr = frame.convert("YCbCr").split()
     half = (width // 2, height // 2)
-    planes = y.tobytes() + cb.resize(half, Image.Resampling.BOX).tobytes() + cr.resize(half, Image.Resampling.BOX).tobytes()
+    planes = (
+        y.tobytes() + cb.resize(half, Image.Resampling.BOX).tobytes() + cr.resize(half, Image.Resampling.BOX).tobytes()
+    )
     with open(path, "wb") as out:
         out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
         for _ in range(frames):
@@ -162,15 +165,22 @@ def test_qr_video_has_the_y4m_layout(tmp_path):
 def test_camera_scan_on_the_door_device_then_on_the_staff_page(app, live_server, door, playwright, font_env, tmp_path):
     video = write_qr_video(tmp_path / "badge.y4m", door["code"])
     device_id, token = door_link(door["event_id"], "A게이트")
-    browser = launch(playwright, font_env, [
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}",
-    ])
+    browser = launch(
+        playwright,
+        font_env,
+        [
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
     try:
         # A volunteer's phone opens the device link and turns the camera on.
         phone = browser.new_context(
-            viewport={"width": 390, "height": 780}, device_scale_factor=1, is_mobile=True, has_touch=True,
+            viewport={"width": 390, "height": 780},
+            device_scale_factor=1,
+            is_mobile=True,
+            has_touch=True,
             locale="ko-KR",
         )
         phone.set_default_timeout(ANSWER_TIMEOUT_MS)
@@ -193,8 +203,12 @@ def test_camera_scan_on_the_door_device_then_on_the_staff_page(app, live_server,
         # The badge stays in front of the camera: it is not sent again and again.
         page.wait_for_timeout(1500)
         see_committed()
-        assert db.session.scalar(select(func.count()).select_from(ScanLog)
-                                 .where(ScanLog.registration_id == door["registration_id"])) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(ScanLog).where(ScanLog.registration_id == door["registration_id"])
+            )
+            == 1
+        )
         phone.close()
 
         # Staff scan the same badge on their own page: amber, with when and where it was admitted.
@@ -258,13 +272,23 @@ def test_answer_colour_is_the_servers_tone(app, live_server, door, laptop):
         {"result": "some_new_result", "tone": "warn", "message": "새로운 안내", "mode": "in", "attendee": None},
         # A known amber result without a tone (an older server): red, never a false green or amber.
         {"result": "already_checked_in", "message": "이미 체크인됨", "mode": "in", "attendee": None},
-        {"result": "ok", "tone": "ok", "message": "체크인 완료", "mode": "in",
-         "attendee": {"registration_id": door["registration_id"], "name": "김민수", "company": "(주)상암미디어",
-                      "role_label": ""}},
+        {
+            "result": "ok",
+            "tone": "ok",
+            "message": "체크인 완료",
+            "mode": "in",
+            "attendee": {
+                "registration_id": door["registration_id"],
+                "name": "김민수",
+                "company": "(주)상암미디어",
+                "role_label": "",
+            },
+        },
     ]
-    page.route("**/api/checkin/events/*/scan",
-               lambda route: route.fulfill(status=200, content_type="application/json",
-                                           body=json.dumps(answers.pop(0))))
+    page.route(
+        "**/api/checkin/events/*/scan",
+        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(answers.pop(0))),
+    )
     type_code(page, door["code"])
     expect_answer(page, "warn", "새로운 안내")
     expect(answer(page)).to_have_attribute("data-result", "some_new_result")
@@ -312,8 +336,10 @@ def test_offline_scan_waits_and_is_sent_once(app, live_server, door, laptop):
     expect(first).to_have_class(re.compile(r"\btone-ok\b"))
     expect(first).to_contain_text("김민수")
     assert len(checkins(door["registration_id"])) == 1
-    assert page.evaluate("Object.keys(localStorage).filter(k => k.endsWith(':queue'))"
-                         ".map(k => JSON.parse(localStorage.getItem(k)).length)") == [0]
+    assert page.evaluate(
+        "Object.keys(localStorage).filter(k => k.endsWith(':queue'))"
+        ".map(k => JSON.parse(localStorage.getItem(k)).length)"
+    ) == [0]
 
 
 def test_lost_answer_is_retried_with_the_same_nonce(app, live_server, door, laptop):
@@ -339,8 +365,7 @@ def test_lost_answer_is_retried_with_the_same_nonce(app, live_server, door, lapt
     assert bodies[0]["nonce"] == bodies[1]["nonce"]
     assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", bodies[0]["nonce"])
     assert len(checkins(door["registration_id"])) == 1
-    assert db.session.scalar(select(func.count()).select_from(ScanLog)
-                             .where(ScanLog.nonce == bodies[0]["nonce"])) == 1
+    assert db.session.scalar(select(func.count()).select_from(ScanLog).where(ScanLog.nonce == bodies[0]["nonce"])) == 1
 
 
 def test_search_by_name_checks_in_and_staff_can_undo(app, live_server, door, laptop):
@@ -366,4 +391,3 @@ def test_search_by_name_checks_in_and_staff_can_undo(app, live_server, door, lap
     type_code(page, door["code"])
     expect_answer(page, "ok", "김민수")
     assert [c.method for c in checkins(door["registration_id"])] == ["hid"]
-

@@ -1,6 +1,7 @@
 """The scanner's offline queue (app/static/js/scanner/queue.js) run in Debian's Chromium: a bench page
 (tests/checkin/js/scanner_queue.html) served on the app's origin imports the module as the scanner
 does, with a fake clock and network, and the tests drive it. Also: the modules are served as JavaScript."""
+
 from __future__ import annotations
 
 import re
@@ -54,8 +55,12 @@ def bench(chromium, live_server):
     context = chromium.new_context()
     context.set_default_timeout(10_000)
     errors = collect_page_errors(context)
-    context.route(f"{live_server.url}{BENCH_PATH}", lambda route: route.fulfill(
-        status=200, content_type="text/html; charset=utf-8", body=BENCH.read_text(encoding="utf-8")))
+    context.route(
+        f"{live_server.url}{BENCH_PATH}",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html; charset=utf-8", body=BENCH.read_text(encoding="utf-8")
+        ),
+    )
     page = context.new_page()
     page.goto(f"{live_server.url}{BENCH_PATH}")
     page.wait_for_function("window.bench !== undefined")
@@ -153,7 +158,7 @@ def test_backoff_doubles_up_to_a_cap_with_jitter_and_starts_over_after_success(b
     delays = [fire_next(page) for _ in range(8)]
     factor = 0.75 + random * 0.5
     # The first retry comes after the minimum; each later one after twice the last, never past the cap.
-    expected = [1000] + [min(1000 * 2 ** k, 30000) * factor for k in range(1, 8)]
+    expected = [1000] + [min(1000 * 2**k, 30000) * factor for k in range(1, 8)]
     assert delays == pytest.approx(expected)
     waiting = state(page)
     assert waiting["pendingTimers"] == pytest.approx([30000 * factor])

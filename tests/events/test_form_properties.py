@@ -8,6 +8,7 @@ function-scoped; the inner `@given` function takes no fixtures, which is why no 
 suppressing. Runs are derandomized (same examples every run, no example database written) so CI
 sees the same inputs as a developer.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,17 +26,30 @@ from werkzeug.datastructures import MultiDict
 from app.events.consent import CONSENT_VERSION
 from app.extensions import db, limiter
 from app.models import (
-    Cluster, Event, EventKind, EventStatus, OutboxMessage, Registration, RegistrationStatus, ResearchGroup, Role,
+    Cluster,
+    Event,
+    EventKind,
+    EventStatus,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+    ResearchGroup,
+    Role,
 )
 from app.validators import is_valid_brn
-from tests.helpers import post_form, see_committed
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_registration, make_user, valid_brn
+from tests.helpers import post_form, see_committed
 
 # 80 examples per test keeps each under ~15 s on SQLite. MOIM_PROPERTY_EXAMPLES=2000 explores
 # further (still derandomized) when changing the forms.
-PROPERTY_SETTINGS = settings(max_examples=int(os.environ.get("MOIM_PROPERTY_EXAMPLES", "80")), deadline=None,
-                             derandomize=True, database=None, print_blob=False)
+PROPERTY_SETTINGS = settings(
+    max_examples=int(os.environ.get("MOIM_PROPERTY_EXAMPLES", "80")),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=False,
+)
 OK_STATUSES = {200, 302, 400}
 
 
@@ -50,18 +64,67 @@ MISSING = _Missing()  # a field left out of the form
 # --- input strategies --------------------------------------------------------------------
 
 SPECIAL_VALUES = [
-    "", " ", "\t", "\r\n", "\u3000", "\u00a0", "\u200b", "\ufeff", "\u202e", "\x00", "a\x00b", "김\x00누리",
-    "0", "-1", "1e3", "007", "99999999999999999999", "-99999999999999999999", "NaN", "inf", "0x10", "1_000",
-    "１２", "٣", "y", "n", "on", "off", "true", "false", "None", "null",
-    "😀", "👩‍💻", "🇰🇷", "ｋｉｍ＠ｅｘａｍｐｌｅ．ｃｏｍ", "kim@exаmple.com", "ΚΙΜ@EXAMPLE.COM", "kim@example.com ",
-    "０１０-１２３４-５６７８", "010-1234-5678", "01012345678", "010-123-4567",
-    "<script>alert(1)</script>", "' OR 1=1 --", "%s%n", "{{ 7*7 }}", "../../etc/passwd", "İ", "ß", "ﬁ", "Å",
+    "",
+    " ",
+    "\t",
+    "\r\n",
+    "\u3000",
+    "\u00a0",
+    "\u200b",
+    "\ufeff",
+    "\u202e",
+    "\x00",
+    "a\x00b",
+    "김\x00누리",
+    "0",
+    "-1",
+    "1e3",
+    "007",
+    "99999999999999999999",
+    "-99999999999999999999",
+    "NaN",
+    "inf",
+    "0x10",
+    "1_000",
+    "１２",
+    "٣",
+    "y",
+    "n",
+    "on",
+    "off",
+    "true",
+    "false",
+    "None",
+    "null",
+    "😀",
+    "👩‍💻",
+    "🇰🇷",
+    "ｋｉｍ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+    "kim@exаmple.com",
+    "ΚΙΜ@EXAMPLE.COM",
+    "kim@example.com ",
+    "０１０-１２３４-５６７８",
+    "010-1234-5678",
+    "01012345678",
+    "010-123-4567",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "%s%n",
+    "{{ 7*7 }}",
+    "../../etc/passwd",
+    "İ",
+    "ß",
+    "ﬁ",
+    "Å",
 ]
 
 hangul = st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3)
 emoji = st.characters(min_codepoint=0x1F300, max_codepoint=0x1FAFF)
-long_text = st.builds(lambda s, n: s * n, st.sampled_from(["가", "a", "😀", " ", "x\x00", "ﬁ"]),
-                      st.integers(min_value=90, max_value=12_000))
+long_text = st.builds(
+    lambda s, n: s * n,
+    st.sampled_from(["가", "a", "😀", " ", "x\x00", "ﬁ"]),
+    st.integers(min_value=90, max_value=12_000),
+)
 
 # Any value a browser (or a script) could put in a form field.
 any_value = st.one_of(
@@ -74,16 +137,21 @@ any_value = st.one_of(
     long_text,
 )
 
-valid_name = st.one_of(st.sampled_from(["김누리", "Lee Hanbit", "박 지성", "O'Brien", "이"]),
-                       st.text(alphabet=hangul, min_size=1, max_size=10))
+valid_name = st.one_of(
+    st.sampled_from(["김누리", "Lee Hanbit", "박 지성", "O'Brien", "이"]),
+    st.text(alphabet=hangul, min_size=1, max_size=10),
+)
 valid_email = st.builds(
     "{}@{}".format,
-    st.text(alphabet=string.ascii_lowercase + string.digits + "._+", min_size=1, max_size=12)
-    .filter(lambda s: s[0] not in "._" and s[-1] not in "._" and ".." not in s),
+    st.text(alphabet=string.ascii_lowercase + string.digits + "._+", min_size=1, max_size=12).filter(
+        lambda s: s[0] not in "._" and s[-1] not in "._" and ".." not in s
+    ),
     st.sampled_from(["example.com", "nuri.co.kr", "xn--vk1b187a.com", "한국.kr"]),
 )
-valid_mobile = st.one_of(st.sampled_from(["", "010-1234-5678", "01098765432", "011-123-4567", " 010 2222 3333 "]),
-                         st.from_regex(r"01[016789]-?\d{3,4}-?\d{4}", fullmatch=True))
+valid_mobile = st.one_of(
+    st.sampled_from(["", "010-1234-5678", "01098765432", "011-123-4567", " 010 2222 3333 "]),
+    st.from_regex(r"01[016789]-?\d{3,4}-?\d{4}", fullmatch=True),
+)
 
 
 @st.composite
@@ -96,8 +164,15 @@ def mutated(draw, good: dict, odd: dict | None = None, extra_names=()):
     form = {name: draw(strategy) for name, strategy in good.items()}
     for name in draw(st.lists(st.sampled_from(sorted(good) + list(extra_names)), max_size=4)):
         one = st.one_of(good.get(name, any_value), odd.get(name, any_value), any_value)
-        form[name] = draw(st.one_of(st.just(MISSING), any_value, odd.get(name, any_value), odd.get(name, any_value),
-                                    st.lists(one, min_size=2, max_size=3)))
+        form[name] = draw(
+            st.one_of(
+                st.just(MISSING),
+                any_value,
+                odd.get(name, any_value),
+                odd.get(name, any_value),
+                st.lists(one, min_size=2, max_size=3),
+            )
+        )
     return form
 
 
@@ -121,14 +196,17 @@ def has_nul(form: MultiDict) -> bool:
 
 def counts() -> dict:
     see_committed()
-    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in (Registration, Event, OutboxMessage)}
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (Registration, Event, OutboxMessage)
+    }
 
 
 def registrations_of(event_id: int) -> list[Registration]:
     see_committed()
-    return list(db.session.scalars(select(Registration).where(Registration.event_id == event_id)
-                                   .order_by(Registration.id)))
+    return list(
+        db.session.scalars(select(Registration).where(Registration.event_id == event_id).order_by(Registration.id))
+    )
 
 
 def reset_registrations() -> None:
@@ -174,12 +252,16 @@ def rsvp_forms(draw):
     indexes = draw(st.one_of(st.just([0]), st.lists(st.sampled_from(ROW_INDEXES), min_size=1, max_size=4, unique=True)))
     good = {"consent": st.just("y")}
     for i in indexes:
-        good.update({
-            f"attendees-{i}-name": valid_name, f"attendees-{i}-email": valid_email,
-            f"attendees-{i}-mobile": valid_mobile, f"attendees-{i}-job_title": st.sampled_from(["", "대표", "CTO"]),
-            # Council meetings need a role (one voter per company); other events ignore it.
-            f"attendees-{i}-role": st.sampled_from(["observer", "observer", "voter"]),
-        })
+        good.update(
+            {
+                f"attendees-{i}-name": valid_name,
+                f"attendees-{i}-email": valid_email,
+                f"attendees-{i}-mobile": valid_mobile,
+                f"attendees-{i}-job_title": st.sampled_from(["", "대표", "CTO"]),
+                # Council meetings need a role (one voter per company); other events ignore it.
+                f"attendees-{i}-role": st.sampled_from(["observer", "observer", "voter"]),
+            }
+        )
     extra = ["attendees", "attendees-0", "attendees--1-name", "attendees-x-name", "attendees-3-email", "submit"]
     return draw(mutated(good, extra_names=extra))
 
@@ -191,8 +273,7 @@ def rsvp_world(app, client):
     w = SimpleNamespace(
         company_id=nuri.id,
         networking=make_event(dmc, title_ko="DMC 송년 네트워킹", capacity=2).id,
-        council=make_event(dmc, kind=EventKind.COUNCIL, title_ko="협의회 정기회의", capacity=2,
-                           seats_per_company=3).id,
+        council=make_event(dmc, kind=EventKind.COUNCIL, title_ko="협의회 정기회의", capacity=2, seats_per_company=3).id,
     )
     member = make_user(company=nuri, email="kim@nuri.example", name="김누리")
     db.session.commit()
@@ -243,14 +324,29 @@ DT_FORMAT = "%Y-%m-%dT%H:%M"
 
 # Any date the form's format can express, year 0001 to 9999 (strftime does not pad years < 1000).
 any_datetime_text = st.one_of(
-    st.sampled_from(["0001-01-01T00:00", "0001-01-01T08:59", "9999-12-31T23:59", "9999-12-31T09:00",
-                     "9999-12-01T10:00", "1970-01-01T00:00", "2027-02-29T10:00", "2027-01-12T25:00",
-                     "2027-01-12 19:00", "2027-01-12T19:00:00", "2027-01-12T19:00Z", "+2027-01-12T19:00"]),
+    st.sampled_from(
+        [
+            "0001-01-01T00:00",
+            "0001-01-01T08:59",
+            "9999-12-31T23:59",
+            "9999-12-31T09:00",
+            "9999-12-01T10:00",
+            "1970-01-01T00:00",
+            "2027-02-29T10:00",
+            "2027-01-12T25:00",
+            "2027-01-12 19:00",
+            "2027-01-12T19:00:00",
+            "2027-01-12T19:00Z",
+            "+2027-01-12T19:00",
+        ]
+    ),
     st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31, 23, 59)).map(
-        lambda d: f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}"),
+        lambda d: f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}"
+    ),
 )
 soon_text = st.integers(min_value=-48, max_value=24 * 400).map(
-    lambda h: (dt.datetime(2027, 1, 12, 19, 0) + dt.timedelta(hours=h)).strftime(DT_FORMAT))
+    lambda h: (dt.datetime(2027, 1, 12, 19, 0) + dt.timedelta(hours=h)).strftime(DT_FORMAT)
+)
 
 
 @st.composite
@@ -261,8 +357,10 @@ def event_forms(draw, ids, new: bool):
     end = (dt.datetime.strptime(start, DT_FORMAT) + dt.timedelta(hours=hours)).strftime(DT_FORMAT)
     cluster_ids = [str(i) for i in ids.clusters]
     odd_ids = st.sampled_from(["0", "-1", "2147483647", "2147483648", "99999999999999999999", "1.0", "１"])
-    odd_number = st.one_of(st.integers(min_value=-3, max_value=500).map(str),
-                           st.sampled_from(["", "0", "2147483647", "2147483648", "10" * 12, "1.5", "٣"]))
+    odd_number = st.one_of(
+        st.integers(min_value=-3, max_value=500).map(str),
+        st.sampled_from(["", "0", "2147483647", "2147483648", "10" * 12, "1.5", "٣"]),
+    )
     odd_date = st.one_of(any_datetime_text, soon_text)
     good = {
         "kind": st.sampled_from(["networking", "networking", "networking", "council"]),
@@ -292,21 +390,31 @@ def event_forms(draw, ids, new: bool):
         "participating_cluster_ids": st.lists(st.one_of(st.sampled_from(cluster_ids), odd_ids), max_size=3),
         "title_ko": long_text,
         "description_ko": long_text,
-        "starts_at": odd_date, "ends_at": odd_date,
-        "registration_opens_at": odd_date, "registration_closes_at": odd_date,
-        "capacity": odd_number, "seats_per_company": odd_number,
+        "starts_at": odd_date,
+        "ends_at": odd_date,
+        "registration_opens_at": odd_date,
+        "registration_closes_at": odd_date,
+        "capacity": odd_number,
+        "seats_per_company": odd_number,
     }
     if new:
         good.update({"repeat": st.just(""), "repeat_months": st.just(""), "repeat_until": st.just("")})
         # A series is itself an edge case: any frequency, months or end date (or both, or none).
         if draw(st.booleans()):
-            good.update({
-                "repeat": st.sampled_from(["weekly", "biweekly", "monthly"]),
-                "repeat_months": st.one_of(st.just(""), odd_number),
-                "repeat_until": st.one_of(st.just(""), odd_date.map(lambda s: s[:10])),
-            })
-        odd.update({"repeat": st.sampled_from(["weekly", "biweekly", "monthly", "daily"]),
-                    "repeat_months": odd_number, "repeat_until": odd_date.map(lambda s: s[:10])})
+            good.update(
+                {
+                    "repeat": st.sampled_from(["weekly", "biweekly", "monthly"]),
+                    "repeat_months": st.one_of(st.just(""), odd_number),
+                    "repeat_until": st.one_of(st.just(""), odd_date.map(lambda s: s[:10])),
+                }
+            )
+        odd.update(
+            {
+                "repeat": st.sampled_from(["weekly", "biweekly", "monthly", "daily"]),
+                "repeat_months": odd_number,
+                "repeat_until": odd_date.map(lambda s: s[:10]),
+            }
+        )
     return draw(mutated(good, odd, extra_names=["submit", "id", "status", "sequence", "created_by_id"]))
 
 
@@ -339,8 +447,13 @@ def staff_world(app, client):
     admin = make_user(Role.ADMIN, email="admin@example.com")
     db.session.commit()
     post_form(client, "/auth/login", {"email": admin.email, "password": PASSWORD})
-    return SimpleNamespace(clusters=[dmc.id, guro.id], dmc=dmc.id, group=group.id, admin=admin.id,
-                           token=csrf_token(client, "/staff/events/new"))
+    return SimpleNamespace(
+        clusters=[dmc.id, guro.id],
+        dmc=dmc.id,
+        group=group.id,
+        admin=admin.id,
+        token=csrf_token(client, "/staff/events/new"),
+    )
 
 
 def test_staff_new_event_form_never_fails_or_half_writes(client, staff_world):
@@ -408,8 +521,12 @@ def test_staff_edit_event_form_never_fails_or_half_writes(client, staff_world):
 
 def _fresh_event(cluster_id: int) -> int:
     see_committed()
-    event = make_event(db.session.get(Cluster, cluster_id), status=EventStatus.DRAFT, capacity=20,
-                       starts_at=dt.datetime(2027, 1, 12, 10, 0, tzinfo=dt.timezone.utc))
+    event = make_event(
+        db.session.get(Cluster, cluster_id),
+        status=EventStatus.DRAFT,
+        capacity=20,
+        starts_at=dt.datetime(2027, 1, 12, 10, 0, tzinfo=dt.UTC),
+    )
     make_registration(event, email="someone@example.com")
     db.session.commit()
     return event.id
@@ -422,18 +539,23 @@ def guest_forms():
     def dashed(brn):
         return f"{brn[:3]}-{brn[3:5]}-{brn[5:]}"
 
-    brn = st.one_of(st.integers(min_value=1, max_value=9000).map(valid_brn),
-                    st.integers(min_value=1, max_value=9000).map(valid_brn).map(dashed),
-                    st.sampled_from(["123-45-67890", "000-00-00000", "1234567890"]))
-    return mutated({
-        "company_name": st.sampled_from(["누리미디어", "Hanbit Soft", "(주)테스트"]),
-        "brn": brn,
-        "name": valid_name,
-        "email": valid_email,
-        "mobile": valid_mobile,
-        "job_title": st.sampled_from(["", "대표", "CTO"]),
-        "consent": st.just("y"),
-    }, extra_names=["submit", "event_id", "status"])
+    brn = st.one_of(
+        st.integers(min_value=1, max_value=9000).map(valid_brn),
+        st.integers(min_value=1, max_value=9000).map(valid_brn).map(dashed),
+        st.sampled_from(["123-45-67890", "000-00-00000", "1234567890"]),
+    )
+    return mutated(
+        {
+            "company_name": st.sampled_from(["누리미디어", "Hanbit Soft", "(주)테스트"]),
+            "brn": brn,
+            "name": valid_name,
+            "email": valid_email,
+            "mobile": valid_mobile,
+            "job_title": st.sampled_from(["", "대표", "CTO"]),
+            "consent": st.just("y"),
+        },
+        extra_names=["submit", "event_id", "status"],
+    )
 
 
 def test_guest_form_never_fails_or_half_writes(app, client):

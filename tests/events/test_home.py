@@ -1,4 +1,5 @@
 """The home page: upcoming published events grouped by cluster, with seats left."""
+
 import datetime as dt
 
 from app.extensions import db
@@ -10,7 +11,7 @@ from tests.query_counter import count_queries
 def _section(html: str, cluster_name: str) -> str:
     start = html.index(cluster_name)
     nxt = html.find('<section class="cluster-group"', start)
-    return html[start: nxt if nxt != -1 else len(html)]
+    return html[start : nxt if nxt != -1 else len(html)]
 
 
 def test_upcoming_events_grouped_by_cluster_with_seats_left(app, client):
@@ -81,8 +82,13 @@ def test_home_runs_a_bounded_number_of_queries(app, client):
 
 def test_event_page_shows_korean_facts(app, client):
     start = dt.datetime(2031, 12, 4, 19, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
-    event = make_event(title_ko="빅데이터연구회 12월 정기모임", starts_at=start,
-                       ends_at=start + dt.timedelta(hours=2), capacity=20, seats_per_company=2)
+    event = make_event(
+        title_ko="빅데이터연구회 12월 정기모임",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        capacity=20,
+        seats_per_company=2,
+    )
     db.session.commit()
     html = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert "빅데이터연구회 12월 정기모임" in html

@@ -3,6 +3,7 @@
 A person with an English account gets English, everyone else (guests without an account too)
 Korean. The mails here were built inline in the services before, some forced to Korean.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +18,7 @@ from app.models import CouncilProxy, OutboxMessage, User
 from app.staff.registration_services import queue_cancelled_by_staff_mail
 from tests.factories import make_cluster, make_company, make_event, make_registration, make_user
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
@@ -26,10 +27,15 @@ def world(app):
     dmc = make_cluster("dmc", name_ko="상암 DMC", name_en="Sangam DMC")
     nuri = make_company(dmc, name="Nuri Media", contact_email="contact@nuri.example", is_council_member=True)
     hanbit = make_company(dmc, name="Hanbit Soft", contact_email="contact@hanbit.example", is_council_member=True)
-    event = make_event(dmc, title_ko="DMC 송년 네트워킹", title_en="DMC Year-end Networking",
-                       venue_name="DMC Tower", venue_address="37 Maebongsan-ro, Mapo-gu",
-                       starts_at=dt.datetime(2030, 12, 3, 10, 0, tzinfo=UTC),
-                       ends_at=dt.datetime(2030, 12, 3, 12, 0, tzinfo=UTC))
+    event = make_event(
+        dmc,
+        title_ko="DMC 송년 네트워킹",
+        title_en="DMC Year-end Networking",
+        venue_name="DMC Tower",
+        venue_address="37 Maebongsan-ro, Mapo-gu",
+        starts_at=dt.datetime(2030, 12, 3, 10, 0, tzinfo=UTC),
+        ends_at=dt.datetime(2030, 12, 3, 12, 0, tzinfo=UTC),
+    )
     english = make_user(company=nuri, email="jane@nuri.example", name="Jane", locale="en")
     korean = make_user(company=nuri, email="kim@nuri.example", name="Kim", locale="ko")
     db.session.commit()
@@ -49,20 +55,28 @@ def _queue(kind: str, world, email: str) -> None:
     elif kind == "staff_cancelled":
         queue_cancelled_by_staff_mail(event, make_registration(event, nuri, name="Jane", email=email))
     elif kind == "reissued":
-        badges.queue_reissued_mail(event, make_registration(event, nuri, name="Jane", email=email),
-                                   "http://localhost/badges/1/x.pdf")
+        badges.queue_reissued_mail(
+            event, make_registration(event, nuri, name="Jane", email=email), "http://localhost/badges/1/x.pdf"
+        )
     elif kind == "manage_link":
         reg = make_registration(event, None, name="Jane", email=email, guest_company_name="Outside Co")
         guest.resend_manage_link(event.id, email, manage_link=lambda token: f"http://localhost/m/{token}")
         assert reg.manage_token_hash
     elif kind == "email_changed":
-        guest._queue_email_changed_mails(event, make_registration(event, None, name="Jane", email=email,
-                                                                  guest_company_name="Outside Co"),
-                                         "old@example.com", "http://localhost/m/token")
+        guest._queue_email_changed_mails(
+            event,
+            make_registration(event, None, name="Jane", email=email, guest_company_name="Outside Co"),
+            "old@example.com",
+            "http://localhost/m/token",
+        )
         db.session.query(OutboxMessage).filter(OutboxMessage.recipient == "old@example.com").delete()
     elif kind in ("proxy_given", "proxy_revoked"):
-        record = CouncilProxy(event=event, from_company=nuri, to_company=hanbit,
-                                    created_by=db.session.query(User).filter_by(email=email).one())
+        record = CouncilProxy(
+            event=event,
+            from_company=nuri,
+            to_company=hanbit,
+            created_by=db.session.query(User).filter_by(email=email).one(),
+        )
         db.session.add(record)
         db.session.flush()
         hanbit.contact_email = None
@@ -109,6 +123,9 @@ def test_no_service_builds_a_mail_body_itself():
         if path.parts[:2] == ("app", "mail"):
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "queue_mail":
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) == "queue_mail"
+            ):
                 callers.append(f"{path}:{node.lineno}")
     assert callers == []

@@ -1,16 +1,22 @@
 """Ticket codes: 128 bits, short enough for a small QR, stored only as a hash, revoked by reissue."""
+
 from __future__ import annotations
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy import select
 
-from app.tokens import hash_token
 from app.events.tickets import (
-    CODE_LENGTH, code_from_salt, ensure_tickets, issue_ticket, normalize_code, ticket_code,
+    CODE_LENGTH,
+    code_from_salt,
+    ensure_tickets,
+    issue_ticket,
+    normalize_code,
+    ticket_code,
 )
 from app.extensions import db
 from app.models import Registration
+from app.tokens import hash_token
 from tests.factories import make_event, make_registration
 
 

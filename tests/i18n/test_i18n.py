@@ -1,4 +1,5 @@
 """Korean by default, English selectable and remembered; Seoul dates; a complete English catalog."""
+
 import datetime as dt
 import subprocess
 import sys
@@ -19,14 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_format_kst_is_korean_style_in_seoul_time():
     # 10:00 UTC is 19:00 in Seoul (UTC+9, no daylight saving).
-    instant = dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.timezone.utc)
+    instant = dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC)
     assert format_kst(instant, "ko") == "2026년 12월 3일 (목) 오후 7:00"
     assert format_kst(instant, "en") == "Thu, Dec 3, 2026, 7:00 PM"
     # Midnight crossing: 16:30 UTC on the 2nd is 01:30 on the 3rd in Seoul.
-    late = dt.datetime(2026, 12, 2, 16, 30, tzinfo=dt.timezone.utc)
+    late = dt.datetime(2026, 12, 2, 16, 30, tzinfo=dt.UTC)
     assert format_kst(late, "ko") == "2026년 12월 3일 (목) 오전 1:30"
     # Summer: still +9 (Korea has no daylight saving).
-    summer = dt.datetime(2026, 7, 1, 0, 0, tzinfo=dt.timezone.utc)
+    summer = dt.datetime(2026, 7, 1, 0, 0, tzinfo=dt.UTC)
     assert format_kst(summer, "ko") == "2026년 7월 1일 (수) 오전 9:00"
 
 
@@ -47,8 +48,11 @@ def test_home_page_is_korean_by_default_with_seoul_dates(app, client):
 
 
 def test_english_is_selectable_and_remembered_in_session(app, client):
-    make_event(title_ko="마곡 R&D 포럼", title_en="Magok Research Forum",
-               starts_at=dt.datetime(2031, 12, 4, 19, 0, tzinfo=SEOUL))
+    make_event(
+        title_ko="마곡 R&D 포럼",
+        title_en="Magok Research Forum",
+        starts_at=dt.datetime(2031, 12, 4, 19, 0, tzinfo=SEOUL),
+    )
     db.session.commit()
     token = csrf_token(client, "/")
     resp = client.post("/language", data={"locale": "en", "next": "/", "csrf_token": token})
@@ -94,9 +98,24 @@ def test_english_catalog_translates_every_ui_string(tmp_path):
     """Every string marked for translation in app/ has an English translation."""
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
-         "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with open(pot, "rb") as f:
         wanted = {m.id for m in read_po(f) if m.id}

@@ -1,5 +1,6 @@
 """Mail leaves after a request's commit, once, without the view asking: real requests through
 test-only views, a real SMTP server that counts its connections, and the outbox table."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,8 +12,8 @@ from sqlalchemy import event, func, select
 from app.extensions import db
 from app.mail import queue_mail, send_due
 from app.models import OutboxMessage
-from tests.helpers import see_committed, wait_for_mail
 from tests.conftest import MailSink, _free_port
+from tests.helpers import see_committed, wait_for_mail
 
 
 class _CountingSink(MailSink):

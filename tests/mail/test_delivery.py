@@ -1,5 +1,6 @@
 """Registration mail: HTML with a plain-text part, the event's .ics, the recipient's language,
 retry with backoff, the long-running worker, and no SMTP inside a request in production mode."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,17 +20,23 @@ from app.events.registration import AttendeeData, register
 from app.extensions import db
 from app.mail import queue_mail, send_due
 from app.models import EventStatus, OutboxMessage, Role, utcnow
-from tests.helpers import post_form, see_committed, wait_for_mail
 from tests.conftest import _free_port
 from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_user
+from tests.helpers import post_form, see_committed, wait_for_mail
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _event(**kw):
     cluster = make_cluster()
-    return make_event(cluster, status=EventStatus.PUBLISHED, title_ko="상암 네트워킹 나이트",
-                      title_en="Sangam Networking Night", venue_name="DMC 첨단산업센터", **kw)
+    return make_event(
+        cluster,
+        status=EventStatus.PUBLISHED,
+        title_ko="상암 네트워킹 나이트",
+        title_en="Sangam Networking Night",
+        venue_name="DMC 첨단산업센터",
+        **kw,
+    )
 
 
 def _attachment(message, content_type="text/calendar"):
@@ -43,8 +50,9 @@ def test_confirmation_has_text_html_and_a_parsable_ics(app, mailbox):
     event = _event(capacity=5)
     company = make_company(event.host_cluster)
     db.session.commit()
-    register(event.id, [AttendeeData("김민지", "minji@nuri.example")], company=company,
-             consent_version="v1", now=utcnow())
+    register(
+        event.id, [AttendeeData("김민지", "minji@nuri.example")], company=company, consent_version="v1", now=utcnow()
+    )
     db.session.commit()
     assert send_due() == 1
     [msg] = wait_for_mail(mailbox, 1)
@@ -68,8 +76,13 @@ def test_waitlist_mail_says_the_position_and_has_no_ics(app, mailbox):
     event = _event(capacity=1)
     company = make_company(event.host_cluster)
     db.session.commit()
-    register(event.id, [AttendeeData("가", "a@x.example"), AttendeeData("나", "b@x.example"),
-                        AttendeeData("다", "c@x.example")], company=company, consent_version="v1", now=utcnow())
+    register(
+        event.id,
+        [AttendeeData("가", "a@x.example"), AttendeeData("나", "b@x.example"), AttendeeData("다", "c@x.example")],
+        company=company,
+        consent_version="v1",
+        now=utcnow(),
+    )
     db.session.commit()
     assert send_due() == 3
     mails = {m["To"]: m for m in wait_for_mail(mailbox, 3)}
@@ -84,8 +97,13 @@ def test_mail_is_in_the_language_the_recipient_chose(app, mailbox):
     company = make_company(event.host_cluster)
     make_user(Role.MEMBER, company=company, email="en@nuri.example", locale="en")
     db.session.commit()
-    register(event.id, [AttendeeData("Alex Kim", "en@nuri.example"), AttendeeData("이도윤", "ko@nuri.example")],
-             company=company, consent_version="v1", now=utcnow())
+    register(
+        event.id,
+        [AttendeeData("Alex Kim", "en@nuri.example"), AttendeeData("이도윤", "ko@nuri.example")],
+        company=company,
+        consent_version="v1",
+        now=utcnow(),
+    )
     db.session.commit()
     send_due()
     mails = {m["To"]: m for m in wait_for_mail(mailbox, 2)}
@@ -99,8 +117,9 @@ def test_event_change_and_cancellation_mail_carry_the_updated_calendar(app, mail
     event = _event(capacity=5)
     company = make_company(event.host_cluster)
     db.session.commit()
-    register(event.id, [AttendeeData("김민지", "minji@nuri.example")], company=company,
-             consent_version="v1", now=utcnow())
+    register(
+        event.id, [AttendeeData("김민지", "minji@nuri.example")], company=company, consent_version="v1", now=utcnow()
+    )
     db.session.commit()
     send_due()
     wait_for_mail(mailbox, 1)
@@ -166,9 +185,16 @@ def test_in_worker_mode_a_request_never_touches_smtp(app, client, auth, mailbox)
     make_user(Role.MEMBER, company=company, email="member@nuri.example", name="김민지")
     db.session.commit()
     auth.login("member@nuri.example", PASSWORD)
-    response = post_form(client, f"/events/{event.id}/register", {
-        "attendees-0-name": "김민지", "attendees-0-email": "member@nuri.example", "consent": "y",
-    }, token_from=f"/events/{event.id}")
+    response = post_form(
+        client,
+        f"/events/{event.id}/register",
+        {
+            "attendees-0-name": "김민지",
+            "attendees-0-email": "member@nuri.example",
+            "consent": "y",
+        },
+        token_from=f"/events/{event.id}",
+    )
     assert response.status_code == 302
     see_committed()
     message = db.session.scalar(select(OutboxMessage))
@@ -214,11 +240,25 @@ def test_file_backend_writes_eml_files(app, tmp_path):
 
 def test_mail_worker_command_sends_until_stopped(app, smtp_server, mailbox):
     controller, _sink = smtp_server
-    env = dict(os.environ, MOIM_CONFIG="development", SECRET_KEY="x" * 32, FLASK_APP="wsgi",
-               DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], MAIL_BACKEND="smtp",
-               MAIL_SERVER="127.0.0.1", MAIL_PORT=str(controller.port), MAIL_DELIVERY="worker")
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "mail", "worker", "--interval", "0.2"],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = dict(
+        os.environ,
+        MOIM_CONFIG="development",
+        SECRET_KEY="x" * 32,
+        FLASK_APP="wsgi",
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(controller.port),
+        MAIL_DELIVERY="worker",
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "mail", "worker", "--interval", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         queue_mail("worker@example.com", "[Moim] 워커", "본문")
         db.session.commit()
@@ -239,8 +279,10 @@ def test_mail_worker_command_sends_until_stopped(app, smtp_server, mailbox):
 def test_korean_subjects_keep_every_space(app, mailbox):
     # Folded at 78 columns, Python's email package turned the space in "DMC 위임했습니다"
     # into "DMC위임했습니다" for these subjects.
-    subjects = ["의결권 철회되었습니다 [Moim] DMC 위임했습니다 테스트기업12 위임했습니다",
-                "[Moim] 테스트기업12 위임했습니다 에 정기회의: 철회되었습니다 테스트기업12"]
+    subjects = [
+        "의결권 철회되었습니다 [Moim] DMC 위임했습니다 테스트기업12 위임했습니다",
+        "[Moim] 테스트기업12 위임했습니다 에 정기회의: 철회되었습니다 테스트기업12",
+    ]
     for n, subject in enumerate(subjects):
         queue_mail(f"s{n}@example.com", subject, "본문")
     db.session.commit()
@@ -250,7 +292,9 @@ def test_korean_subjects_keep_every_space(app, mailbox):
 
 
 def test_a_plain_text_mail_also_gets_an_html_part_with_links(app, mailbox):
-    queue_mail("lee@example.com", "[Moim] 안내", "첫 줄 <b>굵게</b>\n둘째 줄\n\n링크: http://localhost/r/abc?x=1&y=2\n-- Moim")
+    queue_mail(
+        "lee@example.com", "[Moim] 안내", "첫 줄 <b>굵게</b>\n둘째 줄\n\n링크: http://localhost/r/abc?x=1&y=2\n-- Moim"
+    )
     db.session.commit()
     send_due()
     [msg] = wait_for_mail(mailbox, 1)

@@ -1,4 +1,5 @@
 """Mail goes through the outbox: sent after commit, kept and retried when SMTP is down."""
+
 import time
 
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """Configuration: secrets are never a fallback literal, and the database default is predictable."""
+
 from __future__ import annotations
 
 import importlib
@@ -130,8 +131,8 @@ def test_processes_starting_together_agree_on_one_complete_dev_secret(tmp_path, 
         keys: list[str] = []
 
         def start() -> None:
-            barrier.wait(timeout=10)
-            keys.append(config._dev_secret_key())
+            barrier.wait(timeout=10)  # noqa: B023  (the threads run within this iteration)
+            keys.append(config._dev_secret_key())  # noqa: B023
 
         threads = [threading.Thread(target=start) for _ in range(8)]
         for t in threads:
@@ -170,12 +171,15 @@ def test_production_refuses_to_start_without_public_base_url(monkeypatch):
         config.ProductionConfig()
 
 
-@pytest.mark.parametrize("env, expected", [
-    ({}, "http://127.0.0.1:5000"),
-    ({"PORT": "5101"}, "http://127.0.0.1:5101"),
-    ({"FLASK_RUN_PORT": "5102", "PORT": "5101"}, "http://127.0.0.1:5102"),
-    ({"PORT": "5101", "PUBLIC_BASE_URL": "https://moim.example.org"}, "https://moim.example.org"),
-])
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({}, "http://127.0.0.1:5000"),
+        ({"PORT": "5101"}, "http://127.0.0.1:5101"),
+        ({"FLASK_RUN_PORT": "5102", "PORT": "5101"}, "http://127.0.0.1:5102"),
+        ({"PORT": "5101", "PUBLIC_BASE_URL": "https://moim.example.org"}, "https://moim.example.org"),
+    ],
+)
 def test_development_links_follow_the_port_being_served(instance_dir, monkeypatch, env, expected):
     for name in ("PORT", "FLASK_RUN_PORT", "PUBLIC_BASE_URL"):
         monkeypatch.delenv(name, raising=False)

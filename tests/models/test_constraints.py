@@ -1,4 +1,5 @@
 """Integrity rules enforced by the database itself (migrated schema, SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,13 +11,13 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from app.extensions import db
 from app.models import (
-    ScanLog,
     Company,
     Event,
     EventKind,
     Registration,
     RegistrationStatus,
     Role,
+    ScanLog,
     User,
 )
 from tests.factories import (
@@ -109,7 +110,7 @@ def test_cancelled_registration_frees_the_email_for_a_new_one(app):
     db.session.commit()
 
     first.status = RegistrationStatus.CANCELLED
-    first.cancelled_at = dt.datetime.now(dt.timezone.utc)
+    first.cancelled_at = dt.datetime.now(dt.UTC)
     again = make_registration(event, email="park@example.com")
     db.session.commit()
 
@@ -144,9 +145,7 @@ def test_ticket_hash_is_unique(app):
 
 def test_registration_for_missing_event_is_rejected(app):
     # On SQLite this only holds when PRAGMA foreign_keys is on for app connections.
-    db.session.add(
-        Registration(event_id=987654, name="유령", email="ghost@example.com")
-    )
+    db.session.add(Registration(event_id=987654, name="유령", email="ghost@example.com"))
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()

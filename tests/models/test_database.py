@@ -1,4 +1,5 @@
 """Engine set-up (SQLite pragmas) and begin_write(): two writers cannot both pass a capacity check."""
+
 from __future__ import annotations
 
 import threading
@@ -9,8 +10,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.events.tickets import issue_ticket
 from app.database import begin_write
+from app.events.tickets import issue_ticket
 from app.extensions import db
 from app.models import Cluster, Event, Registration, RegistrationStatus
 from tests.factories import make_cluster, make_event
@@ -76,8 +77,10 @@ def test_begin_write_refuses_flushed_but_uncommitted_changes(on_sqlite):
 
 def test_begin_write_refuses_a_transaction_that_wrote_with_plain_sql(on_sqlite):
     db.session.execute(
-        text("INSERT INTO clusters (slug, name_ko, name_en, field_ko, field_en, is_active) "
-             "VALUES ('raw', '원시', 'Raw', '', '', 1)")
+        text(
+            "INSERT INTO clusters (slug, name_ko, name_en, field_ko, field_en, is_active) "
+            "VALUES ('raw', '원시', 'Raw', '', '', 1)"
+        )
     )
     with pytest.raises(RuntimeError, match="begin_write"):
         begin_write()

@@ -1,4 +1,5 @@
 """사업자등록번호 (BRN) and mobile-number validation, and the Company model's use of it."""
+
 from __future__ import annotations
 
 import pytest

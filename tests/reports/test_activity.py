@@ -1,4 +1,5 @@
 """Cluster activity report (issue 7 item 5): figures, Seoul months, SVG charts, PDF, bad input, access, queries."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,11 +14,11 @@ from app.i18n import seoul_today
 from app.models import EventKind, EventStatus, RegistrationStatus, Role
 from app.reports import activity
 from app.reports.charts import Series, bar_chart, hbar_chart
-from tests.helpers import base_fonts, pdf_text
 from tests.factories import PASSWORD, make_checkin, make_cluster, make_company, make_event, make_registration, make_user
+from tests.helpers import base_fonts, pdf_text
 from tests.query_counter import count_queries
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 URL = "/staff/reports/activity"
 Q2 = {"cluster": "dmc", "from": "2025-04-01", "to": "2025-06-30"}
 
@@ -98,7 +99,10 @@ def world(app) -> World:
     y_out = make_event(yangjae, starts_at=at(2025, 7, 3, 9))  # after the period
     attend(y_out, c["나래"])
     world = World(
-        dmc, magok, yangjae, c,
+        dmc,
+        magok,
+        yangjae,
+        c,
         admin=make_user(Role.ADMIN, email="admin@example.com"),
         dmc_staff=make_user(Role.STAFF, clusters=[dmc], email="staff-dmc@example.com"),
         magok_staff=make_user(Role.STAFF, clusters=[magok], email="staff-magok@example.com"),
@@ -148,21 +152,36 @@ def test_figures_on_the_crafted_quarter(world):
     assert (r.companies, r.own_companies, r.guest_firms) == (4, 2, 1)
     assert r.repeat == {"1": 1, "2": 2, "3+": 1}
     assert [(c.name, c.events) for c in r.top_companies] == [
-        ("(주)가온미디어", 3), ("나래콘텐츠", 2), ("마루테크", 2), ("바른AI", 1)]
+        ("(주)가온미디어", 3),
+        ("나래콘텐츠", 2),
+        ("마루테크", 2),
+        ("바른AI", 1),
+    ]
     assert [(f.name, f.companies, f.attendances) for f in r.inbound] == [
-        ("마곡 R&D <연구>", 1, 2), ("양재 Y밸리", 1, 1)]
+        ("마곡 R&D <연구>", 1, 2),
+        ("양재 Y밸리", 1, 1),
+    ]
     assert [(f.name, f.companies, f.attendances) for f in r.outbound] == [
-        ("양재 Y밸리", 2, 2), ("마곡 R&D <연구>", 1, 1)]
+        ("양재 Y밸리", 2, 2),
+        ("마곡 R&D <연구>", 1, 1),
+    ]
 
 
 def test_months_are_seoul_months(world):
     r = q2_report(world)
     assert [(m.year, m.month, m.events, m.attended) for m in r.months] == [
-        (2025, 4, 1, 5), (2025, 5, 1, 2), (2025, 6, 1, 3)]
+        (2025, 4, 1, 5),
+        (2025, 5, 1, 2),
+        (2025, 6, 1, 3),
+    ]
     # March in Seoul holds the event at 23:30 on the 31st, not the one 30 minutes after midnight.
-    march = activity.activity_report(world.dmc, activity.Period(dt.date(2025, 3, 1), dt.date(2025, 3, 31)), at(2026, 1, 1))
+    march = activity.activity_report(
+        world.dmc, activity.Period(dt.date(2025, 3, 1), dt.date(2025, 3, 31)), at(2026, 1, 1)
+    )
     assert march.held_events == 1 and march.months[0].events == 1 and march.attended == 2
-    july = activity.activity_report(world.dmc, activity.Period(dt.date(2025, 7, 1), dt.date(2025, 7, 31)), at(2026, 1, 1))
+    july = activity.activity_report(
+        world.dmc, activity.Period(dt.date(2025, 7, 1), dt.date(2025, 7, 31)), at(2026, 1, 1)
+    )
     assert july.held_events == 1
 
 
@@ -228,8 +247,7 @@ def test_charts_escape_labels_and_handle_zeroes():
 
 def test_long_periods_keep_the_month_chart_readable():
     labels = [f"{y % 100:02d}.{m:02d}" for y in (2024, 2025, 2026) for m in range(1, 13)] + ["27.01"]
-    root = ET.fromstring(str(bar_chart(labels, [Series("출석", list(range(37)))], title="t",
-                                       sublabels=["x"] * 37)))
+    root = ET.fromstring(str(bar_chart(labels, [Series("출석", list(range(37)))], title="t", sublabels=["x"] * 37)))
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert len([t for t in texts if t in labels]) <= 13
     assert len(root.findall("{http://www.w3.org/2000/svg}rect")) == 37
@@ -246,8 +264,21 @@ def test_pdf_has_the_korean_names_and_figures_in_nanum_square(world, client, aut
     text = pdf_text(response.data)
     compact = re.sub(r"\s+", "", text)
     # The last three are drawn by the SVG charts.
-    for expected in ("상암DMC", "클러스터활동보고서", "3건", "12명", "10명", "83.3%", "4개사",
-                     "(주)가온미디어", "나래콘텐츠", "양재Y밸리", "25.04", "행사1건", "우리행사에온기업"):
+    for expected in (
+        "상암DMC",
+        "클러스터활동보고서",
+        "3건",
+        "12명",
+        "10명",
+        "83.3%",
+        "4개사",
+        "(주)가온미디어",
+        "나래콘텐츠",
+        "양재Y밸리",
+        "25.04",
+        "행사1건",
+        "우리행사에온기업",
+    ):
         assert expected in compact, expected
     fonts = base_fonts(response.data)
     assert fonts and fonts <= {"NanumSquare", "NanumSquare-Bold", "NanumSquareB", "NanumSquareR"}, fonts
@@ -256,16 +287,19 @@ def test_pdf_has_the_korean_names_and_figures_in_nanum_square(world, client, aut
 # --- bad input ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args, message", [
-    ({"from": "2025-13-01", "to": "2025-06-30"}, "YYYY-MM-DD"),
-    ({"from": "yesterday"}, "YYYY-MM-DD"),
-    ({"from": "2025-06-30", "to": "2025-04-01"}, "시작일이 종료일보다 늦습니다"),
-    ({"from": "2015-01-01", "to": "2025-06-30"}, "최대 3년"),
-    ({"from": "0001-01-01", "to": "9999-12-31"}, "YYYY-MM-DD"),
-    ({"from": "2025-02-30"}, "YYYY-MM-DD"),
-    ({"from": "２０２５-01-01"}, "YYYY-MM-DD"),
-    ({"from": "2025-04-01\n"}, None),  # surrounding space is forgiven
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"from": "2025-13-01", "to": "2025-06-30"}, "YYYY-MM-DD"),
+        ({"from": "yesterday"}, "YYYY-MM-DD"),
+        ({"from": "2025-06-30", "to": "2025-04-01"}, "시작일이 종료일보다 늦습니다"),
+        ({"from": "2015-01-01", "to": "2025-06-30"}, "최대 3년"),
+        ({"from": "0001-01-01", "to": "9999-12-31"}, "YYYY-MM-DD"),
+        ({"from": "2025-02-30"}, "YYYY-MM-DD"),
+        ({"from": "２０２５-01-01"}, "YYYY-MM-DD"),
+        ({"from": "2025-04-01\n"}, None),  # surrounding space is forgiven
+    ],
+)
 def test_bad_periods_fall_back_to_this_quarter_with_a_message(world, client, auth, args, message):
     auth.login("staff-dmc@example.com", PASSWORD)
     response = client.get(URL, query_string=dict(args, cluster="dmc"))
@@ -291,7 +325,9 @@ def test_parse_period_and_quarters():
     today = dt.date(2026, 11, 28)
     assert activity.parse_period({}, today) == (activity.Period(dt.date(2026, 10, 1), dt.date(2026, 12, 31)), None)
     assert activity.quarter_of(dt.date(2026, 1, 5), -1) == activity.Period(dt.date(2025, 10, 1), dt.date(2025, 12, 31))
-    assert activity.parse_period({"from": "2026-11-01"}, today)[0] == activity.Period(dt.date(2026, 11, 1), dt.date(2026, 12, 31))
+    assert activity.parse_period({"from": "2026-11-01"}, today)[0] == activity.Period(
+        dt.date(2026, 11, 1), dt.date(2026, 12, 31)
+    )
     period, message = activity.parse_period({"from": "2024-01-01", "to": "2026-12-31"}, today)
     assert message is None and period.start == dt.date(2024, 1, 1)
     assert activity.Period(dt.date(2025, 4, 1), dt.date(2025, 4, 30)).start_utc == at(2025, 3, 31, 15)

@@ -1,4 +1,5 @@
 """Event attendance: figures, the attendance report and sign-in sheet PDFs, CSV/XLSX exports, access, queries, CLI."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,18 +12,18 @@ from openpyxl import load_workbook
 from app.extensions import db
 from app.models import AttendeeRole, Role, utcnow
 from app.reports import attendance
-from tests.helpers import base_fonts, order_in, pdf_pages, pdf_text
 from tests.conftest import AuthActions
 from tests.factories import PASSWORD, make_checkin, make_cluster, make_company, make_event, make_registration, make_user
+from tests.helpers import base_fonts, order_in, pdf_pages, pdf_text
 from tests.query_counter import count_queries
 
 # 2025-12-04 19:00 KST: a past event, so people who did not come are no-shows.
-STARTS = dt.datetime(2025, 12, 4, 10, 0, tzinfo=dt.timezone.utc)
+STARTS = dt.datetime(2025, 12, 4, 10, 0, tzinfo=dt.UTC)
 
 
 def kst(hour: int, minute: int) -> dt.datetime:
     """A Seoul wall-clock time on the event day, as the UTC instant it is stored as."""
-    return dt.datetime(2025, 12, 4, hour - 9, minute, tzinfo=dt.timezone.utc)
+    return dt.datetime(2025, 12, 4, hour - 9, minute, tzinfo=dt.UTC)
 
 
 class World:
@@ -37,8 +38,13 @@ def world(app):
     daon = make_company(w.dmc, name="(주)다온미디어")  # sorts under ㄷ
     garam = make_company(w.magok, name="가람테크")
     narae = make_company(w.dmc, name="주식회사 나래콘텐츠")  # sorts under ㄴ
-    w.event = make_event(w.dmc, title_ko="DMC 입주기업 네트워킹 나이트", starts_at=STARTS,
-                         ends_at=STARTS + dt.timedelta(hours=3), capacity=50)
+    w.event = make_event(
+        w.dmc,
+        title_ko="DMC 입주기업 네트워킹 나이트",
+        starts_at=STARTS,
+        ends_at=STARTS + dt.timedelta(hours=3),
+        capacity=50,
+    )
     w.member = make_user(Role.MEMBER, company=daon, email="member@daon.example")
     w.regs = {}
 
@@ -46,9 +52,12 @@ def world(app):
         w.regs[name] = make_registration(w.event, company, name=name, **kw)
         return w.regs[name]
 
-    make_checkin(reg("박서연", daon, role=AttendeeRole.VOTER, mobile="010-1111-2222",
-                     email="seoyeon@daon.example"),
-                 checked_in_at=kst(18, 52), checked_out_at=kst(21, 5), gate="정문")
+    make_checkin(
+        reg("박서연", daon, role=AttendeeRole.VOTER, mobile="010-1111-2222", email="seoyeon@daon.example"),
+        checked_in_at=kst(18, 52),
+        checked_out_at=kst(21, 5),
+        gate="정문",
+    )
     reg("강민준", daon)  # no-show
     make_checkin(reg("최지우", garam, role=AttendeeRole.SPEAKER), checked_in_at=kst(18, 41), method="manual")
     make_checkin(reg("이하은", garam, email="=cmd@evil.example"), checked_in_at=kst(19, 3), method="walkin")
@@ -90,7 +99,12 @@ def test_figures(world):
     assert clusters == {"상암 DMC": (1, 3, 0), "마곡 R&D": (2, 2, 1), "외부 기업 (게스트)": (1, 1, 0)}
     assert [c.label for c in summary.by_cluster] == ["상암 DMC", "마곡 R&D", "외부 기업 (게스트)"]
     companies = [(b.tally.label, b.tally.attended, b.tally.confirmed) for b in summary.by_company]
-    assert companies == [("가람테크", 2, 2), ("주식회사 나래콘텐츠", 0, 1), ("(주)다온미디어", 1, 2), ("(주)바른솔루션", 1, 1)]
+    assert companies == [
+        ("가람테크", 2, 2),
+        ("주식회사 나래콘텐츠", 0, 1),
+        ("(주)다온미디어", 1, 2),
+        ("(주)바른솔루션", 1, 1),
+    ]
     assert attendance.attendance_counts(world.event).__dict__ == total.__dict__ | {"label": total.label}
 
 
@@ -118,10 +132,10 @@ def test_attendance_report_pdf(world, client, auth):
     assert order_in(text, PEOPLE_ORDER) == PEOPLE_ORDER
     assert "서대기" not in text and "임취소" not in text
     # Check-in and check-out times in Seoul time (stored as UTC 09:52 and 12:05).
-    line = next(l for l in text.splitlines() if "박서연" in l)
+    line = next(row for row in text.splitlines() if "박서연" in row)
     assert "18:52" in line and "21:05" in line
-    assert "19:03" in next(l for l in text.splitlines() if "이하은" in l)
-    assert "미출석" in next(l for l in text.splitlines() if "강민준" in l)
+    assert "19:03" in next(row for row in text.splitlines() if "이하은" in row)
+    assert "미출석" in next(row for row in text.splitlines() if "강민준" in row)
     assert "33.3%" in text and "출석 2 / 확정 2" in text
     pages = len(pdf_pages(data))
     for number in range(1, pages + 1):
@@ -162,7 +176,7 @@ def test_sign_in_sheet(world, client, auth):
     assert "서명" in text and "의결권 대표" in text and "연사" in text and "게스트" in text
     assert "서대기" not in text and "임취소" not in text
     # 6 people numbered 1-6, then 15 blank rows numbered 7-21 under the walk-in heading.
-    walkins = text[text.index("현장 등록 (명단에 없는 참석자)"):]
+    walkins = text[text.index("현장 등록 (명단에 없는 참석자)") :]
     numbers = [int(n) for n in re.findall(r"^\s*(\d+)\s*$", walkins, re.M)]
     assert numbers == list(range(7, 22))
     pages = len(pdf_pages(data))
@@ -183,10 +197,22 @@ def test_attendance_csv(world, client, auth):
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").splitlines()
     assert lines[0].split(",")[:4] == ["기업명", "클러스터", "이름", "구분"]
-    assert [l.split(",")[2] for l in lines[1:]] == PEOPLE_ORDER
+    assert [line.split(",")[2] for line in lines[1:]] == PEOPLE_ORDER
     seoyeon = lines[1 + PEOPLE_ORDER.index("박서연")].split(",")
-    assert seoyeon == ["(주)다온미디어", "상암 DMC", "박서연", "의결권 대표", "seoyeon@daon.example",
-                       "010-1111-2222", "확정", "예", "2025-12-04 18:52", "2025-12-04 21:05", "정문", "QR"]
+    assert seoyeon == [
+        "(주)다온미디어",
+        "상암 DMC",
+        "박서연",
+        "의결권 대표",
+        "seoyeon@daon.example",
+        "010-1111-2222",
+        "확정",
+        "예",
+        "2025-12-04 18:52",
+        "2025-12-04 21:05",
+        "정문",
+        "QR",
+    ]
     haeun = lines[1 + PEOPLE_ORDER.index("이하은")].split(",")
     assert haeun[4] == "'=cmd@evil.example"  # formula-safe
     assert haeun[-1] == "현장 등록"
@@ -225,7 +251,7 @@ def test_report_made_before_the_end_counts_nobody_as_a_no_show(world, client, au
     text = pdf_text(client.get(_url(world, "attendance.pdf")).get_data())
     assert "진행 중" in text and "미도착 2명" in text
     assert "33.3%" not in text and "불참률 (불참" not in text
-    assert "미도착" in next(l for l in text.splitlines() if "강민준" in l)
+    assert "미도착" in next(row for row in text.splitlines() if "강민준" in row)
     assert "미출석" not in text
     html = client.get(_url(world, "reports")).get_data(as_text=True)
     assert "진행 중" in html and "33.3%" not in html and "미도착 2명" in html
@@ -257,8 +283,13 @@ PATHS = ["reports", "attendance.pdf", "sign-in-sheet.pdf", "attendance.csv", "at
 
 @pytest.mark.parametrize("suffix", PATHS)
 def test_access(world, app, suffix):
-    expected = {"admin@example.com": 200, "staff-dmc@example.com": 200, "staff-magok@example.com": 403,
-                "member@daon.example": 403, "member@garam.example": 403}
+    expected = {
+        "admin@example.com": 200,
+        "staff-dmc@example.com": 200,
+        "staff-magok@example.com": 403,
+        "member@daon.example": 403,
+        "member@garam.example": 403,
+    }
     for email, status in expected.items():
         client = app.test_client()
         AuthActions(client).login(email, PASSWORD)

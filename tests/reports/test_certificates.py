@@ -1,4 +1,5 @@
 """Certificates of attendance (참가확인서): PDF contents, QR, verification, revocation, access."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,9 +9,8 @@ import pytest
 from app.extensions import db
 from app.models import CheckIn, Role
 from app.reports.certificates import certificate_code, mask_name, normalize_code
-from tests.helpers import decode_qr_codes
-from tests.helpers import base_fonts, pdf_pages, pdf_text
 from tests.factories import PASSWORD, make_checkin, make_cluster, make_company, make_event, make_registration, make_user
+from tests.helpers import base_fonts, decode_qr_codes, pdf_pages, pdf_text
 
 GUEST_TOKEN = "guest-manage-token-for-certificate-tests-0123"
 
@@ -61,9 +61,20 @@ def test_certificate_pdf_contents_code_url_qr_and_font(client, auth, world):
     compact = "".join(text.split())
     code = code_of(world.kim)
     url = f"http://localhost/certificates/verify/{code}"
-    for expected in ("참가확인서", "김민수", "(주)다온미디어", "DMC입주기업네트워킹나이트", "DMC첨단산업센터",
-                     "상암DMC", "위사람은", "참가하였음을확인합니다", "서울산업클러스터상암DMC클러스터팀",
-                     f"MOIM-{world.event.starts_at.year}-{world.kim.id:06d}", code, url):
+    for expected in (
+        "참가확인서",
+        "김민수",
+        "(주)다온미디어",
+        "DMC입주기업네트워킹나이트",
+        "DMC첨단산업센터",
+        "상암DMC",
+        "위사람은",
+        "참가하였음을확인합니다",
+        "서울산업클러스터상암DMC클러스터팀",
+        f"MOIM-{world.event.starts_at.year}-{world.kim.id:06d}",
+        code,
+        url,
+    ):
         assert expected in compact, expected
     assert base_fonts(data) <= {"NanumSquare", "NanumSquare-Bold"}
     assert [r.text for r in decode_qr_codes(data)] == [url]
@@ -83,10 +94,14 @@ def test_verify_form_accepts_typed_codes(client, world):
     assert client.get("/certificates/verify").status_code == 200
 
 
-@pytest.mark.parametrize("raw", ["garbage", "1-AAAA", "99999-" + "A" * 26, "%00", "x" * 500, "-" * 40, "１-" + "A" * 26])
+@pytest.mark.parametrize(
+    "raw", ["garbage", "1-AAAA", "99999-" + "A" * 26, "%00", "x" * 500, "-" * 40, "１-" + "A" * 26]
+)
 def test_unknown_or_garbled_codes_are_not_genuine(client, world, raw):
-    for response in (client.get(f"/certificates/verify/{raw}"),
-                     client.get("/certificates/verify", query_string={"code": raw})):
+    for response in (
+        client.get(f"/certificates/verify/{raw}"),
+        client.get("/certificates/verify", query_string={"code": raw}),
+    ):
         assert response.status_code in (404, 400), raw
         if response.status_code == 404:
             assert "유효하지 않은 참가확인서입니다" in response.get_data(as_text=True)
@@ -118,8 +133,13 @@ def test_attendee_access(client, auth, world):
     url = f"/registrations/{world.kim.id}/certificate.pdf"
     response = client.get(url)
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
-    for user, status in ((world.other_member, 403), (world.other_staff, 403), (world.member, 200),
-                         (world.host_staff, 200), (world.admin, 200)):
+    for user, status in (
+        (world.other_member, 403),
+        (world.other_staff, 403),
+        (world.member, 200),
+        (world.host_staff, 200),
+        (world.admin, 200),
+    ):
         auth.login(user.email, PASSWORD)
         assert client.get(url).status_code == status, user.email
         auth.logout()

@@ -1,4 +1,5 @@
 """The council attendance record (입주기업협의회 출석부): PDF and page, figures, access."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,15 +11,15 @@ import pytest
 from app.extensions import db
 from app.models import AttendeeRole, CouncilProxy, EventKind, Role
 from app.reports.council import council_record
-from tests.helpers import base_fonts, order_in, pdf_pages, pdf_text
 from tests.factories import PASSWORD, make_checkin, make_cluster, make_company, make_event, make_registration, make_user
+from tests.helpers import base_fonts, order_in, pdf_pages, pdf_text
 from tests.query_counter import count_queries
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
 
 def kst(hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 12, 3, hour, minute, tzinfo=SEOUL).astimezone(dt.timezone.utc)
+    return dt.datetime(2026, 12, 3, hour, minute, tzinfo=SEOUL).astimezone(dt.UTC)
 
 
 @pytest.fixture
@@ -27,8 +28,14 @@ def council(app):
     guro = make_cluster("guro", name_ko="구로 G밸리", name_en="Guro G-Valley")
     c = SimpleNamespace(
         dmc=dmc,
-        event=make_event(dmc, kind=EventKind.COUNCIL, title_ko="DMC 협의회 12월 정기회의", starts_at=kst(19),
-                         ends_at=kst(21), venue_name="DMC 첨단산업센터 대회의실"),
+        event=make_event(
+            dmc,
+            kind=EventKind.COUNCIL,
+            title_ko="DMC 협의회 12월 정기회의",
+            starts_at=kst(19),
+            ends_at=kst(21),
+            venue_name="DMC 첨단산업센터 대회의실",
+        ),
         other_event=make_event(dmc, title_ko="DMC 네트워킹 나이트"),
         # Created out of order: the record lists them 가나다.
         e=make_company(dmc, name="마루전자", is_council_member=True),
@@ -48,8 +55,9 @@ def council(app):
     make_checkin(c.voter_a, checked_in_at=kst(19, 5))  # with two proxies: the third, fourth, fifth votes
     make_checkin(c.observer_b, checked_in_at=kst(18, 55))
     for giver in (c.c, c.d):
-        db.session.add(CouncilProxy(event_id=c.event.id, from_company_id=giver.id, to_company_id=c.a.id,
-                                    created_at=kst(9)))
+        db.session.add(
+            CouncilProxy(event_id=c.event.id, from_company_id=giver.id, to_company_id=c.a.id, created_at=kst(9))
+        )
     c.admin = make_user(Role.ADMIN, email="admin@example.com")
     c.host_staff = make_user(Role.STAFF, clusters=[dmc], email="staff-dmc@example.com")
     c.other_staff = make_user(Role.STAFF, clusters=[guro], email="staff-guro@example.com")
@@ -63,12 +71,24 @@ def test_record_rows_and_figures(council):
     assert [r.company for r in record.rows] == ["(주)가온랩", "나래필름", "다솜미디어", "라온소프트", "마루전자"]
     by_name = {r.company: r for r in record.rows}
     gaon = by_name["(주)가온랩"]
-    assert (gaon.voter.name, gaon.present, gaon.votes, gaon.proxies_from) == ("김가온", True, 3, ["다솜미디어", "라온소프트"])
+    assert (gaon.voter.name, gaon.present, gaon.votes, gaon.proxies_from) == (
+        "김가온",
+        True,
+        3,
+        ["다솜미디어", "라온소프트"],
+    )
     assert by_name["나래필름"].observers[0].name == "최관찰"
     assert by_name["다솜미디어"].proxy_to == "(주)가온랩" and by_name["다솜미디어"].voter is None
     assert (by_name["마루전자"].present, by_name["마루전자"].votes) == (False, 0)
     q = record.quorum
-    assert (q["members"], q["needed"], q["present_votes"], q["in_person"], q["by_proxy"], q["met"]) == (5, 3, 4, 2, 2, True)
+    assert (q["members"], q["needed"], q["present_votes"], q["in_person"], q["by_proxy"], q["met"]) == (
+        5,
+        3,
+        4,
+        2,
+        2,
+        True,
+    )
     assert record.reached_label == "오후 7:05"
     assert (record.present_count, record.proxy_count) == (2, 2)
 
@@ -77,8 +97,10 @@ def test_record_queries_are_bounded(app, council):
     # More members and voters do not add queries.
     for n in range(15):
         company = make_company(council.dmc, name=f"하늘기업{n:02d}", is_council_member=True)
-        make_checkin(make_registration(council.event, company, name=f"대표{n:02d}", role=AttendeeRole.VOTER),
-                     checked_in_at=kst(19, 30))
+        make_checkin(
+            make_registration(council.event, company, name=f"대표{n:02d}", role=AttendeeRole.VOTER),
+            checked_in_at=kst(19, 30),
+        )
     db.session.commit()
     with count_queries(db.engine) as statements:
         record = council_record(council.event, kst(20))

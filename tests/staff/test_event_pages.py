@@ -1,4 +1,5 @@
 """Staff event pages: create (single and series), edit, publish, cancel, duplicate; access for every role."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,10 +11,10 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.i18n import SEOUL
 from app.models import Event, EventStatus, OutboxMessage, Role
-from tests.helpers import body_of, login, post_form, see_committed, wait_for_mail
 from tests.factories import make_cluster, make_company, make_event, make_registration, make_user
+from tests.helpers import body_of, login, post_form, see_committed, wait_for_mail
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture
@@ -21,11 +22,16 @@ def world(app):
     dmc = make_cluster("dmc", name_ko="상암 DMC", name_en="Sangam DMC")
     guro = make_cluster("guro", name_ko="구로 G밸리", name_en="Guro G-Valley")
     event = make_event(
-        dmc, title_ko="DMC 송년 네트워킹", status=EventStatus.DRAFT,
-        starts_at=dt.datetime(2027, 1, 12, 10, 0, tzinfo=UTC), ends_at=dt.datetime(2027, 1, 12, 12, 0, tzinfo=UTC),
+        dmc,
+        title_ko="DMC 송년 네트워킹",
+        status=EventStatus.DRAFT,
+        starts_at=dt.datetime(2027, 1, 12, 10, 0, tzinfo=UTC),
+        ends_at=dt.datetime(2027, 1, 12, 12, 0, tzinfo=UTC),
     )
     w = SimpleNamespace(
-        dmc=dmc, guro=guro, event=event,
+        dmc=dmc,
+        guro=guro,
+        event=event,
         admin=make_user(Role.ADMIN, email="admin@example.com"),
         dmc_staff=make_user(Role.STAFF, clusters=[dmc], email="dmc.staff@example.com"),
         guro_staff=make_user(Role.STAFF, clusters=[guro], email="guro.staff@example.com"),
@@ -37,12 +43,25 @@ def world(app):
 
 def form(cluster, **overrides):
     data = {
-        "kind": "networking", "host_cluster_id": str(cluster.id), "research_group_id": "0",
-        "title_ko": "DMC 네트워킹 나이트", "title_en": "", "description_ko": "소개", "description_en": "",
-        "starts_at": "2027-01-12T19:00", "ends_at": "2027-01-12T21:00", "venue_name": "DMC 첨단산업센터",
-        "venue_address": "서울특별시 마포구 매봉산로 37", "capacity": "40", "seats_per_company": "",
-        "registration_opens_at": "", "registration_closes_at": "2027-01-11T18:00", "allows_observers": "y",
-        "repeat": "", "repeat_months": "", "repeat_until": "",
+        "kind": "networking",
+        "host_cluster_id": str(cluster.id),
+        "research_group_id": "0",
+        "title_ko": "DMC 네트워킹 나이트",
+        "title_en": "",
+        "description_ko": "소개",
+        "description_en": "",
+        "starts_at": "2027-01-12T19:00",
+        "ends_at": "2027-01-12T21:00",
+        "venue_name": "DMC 첨단산업센터",
+        "venue_address": "서울특별시 마포구 매봉산로 37",
+        "capacity": "40",
+        "seats_per_company": "",
+        "registration_opens_at": "",
+        "registration_closes_at": "2027-01-11T18:00",
+        "allows_observers": "y",
+        "repeat": "",
+        "repeat_months": "",
+        "repeat_until": "",
     }
     data.update(overrides)
     return data
@@ -97,13 +116,23 @@ def test_staff_cannot_host_in_another_cluster(client, world):
 
 def test_series_second_tuesday_for_six_months(client, world):
     login(client, "dmc.staff@example.com")
-    resp = post_form(client, "/staff/events/new",
-                     form(world.dmc, kind="council", title_ko="협의회 정기회의", repeat="monthly", repeat_months="6"))
+    resp = post_form(
+        client,
+        "/staff/events/new",
+        form(world.dmc, kind="council", title_ko="협의회 정기회의", repeat="monthly", repeat_months="6"),
+    )
     assert resp.status_code == 302
     see_committed()
-    events = db.session.scalars(select(Event).where(Event.title_ko == "협의회 정기회의").order_by(Event.starts_at)).all()
+    events = db.session.scalars(
+        select(Event).where(Event.title_ko == "협의회 정기회의").order_by(Event.starts_at)
+    ).all()
     assert [e.starts_at.astimezone(SEOUL).date().isoformat() for e in events] == [
-        "2027-01-12", "2027-02-09", "2027-03-09", "2027-04-13", "2027-05-11", "2027-06-08",
+        "2027-01-12",
+        "2027-02-09",
+        "2027-03-09",
+        "2027-04-13",
+        "2027-05-11",
+        "2027-06-08",
     ]
     assert {(e.starts_at.hour, e.ends_at.hour) for e in events} == {(10, 12)}
     assert all(e.status == EventStatus.DRAFT for e in events)
@@ -119,8 +148,13 @@ def test_publish(client, world):
 
 
 def _edit_form(event, cluster, **overrides):
-    values = dict(title_ko=event.title_ko, starts_at="2027-01-12T19:00", ends_at="2027-01-12T21:00",
-                  venue_name=event.venue_name, venue_address=event.venue_address)
+    values = dict(
+        title_ko=event.title_ko,
+        starts_at="2027-01-12T19:00",
+        ends_at="2027-01-12T21:00",
+        venue_name=event.venue_name,
+        venue_address=event.venue_address,
+    )
     values.update(overrides)
     return form(cluster, **values)
 
@@ -179,10 +213,15 @@ def test_duplicate(client, world):
     assert copy.status == EventStatus.DRAFT and copy.sequence == 0
 
 
-@pytest.mark.parametrize("email, status", [
-    ("admin@example.com", 200), ("dmc.staff@example.com", 200), ("guro.staff@example.com", 403),
-    ("kim@nuri.example", 403),
-])
+@pytest.mark.parametrize(
+    "email, status",
+    [
+        ("admin@example.com", 200),
+        ("dmc.staff@example.com", 200),
+        ("guro.staff@example.com", 403),
+        ("kim@nuri.example", 403),
+    ],
+)
 def test_access_by_role(client, world, email, status):
     login(client, email)
     eid = world.event.id

@@ -2,6 +2,7 @@
 server): at 390 px and at 1280 px the wide tables stay readable (dates on one line, no page-wide
 sideways scroll outside the table's own scroll box), the navigation folds behind a menu button on a
 phone, and the search button is a button, not a pill over the filters."""
+
 from __future__ import annotations
 
 import csv
@@ -53,63 +54,140 @@ def office(app):
     dmc = make_cluster("dmc", name_ko="상암 디지털미디어시티(DMC)", name_en="Sangam DMC")
     guro = make_cluster("guro", name_ko="구로 G밸리", name_en="Guro G-Valley")
     staff = make_user(Role.STAFF, clusters=[dmc, guro], email="cluster-team@example.com", name="김운영")
-    names = ["(주)상암디지털미디어콘텐츠", "한빛소프트웨어연구소", "마포크리에이티브스튜디오", "누리빅데이터솔루션",
-             "(주)가온인공지능랩"]
+    names = [
+        "(주)상암디지털미디어콘텐츠",
+        "한빛소프트웨어연구소",
+        "마포크리에이티브스튜디오",
+        "누리빅데이터솔루션",
+        "(주)가온인공지능랩",
+    ]
     companies = [
-        make_company(dmc, name=name, name_en=f"Sangam Company {i}", is_council_member=True,
-                     industry="디지털 콘텐츠 제작", contact_name="박담당", brn=valid_brn())
+        make_company(
+            dmc,
+            name=name,
+            name_en=f"Sangam Company {i}",
+            is_council_member=True,
+            industry="디지털 콘텐츠 제작",
+            contact_name="박담당",
+            brn=valid_brn(),
+        )
         for i, name in enumerate(names)
     ]
     make_company(guro, name="구로정밀기계산업", industry="정밀 기계 제조")
     night = make_event(dmc, title_ko="DMC 입주기업 네트워킹 나이트 12월", capacity=6)
-    people = [("김민수", "대표이사"), ("이서연", "선임연구원"), ("박지훈", "마케팅팀장"), ("최유진", "사업개발 매니저"),
-              ("정하늘", "기술이사"), ("강다은", "연구원")]
+    people = [
+        ("김민수", "대표이사"),
+        ("이서연", "선임연구원"),
+        ("박지훈", "마케팅팀장"),
+        ("최유진", "사업개발 매니저"),
+        ("정하늘", "기술이사"),
+        ("강다은", "연구원"),
+    ]
     registrations = []
     for i, (name, title) in enumerate(people):
-        registrations.append(make_registration(
-            night, companies[i % len(companies)], name=name, job_title=title, mobile=f"010-{1234 + i}-56{i:02d}",
-            email=f"member{i + 1}@{['sangamdmc', 'hanbitsw', 'mapo-creative', 'nuridata', 'gaonai'][i % 5]}.co.kr",
-            consent_version="2026-01",
-        ))
+        registrations.append(
+            make_registration(
+                night,
+                companies[i % len(companies)],
+                name=name,
+                job_title=title,
+                mobile=f"010-{1234 + i}-56{i:02d}",
+                email=f"member{i + 1}@{['sangamdmc', 'hanbitsw', 'mapo-creative', 'nuridata', 'gaonai'][i % 5]}.co.kr",
+                consent_version="2026-01",
+            )
+        )
     for i, name in enumerate(["윤대기", "서대기"]):
-        make_registration(night, companies[i], name=name, job_title="연구원", status=RegistrationStatus.WAITLISTED,
-                          mobile="010-9999-0000")
+        make_registration(
+            night,
+            companies[i],
+            name=name,
+            job_title="연구원",
+            status=RegistrationStatus.WAITLISTED,
+            mobile="010-9999-0000",
+        )
     make_registration(night, companies[2], name="한취소", status=RegistrationStatus.CANCELLED, cancelled_at=utcnow())
     make_registration(night, name="오게스트", guest_company_name="외부협력파트너스", guest_brn="1234567891")
     now = utcnow()
-    for i, (mode, result, gate) in enumerate([
-        ("in", "ok", "A게이트"), ("in", "already_checked_in", "A게이트"), ("in", "unknown_code", "B게이트"),
-        ("out", "ok", "A게이트"), ("undo", "ok", None), ("in", "wrong_event", "B게이트"),
-    ]):
-        db.session.add(ScanLog(event_id=night.id, registration_id=registrations[i].id,
-                               scanned_at=now - dt.timedelta(minutes=i), mode=mode, result=result, gate=gate,
-                               user_id=staff.id, method="qr", nonce=f"layout-{i}"))
+    for i, (mode, result, gate) in enumerate(
+        [
+            ("in", "ok", "A게이트"),
+            ("in", "already_checked_in", "A게이트"),
+            ("in", "unknown_code", "B게이트"),
+            ("out", "ok", "A게이트"),
+            ("undo", "ok", None),
+            ("in", "wrong_event", "B게이트"),
+        ]
+    ):
+        db.session.add(
+            ScanLog(
+                event_id=night.id,
+                registration_id=registrations[i].id,
+                scanned_at=now - dt.timedelta(minutes=i),
+                mode=mode,
+                result=result,
+                gate=gate,
+                user_id=staff.id,
+                method="qr",
+                nonce=f"layout-{i}",
+            )
+        )
 
-    council = make_event(dmc, kind=EventKind.COUNCIL, title_ko="DMC 입주기업협의회 12월 정기회의",
-                         starts_in=dt.timedelta(days=-1), venue_name="DMC 첨단산업센터 대회의실")
+    council = make_event(
+        dmc,
+        kind=EventKind.COUNCIL,
+        title_ko="DMC 입주기업협의회 12월 정기회의",
+        starts_in=dt.timedelta(days=-1),
+        venue_name="DMC 첨단산업센터 대회의실",
+    )
     for i, company in enumerate(companies[:3]):
         voter = make_registration(council, company, name=people[i][0], role=AttendeeRole.VOTER)
         make_checkin(voter, checked_in_at=council.starts_at - dt.timedelta(minutes=5 - i))
     make_registration(council, companies[1], name="최관찰", role=AttendeeRole.OBSERVER)
-    db.session.add(CouncilProxy(event_id=council.id, from_company_id=companies[3].id, to_company_id=companies[0].id,
-                                created_at=now - dt.timedelta(days=2)))
+    db.session.add(
+        CouncilProxy(
+            event_id=council.id,
+            from_company_id=companies[3].id,
+            to_company_id=companies[0].id,
+            created_at=now - dt.timedelta(days=2),
+        )
+    )
     # The first company's history: a past research meeting (checked in), the council, the networking night.
     past = make_event(dmc, title_ko="빅데이터연구회 11월 정기모임", starts_in=dt.timedelta(days=-20))
     make_checkin(make_registration(past, companies[0], name="김민수"), checked_in_at=past.starts_at)
 
     upload_rows = [
-        ("(주)상암디지털미디어콘텐츠", companies[0].brn, "디지털 콘텐츠 제작", "박담당", "contact@sangam.example.com",
-         "010-1111-2222", "Y"),
-        ("새로운미디어테크놀로지", valid_brn(), "방송 장비", "이담당", "hello@new-media.example.com",
-         "010-3333-4444", "N"),
+        (
+            "(주)상암디지털미디어콘텐츠",
+            companies[0].brn,
+            "디지털 콘텐츠 제작",
+            "박담당",
+            "contact@sangam.example.com",
+            "010-1111-2222",
+            "Y",
+        ),
+        (
+            "새로운미디어테크놀로지",
+            valid_brn(),
+            "방송 장비",
+            "이담당",
+            "hello@new-media.example.com",
+            "010-3333-4444",
+            "N",
+        ),
         ("오류기업", "123-45-67899", "", "", "", "", "Y"),
     ]
-    upload = CompanyImport(cluster_id=dmc.id, uploaded_by_id=staff.id, filename="DMC-입주기업-2026.csv",
-                           content=build_csv(upload_rows))
+    upload = CompanyImport(
+        cluster_id=dmc.id, uploaded_by_id=staff.id, filename="DMC-입주기업-2026.csv", content=build_csv(upload_rows)
+    )
     db.session.add(upload)
     db.session.commit()
-    return SimpleNamespace(staff_email=staff.email, night_id=night.id, council_id=council.id,
-                           company_id=companies[0].id, import_id=upload.id)
+    return SimpleNamespace(
+        staff_email=staff.email,
+        night_id=night.id,
+        council_id=council.id,
+        company_id=companies[0].id,
+        import_id=upload.id,
+    )
 
 
 def build_csv(rows) -> bytes:
@@ -129,8 +207,13 @@ def open_as_staff(chromium, live_server, office):
     contexts = []
 
     def open_page(viewport: dict, path: str):
-        context = chromium.new_context(viewport=viewport, locale="ko-KR", device_scale_factor=1,
-                                       is_mobile=viewport["width"] < 600, has_touch=viewport["width"] < 600)
+        context = chromium.new_context(
+            viewport=viewport,
+            locale="ko-KR",
+            device_scale_factor=1,
+            is_mobile=viewport["width"] < 600,
+            has_touch=viewport["width"] < 600,
+        )
         page_errors = collect_page_errors(context)
         contexts.append((context, page_errors))
         page = context.new_page()
@@ -197,7 +280,8 @@ def assert_one_line(locator, what: str, most: float = 1.5) -> None:
 def assert_tables_wrapped(page) -> None:
     """Every data table sits in the shared scroll box, which itself fits the viewport."""
     bare = page.evaluate(
-        "() => [...document.querySelectorAll('main table')].filter(t => !t.closest('.table-wrap')).length")
+        "() => [...document.querySelectorAll('main table')].filter(t => !t.closest('.table-wrap')).length"
+    )
     assert bare == 0, "a table outside .table-wrap"
     fits = page.evaluate("""() => [...document.querySelectorAll('.table-wrap')].every(
       w => w.getBoundingClientRect().right <= document.documentElement.clientWidth + 1)""")

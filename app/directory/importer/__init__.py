@@ -13,6 +13,7 @@ its limits in a test, use ``importlib.import_module("app.directory.importer.pars
 parse() and plan() read (MAX_ROWS, NAME_MAX, ...) are not re-exported, so that patching a copy here,
 which they would never see, fails instead of passing silently.
 """
+
 from app.directory.importer.apply import (
     ImportRefused,
     ImportResult,

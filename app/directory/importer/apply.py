@@ -1,4 +1,5 @@
 """Applying an import: run_import(), the apply flow the page and the command share, and what it writes."""
+
 from __future__ import annotations
 
 import enum

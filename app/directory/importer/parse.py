@@ -1,4 +1,5 @@
 """Reading an uploaded company list (.xlsx, or .csv in UTF-8, UTF-8 with BOM or CP949) into cleaned rows."""
+
 from __future__ import annotations
 
 import csv
@@ -102,7 +103,9 @@ def parse(content: bytes, filename: str) -> ParsedFile:
 def _xlsx_records(content: bytes) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
 
-    unreadable = _("엑셀 파일을 열 수 없습니다. 파일이 손상되었거나 .xlsx 형식이 아닙니다. 엑셀에서 .xlsx로 다시 저장해 주세요.")
+    unreadable = _(
+        "엑셀 파일을 열 수 없습니다. 파일이 손상되었거나 .xlsx 형식이 아닙니다. 엑셀에서 .xlsx로 다시 저장해 주세요."
+    )
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             inflated = sum(info.file_size for info in archive.infolist())
@@ -208,7 +211,10 @@ def _rows_from_records(records: Iterable[tuple[int, list[Any]]]) -> ParsedFile:
         rows.append(ImportRow(line=number, values=cells))
         if len(rows) > MAX_ROWS:
             raise ImportFileError(
-                _("행이 너무 많습니다. 한 번에 %(max)d행까지 가져올 수 있습니다. 파일을 나누어 올려 주세요.", max=MAX_ROWS)
+                _(
+                    "행이 너무 많습니다. 한 번에 %(max)d행까지 가져올 수 있습니다. 파일을 나누어 올려 주세요.",
+                    max=MAX_ROWS,
+                )
             )
     if header is None:
         if seen_before_header:

@@ -1,4 +1,5 @@
 """Planning an import: match each row to the directory and decide new / update / unchanged / error, writing nothing."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -208,9 +209,7 @@ def _validate_row(row: ImportRow) -> RowPlan:
         elif key in _COUNCIL_NO:
             cells["council"] = False
         else:
-            p.errors.append(
-                _("협의회 회원 칸에는 Y 또는 N을 적어 주세요 (입력값: %(value)s).", value=council[:20])
-            )
+            p.errors.append(_("협의회 회원 칸에는 Y 또는 N을 적어 주세요 (입력값: %(value)s).", value=council[:20]))
     p.cells = cells
     return p
 
@@ -248,7 +247,7 @@ def _flag_duplicates_in_file(planned: list[RowPlan]) -> None:
 def _in_chunks(values: set[str]) -> Iterator[list[str]]:
     ordered = sorted(values)
     for start in range(0, len(ordered), _IN_CHUNK):
-        yield ordered[start:start + _IN_CHUNK]
+        yield ordered[start : start + _IN_CHUNK]
 
 
 def _companies_by_brn(brns: set[str]) -> dict[str, Company]:
@@ -299,9 +298,7 @@ def _match(
         return
     candidates = by_name.get(p.name, [])
     if len(candidates) > 1:
-        p.errors.append(
-            _("이 클러스터에 같은 이름의 기업이 여러 개 있습니다. 사업자등록번호를 적어 구분해 주세요.")
-        )
+        p.errors.append(_("이 클러스터에 같은 이름의 기업이 여러 개 있습니다. 사업자등록번호를 적어 구분해 주세요."))
         return
     if candidates:
         company = candidates[0]
@@ -364,8 +361,11 @@ def _diff(p: RowPlan, cluster: Cluster, clusters: dict[int, Cluster], today: dt.
         if new is None or new == old:
             return
         values[attr] = new
-        changes.append(Change(attr, shown_old if shown_old is not None else (old or ""),
-                              shown_new if shown_new is not None else new))
+        changes.append(
+            Change(
+                attr, shown_old if shown_old is not None else (old or ""), shown_new if shown_new is not None else new
+            )
+        )
 
     compare("name", p.name)
     if p.brn and p.brn != company.brn:

@@ -1,10 +1,11 @@
 """The staff company list: search, filters, paging, privacy across clusters, bounded queries."""
+
 import pytest
 
 from app.extensions import db
 from app.models import ResearchGroup
-from tests.helpers import login
 from tests.factories import make_company
+from tests.helpers import login
 from tests.query_counter import count_queries
 
 
@@ -46,18 +47,21 @@ def test_sorted_in_korean_order_ignoring_legal_form(client, world):
     assert html.index("가람이앤엠") < html.index("(주)누리미디어랩") < html.index("(주)동진정밀")
 
 
-@pytest.mark.parametrize("query,expected,absent", [
-    ("?q=누리", "(주)누리미디어랩", "가람이앤엠"),
-    ("?q=nuri+media", "(주)누리미디어랩", "가람이앤엠"),
-    ("?q=NURI", "(주)누리미디어랩", "가람이앤엠"),
-    ("?q=124-81-00998", "(주)누리미디어랩", "가람이앤엠"),
-    ("?q=1248100998", "(주)누리미디어랩", "가람이앤엠"),
-    ("?q=00998", "(주)누리미디어랩", "가람이앤엠"),
-    ("?cluster=guro", "(주)동진정밀", "(주)누리미디어랩"),
-    ("?industry=공연기획", "가람이앤엠", "(주)누리미디어랩"),
-    ("?council=yes", "(주)누리미디어랩", "가람이앤엠"),
-    ("?council=no", "가람이앤엠", "(주)누리미디어랩"),
-])
+@pytest.mark.parametrize(
+    "query,expected,absent",
+    [
+        ("?q=누리", "(주)누리미디어랩", "가람이앤엠"),
+        ("?q=nuri+media", "(주)누리미디어랩", "가람이앤엠"),
+        ("?q=NURI", "(주)누리미디어랩", "가람이앤엠"),
+        ("?q=124-81-00998", "(주)누리미디어랩", "가람이앤엠"),
+        ("?q=1248100998", "(주)누리미디어랩", "가람이앤엠"),
+        ("?q=00998", "(주)누리미디어랩", "가람이앤엠"),
+        ("?cluster=guro", "(주)동진정밀", "(주)누리미디어랩"),
+        ("?industry=공연기획", "가람이앤엠", "(주)누리미디어랩"),
+        ("?council=yes", "(주)누리미디어랩", "가람이앤엠"),
+        ("?council=no", "가람이앤엠", "(주)누리미디어랩"),
+    ],
+)
 def test_search_and_filters(client, world, query, expected, absent):
     login(client, "dmc.staff@example.com")
     html = names_on(client, query)

@@ -1,4 +1,5 @@
 """Company page, create, edit, deactivate, export: allowed and denied for every role."""
+
 import csv
 import io
 
@@ -8,12 +9,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Company, EventKind
-from tests.helpers import login, post_form, see_committed
 from tests.conftest import csrf_token
 from tests.factories import make_checkin, make_event, make_registration
-
+from tests.helpers import login, post_form, see_committed
 
 # ---------------------------------------------------------------- company page
+
 
 @pytest.mark.parametrize("email", ["admin@example.com", "dmc.staff@example.com", "kim@nuri.example"])
 def test_private_company_page_for_its_staff_admin_and_own_members(client, world, email):
@@ -67,17 +68,29 @@ def test_empty_history_has_a_friendly_message(client, world):
 
 # ---------------------------------------------------------------- create / edit
 
+
 def company_form(**overrides):
-    data = {"name": "(주)새벽XR", "name_en": "Saebyeok XR", "brn": "120-81-47521", "industry": "XR 콘텐츠",
-            "website": "", "description": "", "contact_name": "최새벽", "contact_email": "Dawn@Example.com",
-            "contact_mobile": "01098765432", "council_joined_on": ""}
+    data = {
+        "name": "(주)새벽XR",
+        "name_en": "Saebyeok XR",
+        "brn": "120-81-47521",
+        "industry": "XR 콘텐츠",
+        "website": "",
+        "description": "",
+        "contact_name": "최새벽",
+        "contact_email": "Dawn@Example.com",
+        "contact_mobile": "01098765432",
+        "council_joined_on": "",
+    }
     data.update(overrides)
     return data
 
 
 def test_staff_create_a_company_in_their_cluster(client, world):
     login(client, "dmc.staff@example.com")
-    resp = post_form(client, "/directory/companies/new", company_form(cluster_id=world.dmc.id), token_from="/directory/companies/new")
+    resp = post_form(
+        client, "/directory/companies/new", company_form(cluster_id=world.dmc.id), token_from="/directory/companies/new"
+    )
     assert resp.status_code == 302
     see_committed()
     company = db.session.scalar(select(Company).where(Company.brn == "1208147521"))
@@ -85,21 +98,28 @@ def test_staff_create_a_company_in_their_cluster(client, world):
     assert company.contact_email == "dawn@example.com" and company.contact_mobile == "010-9876-5432"
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({"brn": "120-81-47522"}, "검증번호가 맞지 않습니다"),
-    ({"brn": "12345"}, "10자리"),
-    ({"brn": "124-81-00998"}, "이미 등록된 사업자등록번호"),
-    ({"brn": "220-81-62517"}, "이미 다른 클러스터에 등록된"),
-    ({"name": ""}, "기업명을 입력해 주세요"),
-    ({"contact_mobile": "02-123-4567"}, "휴대전화 번호 형식"),
-    ({"contact_email": "not-an-email"}, "이메일 주소 형식"),
-    ({"is_council_member": "y", "council_joined_on": "2999-01-01"}, "오늘 이후일 수 없습니다"),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"brn": "120-81-47522"}, "검증번호가 맞지 않습니다"),
+        ({"brn": "12345"}, "10자리"),
+        ({"brn": "124-81-00998"}, "이미 등록된 사업자등록번호"),
+        ({"brn": "220-81-62517"}, "이미 다른 클러스터에 등록된"),
+        ({"name": ""}, "기업명을 입력해 주세요"),
+        ({"contact_mobile": "02-123-4567"}, "휴대전화 번호 형식"),
+        ({"contact_email": "not-an-email"}, "이메일 주소 형식"),
+        ({"is_council_member": "y", "council_joined_on": "2999-01-01"}, "오늘 이후일 수 없습니다"),
+    ],
+)
 def test_bad_company_input_is_explained_and_changes_nothing(client, world, overrides, message):
     login(client, "dmc.staff@example.com")
     before = db.session.scalar(select(db.func.count()).select_from(Company))
-    resp = post_form(client, "/directory/companies/new", company_form(cluster_id=world.dmc.id, **overrides),
-                     token_from="/directory/companies/new")
+    resp = post_form(
+        client,
+        "/directory/companies/new",
+        company_form(cluster_id=world.dmc.id, **overrides),
+        token_from="/directory/companies/new",
+    )
     assert resp.status_code == 400
     assert message in resp.get_data(as_text=True)
     see_committed()
@@ -108,7 +128,12 @@ def test_bad_company_input_is_explained_and_changes_nothing(client, world, overr
 
 def test_staff_cannot_create_in_another_cluster(client, world):
     login(client, "dmc.staff@example.com")
-    resp = post_form(client, "/directory/companies/new", company_form(cluster_id=world.guro.id), token_from="/directory/companies/new")
+    resp = post_form(
+        client,
+        "/directory/companies/new",
+        company_form(cluster_id=world.guro.id),
+        token_from="/directory/companies/new",
+    )
     assert resp.status_code == 400
     see_committed()
     assert db.session.scalar(select(Company).where(Company.brn == "1208147521")) is None
@@ -135,13 +160,19 @@ def test_edit_allowed_for_own_staff_and_admin_only(app, client, world):
     login(admin, "admin@example.com")
     assert admin.get(path).status_code == 200
     login(client, "dmc.staff@example.com")
-    resp = post_form(client, path, company_form(cluster_id=world.dmc.id, name="(주)누리미디어랩스", brn="124-81-00998"), token_from=path)
+    resp = post_form(
+        client,
+        path,
+        company_form(cluster_id=world.dmc.id, name="(주)누리미디어랩스", brn="124-81-00998"),
+        token_from=path,
+    )
     assert resp.status_code == 302
     see_committed()
     assert db.session.get(Company, world.nuri.id).name == "(주)누리미디어랩스"
 
 
 # ---------------------------------------------------------------- deactivate
+
 
 def test_deactivate_needs_confirmation_and_keeps_history(client, world):
     event = make_event(world.dmc)
@@ -175,6 +206,7 @@ def test_other_cluster_staff_cannot_deactivate(client, world):
 
 # ---------------------------------------------------------------- export
 
+
 def test_xlsx_export_follows_filters_and_privacy(client, world):
     login(client, "dmc.staff@example.com")
     resp = client.get("/directory/companies/export.xlsx")
@@ -190,7 +222,7 @@ def test_xlsx_export_follows_filters_and_privacy(client, world):
 
 
 def test_csv_export_has_bom_korean_and_no_formulas(client, world):
-    world.garam.contact_name = "=HYPERLINK(\"http://evil\")"
+    world.garam.contact_name = '=HYPERLINK("http://evil")'
     db.session.commit()
     login(client, "dmc.staff@example.com")
     resp = client.get("/directory/companies/export.csv?cluster=dmc")

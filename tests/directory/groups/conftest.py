@@ -1,5 +1,6 @@
 """A small world for council and research group tests: three clusters (one not yet launched),
 their staff, companies named so that 가나다 order differs from insertion and code-point order."""
+
 import datetime as dt
 from types import SimpleNamespace
 
@@ -7,9 +8,9 @@ import pytest
 
 from app.extensions import db
 from app.models import ResearchGroup, Role
-from tests.helpers import post_form
-from tests.helpers import login as sign_in
 from tests.factories import make_cluster, make_company, make_user
+from tests.helpers import login as sign_in
+from tests.helpers import post_form
 
 JOINED = dt.date(2024, 3, 4)
 
@@ -29,8 +30,14 @@ def world(app):
     group.companies.append(garam)
     db.session.add(group)
     w = SimpleNamespace(
-        dmc=dmc, guro=guro, gangbuk=gangbuk,
-        daon=daon, narae=narae, garam=garam, dormant=dormant, dongjin=dongjin,
+        dmc=dmc,
+        guro=guro,
+        gangbuk=gangbuk,
+        daon=daon,
+        narae=narae,
+        garam=garam,
+        dormant=dormant,
+        dongjin=dongjin,
         group=group,
         admin=make_user(Role.ADMIN, email="admin@example.com"),
         dmc_staff=make_user(Role.STAFF, clusters=[dmc], email="dmc.staff@example.com"),

@@ -1,5 +1,6 @@
 """Who may use each council and research group page: admin, staff of the cluster, staff of
 another cluster, company member, anonymous; denied requests change nothing."""
+
 import datetime as dt
 
 import pytest
@@ -8,8 +9,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.i18n import SEOUL
 from app.models import Company, ResearchGroup, research_group_members
-from tests.helpers import see_committed
 from tests.directory.groups.conftest import login, post
+from tests.helpers import see_committed
 
 FORBIDDEN_TITLE = "접근 권한이 없습니다"
 
@@ -23,34 +24,45 @@ ENDPOINTS = {
     "clusters": ("GET", lambda w: "/directory/clusters", None),
     "council": ("GET", lambda w: "/directory/clusters/dmc/council", None),
     "council_add": (
-        "POST", lambda w: "/directory/clusters/dmc/council",
+        "POST",
+        lambda w: "/directory/clusters/dmc/council",
         lambda w: {"company_id": w.narae.id, "joined_on": _today()},
     ),
     "council_remove_confirm": ("GET", lambda w: f"/directory/clusters/dmc/council/{w.garam.id}/remove", None),
     "council_remove": ("POST", lambda w: f"/directory/clusters/dmc/council/{w.garam.id}/remove", lambda w: {}),
     "council_edit_date": (
-        "POST", lambda w: f"/directory/clusters/dmc/council/{w.garam.id}/joined-on", lambda w: {"joined_on": "2023-05-06"},
+        "POST",
+        lambda w: f"/directory/clusters/dmc/council/{w.garam.id}/joined-on",
+        lambda w: {"joined_on": "2023-05-06"},
     ),
     "groups": ("GET", lambda w: "/directory/research-groups", None),
     "group_new_form": ("GET", lambda w: "/directory/research-groups/new", None),
     "group_new": (
-        "POST", lambda w: "/directory/research-groups/new",
+        "POST",
+        lambda w: "/directory/research-groups/new",
         lambda w: {"name": "AI연구회", "cluster_id": w.dmc.id, "description": "AI"},
     ),
     "group_detail": ("GET", lambda w: f"/directory/research-groups/{w.group.id}", None),
     "group_edit_form": ("GET", lambda w: f"/directory/research-groups/{w.group.id}/edit", None),
     "group_edit": (
-        "POST", lambda w: f"/directory/research-groups/{w.group.id}/edit",
+        "POST",
+        lambda w: f"/directory/research-groups/{w.group.id}/edit",
         lambda w: {"name": "빅데이터·AI연구회", "cluster_id": w.dmc.id, "description": ""},
     ),
     "group_add_member": (
-        "POST", lambda w: f"/directory/research-groups/{w.group.id}/members", lambda w: {"company_id": w.dongjin.id},
+        "POST",
+        lambda w: f"/directory/research-groups/{w.group.id}/members",
+        lambda w: {"company_id": w.dongjin.id},
     ),
     "group_remove_member_confirm": (
-        "GET", lambda w: f"/directory/research-groups/{w.group.id}/members/{w.garam.id}/remove", None,
+        "GET",
+        lambda w: f"/directory/research-groups/{w.group.id}/members/{w.garam.id}/remove",
+        None,
     ),
     "group_remove_member": (
-        "POST", lambda w: f"/directory/research-groups/{w.group.id}/members/{w.garam.id}/remove", lambda w: {},
+        "POST",
+        lambda w: f"/directory/research-groups/{w.group.id}/members/{w.garam.id}/remove",
+        lambda w: {},
     ),
 }
 
@@ -63,7 +75,9 @@ def _state():
     companies = db.session.execute(
         select(Company.id, Company.is_council_member, Company.council_joined_on).order_by(Company.id)
     ).all()
-    groups = db.session.execute(select(ResearchGroup.id, ResearchGroup.name, ResearchGroup.cluster_id).order_by(ResearchGroup.id)).all()
+    groups = db.session.execute(
+        select(ResearchGroup.id, ResearchGroup.name, ResearchGroup.cluster_id).order_by(ResearchGroup.id)
+    ).all()
     members = db.session.execute(select(research_group_members).order_by(*research_group_members.c)).all()
     return companies, groups, members
 
@@ -123,8 +137,11 @@ def test_staff_of_another_cluster_cannot_create_a_group_in_dmc(client, world):
 
 def test_staff_cannot_move_a_group_to_a_cluster_they_do_not_manage(client, world):
     login(client, "staff")
-    resp = post(client, f"/directory/research-groups/{world.group.id}/edit",
-                {"name": "빅데이터연구회", "cluster_id": world.guro.id})
+    resp = post(
+        client,
+        f"/directory/research-groups/{world.group.id}/edit",
+        {"name": "빅데이터연구회", "cluster_id": world.guro.id},
+    )
     assert resp.status_code == 403
     see_committed()
     assert db.session.get(ResearchGroup, world.group.id).cluster_id == world.dmc.id
@@ -256,8 +273,14 @@ def test_malformed_council_form_is_400_not_500(client, world, data):
 
 @pytest.mark.parametrize(
     "data",
-    [{}, {"name": "", "cluster_id": "{dmc}"}, {"name": "   ", "cluster_id": "{dmc}"}, {"name": "x", "cluster_id": "abc"},
-     {"name": "x" * 201, "cluster_id": "{dmc}"}, {"name": "x", "cluster_id": ""}],
+    [
+        {},
+        {"name": "", "cluster_id": "{dmc}"},
+        {"name": "   ", "cluster_id": "{dmc}"},
+        {"name": "x", "cluster_id": "abc"},
+        {"name": "x" * 201, "cluster_id": "{dmc}"},
+        {"name": "x", "cluster_id": ""},
+    ],
 )
 def test_malformed_group_form_is_400_not_500(client, world, data):
     login(client, "staff")

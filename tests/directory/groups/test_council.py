@@ -1,4 +1,5 @@
 """Council membership per cluster: the page, adding, removing, correcting the join date."""
+
 import datetime as dt
 import re
 
@@ -8,9 +9,9 @@ from app.directory import groups as services
 from app.extensions import db
 from app.i18n import SEOUL
 from app.models import Company
-from tests.helpers import see_committed
 from tests.directory.groups.conftest import JOINED, login, post
 from tests.factories import make_company
+from tests.helpers import see_committed
 
 COUNCIL = "/directory/clusters/dmc/council"
 
@@ -25,7 +26,7 @@ def _company(company_id: int) -> Company:
 
 
 def _members_table(html: str) -> str:
-    return html[html.index("<tbody>"): html.index("</tbody>")]
+    return html[html.index("<tbody>") : html.index("</tbody>")]
 
 
 def _options(html: str) -> list[str]:
@@ -159,7 +160,7 @@ def test_remove_asks_for_confirmation_first(client, world):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200
     assert "(주)가람을(를) 상암 DMC 입주기업협의회 회원사에서 제외할까요?" in html
-    assert f'action="{path}"' in html or "<form method=\"post\">" in html
+    assert f'action="{path}"' in html or '<form method="post">' in html
     assert 'name="csrf_token"' in html
     assert _company(world.garam.id).is_council_member  # a GET changes nothing
 

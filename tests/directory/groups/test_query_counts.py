@@ -1,4 +1,5 @@
 """List pages load in a bounded number of queries, however many companies and groups there are."""
+
 from app.extensions import db
 from app.models import ResearchGroup
 from tests.directory.groups.conftest import login

@@ -1,4 +1,5 @@
 """Research groups: create, edit, unique names per cluster, member companies from any cluster."""
+
 import re
 
 import pytest
@@ -6,9 +7,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ResearchGroup, research_group_members
-from tests.helpers import see_committed
 from tests.directory.groups.conftest import login, post
 from tests.factories import make_company
+from tests.helpers import see_committed
 
 GROUPS = "/directory/research-groups"
 
@@ -36,13 +37,15 @@ def _options(html: str) -> list[str]:
 
 
 def _members_table(html: str) -> str:
-    return html[html.index("<tbody>"): html.index("</tbody>")]
+    return html[html.index("<tbody>") : html.index("</tbody>")]
 
 
 def test_create_a_group(client, world):
     login(client, "staff")
 
-    resp = post(client, f"{GROUPS}/new", {"name": "  AI  연구회 ", "cluster_id": world.dmc.id, "description": "AI 과제 발굴"})
+    resp = post(
+        client, f"{GROUPS}/new", {"name": "  AI  연구회 ", "cluster_id": world.dmc.id, "description": "AI 과제 발굴"}
+    )
 
     assert resp.status_code == 302
     see_committed()
@@ -117,8 +120,11 @@ def test_edit_a_group(client, world):
 def test_edit_keeping_the_name_is_not_a_duplicate(client, world):
     login(client, "staff")
 
-    resp = post(client, f"{GROUPS}/{world.group.id}/edit",
-                {"name": "빅데이터연구회", "cluster_id": world.dmc.id, "description": "새 소개"})
+    resp = post(
+        client,
+        f"{GROUPS}/{world.group.id}/edit",
+        {"name": "빅데이터연구회", "cluster_id": world.dmc.id, "description": "새 소개"},
+    )
 
     assert resp.status_code == 302
     see_committed()
@@ -163,7 +169,7 @@ def test_add_members_from_several_clusters_shown_in_korean_order(client, world):
     assert "회원사 4곳" in html
     table = _members_table(html)
     assert table.index("(주)가람") < table.index("나래(주)") < table.index("다온") < table.index("(주)동진정밀")
-    row = table[table.index("(주)동진정밀"):]
+    row = table[table.index("(주)동진정밀") :]
     assert "구로 G밸리" in row.split("</tr>")[0]
 
 
@@ -230,12 +236,16 @@ def test_remove_a_member_after_confirmation(client, world):
 
     assert resp.status_code == 302 and resp.headers["Location"] == f"{GROUPS}/{world.group.id}"
     assert _member_ids(world.group.id) == set()
-    assert "(주)가람을(를) 연구회 회원사에서 제외했습니다." in client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "(주)가람을(를) 연구회 회원사에서 제외했습니다." in client.get(resp.headers["Location"]).get_data(
+        as_text=True
+    )
     assert post(client, path, {}).status_code == 302  # second click: no error page
 
 
 def test_remove_a_member_from_another_cluster(client, world):
-    db.session.execute(research_group_members.insert().values(research_group_id=world.group.id, company_id=world.dongjin.id))
+    db.session.execute(
+        research_group_members.insert().values(research_group_id=world.group.id, company_id=world.dongjin.id)
+    )
     db.session.commit()
     login(client, "staff")
 
@@ -246,7 +256,12 @@ def test_remove_a_member_from_another_cluster(client, world):
 
 
 def test_groups_list_in_korean_order_with_member_counts(client, world):
-    db.session.add_all([ResearchGroup(name="스마트제조연구회", cluster=world.guro), ResearchGroup(name="가상현실연구회", cluster=world.dmc)])
+    db.session.add_all(
+        [
+            ResearchGroup(name="스마트제조연구회", cluster=world.guro),
+            ResearchGroup(name="가상현실연구회", cluster=world.dmc),
+        ]
+    )
     db.session.commit()
     login(client, "admin")
 
@@ -254,7 +269,7 @@ def test_groups_list_in_korean_order_with_member_counts(client, world):
 
     table = _members_table(html)
     assert table.index("가상현실연구회") < table.index("빅데이터연구회") < table.index("스마트제조연구회")
-    big = table[table.index("빅데이터연구회"):].split("</tr>")[0]
+    big = table[table.index("빅데이터연구회") :].split("</tr>")[0]
     assert "1곳" in big and "상암 DMC" in big
 
     html = client.get(f"{GROUPS}?cluster=guro").get_data(as_text=True)

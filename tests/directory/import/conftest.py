@@ -1,4 +1,5 @@
 """Fixtures for the import tests: two clusters with their staff, an admin and a member."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace

@@ -1,4 +1,5 @@
 """Builders for the import tests: real .xlsx/.csv files made in memory, and database snapshots."""
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """Applying a plan: what gets written, idempotent re-import, all-or-nothing on failure, run_import()."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,16 +47,16 @@ def test_apply_writes_new_and_changed_companies(world):
     db.session.commit()
 
     assert counts == {"new": 5, "update": 1, "unchanged": 0, "error": 0}
-    nuri, = companies_named("(주)누리미디어")
+    (nuri,) = companies_named("(주)누리미디어")
     assert (nuri.brn, nuri.cluster_id, nuri.industry) == (brns[0], world.dmc.id, "콘텐츠")
     assert (nuri.contact_name, nuri.contact_email, nuri.contact_mobile) == ("김담당", "kim@nuri.kr", "010-1234-5678")
     assert nuri.is_council_member and nuri.council_joined_on == dt.datetime.now(SEOUL).date()
     assert nuri.sort_name == "누리미디어"
-    daon, = companies_named("다온랩")
+    (daon,) = companies_named("다온랩")
     assert not daon.is_council_member and daon.council_joined_on is None
-    updated, = companies_named("기존기업")
+    (updated,) = companies_named("기존기업")
     assert updated.id == existing.id and updated.industry == "바이오"
-    no_number, = companies_named("번호없는기업")
+    (no_number,) = companies_named("번호없는기업")
     assert no_number.brn is None and no_number.industry == "제조"
 
 
@@ -74,8 +75,9 @@ def test_apply_refuses_a_plan_with_errors_unless_told(world):
 
 
 def test_reimport_of_the_same_file_changes_nothing(world):
-    existing = make_company(world.dmc, name="기존기업", industry="콘텐츠", is_council_member=True,
-                            council_joined_on=dt.date(2023, 5, 1))
+    existing = make_company(
+        world.dmc, name="기존기업", industry="콘텐츠", is_council_member=True, council_joined_on=dt.date(2023, 5, 1)
+    )
     db.session.commit()
     content, _brns = _file(existing.brn)
     importer.apply(plan_file(content, "list.xlsx", world.dmc, world.staff))
@@ -91,8 +93,10 @@ def test_reimport_of_the_same_file_changes_nothing(world):
 
 
 def test_reimport_as_cp949_csv_is_also_unchanged(world):
-    rows = [["한글기업", valid_brn(), "제조", "박담당", "park@hangul.kr", "010-2222-3333", "예"],
-            ["번호없음", "", "유통", "", "", "", "아니오"]]
+    rows = [
+        ["한글기업", valid_brn(), "제조", "박담당", "park@hangul.kr", "010-2222-3333", "예"],
+        ["번호없음", "", "유통", "", "", "", "아니오"],
+    ]
     importer.apply(plan_file(build_xlsx(rows), "list.xlsx", world.dmc, world.staff))
     db.session.commit()
     before = company_rows()
@@ -182,8 +186,9 @@ def test_run_import_writes_and_records_the_file_but_never_commits(world):
 def test_run_import_refusals_write_nothing(world):
     content = build_csv([["좋은기업", valid_brn()], ["", "12"]], header=["기업명", "사업자등록번호"])
     record = importer.create_import(world.dmc, world.staff, "list.csv", content)
-    only_errors = importer.create_import(world.dmc, world.staff, "bad.csv",
-                                         build_csv([["", "12"]], header=["기업명", "사업자등록번호"]))
+    only_errors = importer.create_import(
+        world.dmc, world.staff, "bad.csv", build_csv([["", "12"]], header=["기업명", "사업자등록번호"])
+    )
     db.session.commit()
 
     errors = importer.run_import(record, world.staff)
@@ -218,8 +223,9 @@ def test_run_import_turns_a_conflicting_write_into_a_refusal(world, monkeypatch)
         return real_apply(plan, skip_errors=skip_errors)
 
     # Patched where run_import() looks it up: importer.apply is only the re-exported name.
-    monkeypatch.setattr(importlib.import_module("app.directory.importer.apply"), "apply",
-                        apply_after_a_conflicting_insert)
+    monkeypatch.setattr(
+        importlib.import_module("app.directory.importer.apply"), "apply", apply_after_a_conflicting_insert
+    )
     result = importer.run_import(record, None)
 
     assert result.refusal is importer.Refusal.CONFLICT and result.counts is None

@@ -1,4 +1,5 @@
 """`flask import-companies FILE --cluster SLUG [--dry-run] [--skip-errors]`."""
+
 from __future__ import annotations
 
 import importlib
@@ -21,8 +22,10 @@ def _write(tmp_path, name: str, content: bytes) -> str:
 
 
 def _good_file(tmp_path, existing_brn: str) -> str:
-    rows = [["(주)누리미디어", valid_brn(), "콘텐츠", "김담당", "kim@nuri.kr", "01012345678", "Y"],
-            ["기존기업", existing_brn, "바이오", "", "", "", ""]]
+    rows = [
+        ["(주)누리미디어", valid_brn(), "콘텐츠", "김담당", "kim@nuri.kr", "01012345678", "Y"],
+        ["기존기업", existing_brn, "바이오", "", "", "", ""],
+    ]
     return _write(tmp_path, "기업목록.csv", build_csv(rows, encoding="cp949"))
 
 
@@ -31,7 +34,9 @@ def test_dry_run_prints_outcomes_and_changes_nothing(world, runner, tmp_path):
     db.session.commit()
     before = company_rows()
 
-    result = runner.invoke(args=["import-companies", _good_file(tmp_path, existing.brn), "--cluster", "dmc", "--dry-run"])
+    result = runner.invoke(
+        args=["import-companies", _good_file(tmp_path, existing.brn), "--cluster", "dmc", "--dry-run"]
+    )
 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -52,10 +57,10 @@ def test_apply_from_the_command_line(world, runner, tmp_path):
 
     assert result.exit_code == 0, result.output
     assert "반영했습니다: 신규 1건, 수정 1건" in result.output
-    nuri, = companies_named("(주)누리미디어")
+    (nuri,) = companies_named("(주)누리미디어")
     assert nuri.cluster_id == world.dmc.id and nuri.contact_mobile == "010-1234-5678" and nuri.is_council_member
     assert companies_named("기존기업")[0].industry == "바이오"
-    record, = imports()
+    (record,) = imports()
     assert record.filename == "기업목록.csv" and record.uploaded_by_id is None and record.applied_at is not None
     assert json.loads(record.summary)["new"] == 1
 
@@ -108,14 +113,17 @@ def test_skip_errors_on_a_file_without_one_good_row(world, runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "반영했습니다: 신규 0건, 수정 0건, 변경 없음 0건, 오류 2건" in result.output
     assert company_rows() == before
-    record, = imports()
+    (record,) = imports()
     assert json.loads(record.summary) == {"new": 0, "update": 0, "unchanged": 0, "error": 2}
 
 
 def test_conflict_while_applying_lists_the_rows_and_writes_nothing(world, runner, tmp_path, monkeypatch):
     brn = valid_brn()
-    path = _write(tmp_path, "list.csv", build_csv([["충돌기업", brn], ["다른기업", valid_brn()]],
-                                                  header=["기업명", "사업자등록번호"]))
+    path = _write(
+        tmp_path,
+        "list.csv",
+        build_csv([["충돌기업", brn], ["다른기업", valid_brn()]], header=["기업명", "사업자등록번호"]),
+    )
     before = company_rows()
     real_apply = importer.apply
 
@@ -124,8 +132,9 @@ def test_conflict_while_applying_lists_the_rows_and_writes_nothing(world, runner
         return real_apply(plan, skip_errors=skip_errors)
 
     # Patched where run_import() looks it up: importer.apply is only the re-exported name.
-    monkeypatch.setattr(importlib.import_module("app.directory.importer.apply"), "apply",
-                        apply_after_a_conflicting_insert)
+    monkeypatch.setattr(
+        importlib.import_module("app.directory.importer.apply"), "apply", apply_after_a_conflicting_insert
+    )
     result = runner.invoke(args=["import-companies", path, "--cluster", "dmc"])
 
     assert result.exit_code == 1

@@ -1,4 +1,5 @@
 """The import pages: upload -> preview -> apply with CSRF, access rules, template download."""
+
 from __future__ import annotations
 
 import html
@@ -14,9 +15,9 @@ from sqlalchemy import insert
 from app.directory import importer
 from app.extensions import db
 from app.models import Company
-from tests.helpers import post_form
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_company, valid_brn
+from tests.helpers import post_form
 from tests.query_counter import count_queries
 
 from .helpers import build_csv, build_xlsx, companies_named, company_rows, imports, upload
@@ -46,8 +47,13 @@ def _import_id(response) -> int:
 
 def _apply(client, import_id: int, skip_errors: bool = False, follow: bool = True):
     data = {"skip_errors": "y"} if skip_errors else {}
-    return post_form(client, f"/directory/import/{import_id}/apply", data,
-                     token_from=f"/directory/import/{import_id}", follow_redirects=follow)
+    return post_form(
+        client,
+        f"/directory/import/{import_id}/apply",
+        data,
+        token_from=f"/directory/import/{import_id}",
+        follow_redirects=follow,
+    )
 
 
 @pytest.fixture
@@ -68,8 +74,13 @@ def test_upload_preview_apply(world, staff_client):
 
     assert response.status_code == 302
     import_id = _import_id(response)
-    record, = imports()
-    assert (record.id, record.cluster_id, record.filename, record.content) == (import_id, world.dmc.id, "기업목록.csv", content)
+    (record,) = imports()
+    assert (record.id, record.cluster_id, record.filename, record.content) == (
+        import_id,
+        world.dmc.id,
+        "기업목록.csv",
+        content,
+    )
     assert record.uploaded_by_id == world.staff.id and record.applied_at is None
     assert companies_named("(주)누리미디어") == []  # upload alone writes no company
 
@@ -83,16 +94,17 @@ def test_upload_preview_apply(world, staff_client):
 
     assert done.status_code == 200
     assert "기업 목록을 반영했습니다: 신규 3건, 수정 0건, 변경 없음 0건, 오류 0건" in _text(done)
-    nuri, = companies_named("(주)누리미디어")
+    (nuri,) = companies_named("(주)누리미디어")
     assert nuri.cluster_id == world.dmc.id and nuri.contact_mobile == "010-1234-5678"
-    record, = imports()
+    (record,) = imports()
     assert record.applied_at is not None
     assert json.loads(record.summary) == {"new": 3, "update": 0, "unchanged": 0, "error": 0}
 
 
 def test_reimport_through_the_pages_changes_nothing(world, staff_client):
-    content = build_xlsx([["누리", 1248100998, "콘텐츠", "김담당", "kim@nuri.kr", 1012345678, "Y"],
-                          ["다온", "", "AI", "", "", "", ""]])
+    content = build_xlsx(
+        [["누리", 1248100998, "콘텐츠", "김담당", "kim@nuri.kr", 1012345678, "Y"], ["다온", "", "AI", "", "", "", ""]]
+    )
     _apply(staff_client, _import_id(upload(staff_client, content, "list.xlsx", world.dmc.id)))
     before = company_rows()
 
@@ -107,9 +119,11 @@ def test_reimport_through_the_pages_changes_nothing(world, staff_client):
 
 def test_post_without_csrf_is_rejected(world, staff_client):
     content, _ = _cp949_file()
-    bare = staff_client.post("/directory/import", data={"cluster_id": str(world.dmc.id),
-                                                         "file": (io.BytesIO(content), "list.csv")},
-                             content_type="multipart/form-data")
+    bare = staff_client.post(
+        "/directory/import",
+        data={"cluster_id": str(world.dmc.id), "file": (io.BytesIO(content), "list.csv")},
+        content_type="multipart/form-data",
+    )
     assert bare.status_code == 400
     assert imports() == []
 
@@ -155,7 +169,7 @@ def test_an_applied_import_cannot_be_applied_again(world, staff_client):
     import_id = _import_id(upload(staff_client, content, "list.csv", world.dmc.id))
     _apply(staff_client, import_id)
     # Someone edits a company afterwards; a second apply of the old file must not undo it.
-    nuri, = companies_named("(주)누리미디어")
+    (nuri,) = companies_named("(주)누리미디어")
     nuri.industry = "AI"
     db.session.commit()
     before = company_rows()
@@ -183,8 +197,9 @@ def test_conflict_during_apply_rolls_everything_back(world, staff_client, monkey
         return real_apply(plan, skip_errors=skip_errors)
 
     # Patched where run_import() looks it up: importer.apply is only the re-exported name.
-    monkeypatch.setattr(importlib.import_module("app.directory.importer.apply"), "apply",
-                        apply_after_a_conflicting_insert)
+    monkeypatch.setattr(
+        importlib.import_module("app.directory.importer.apply"), "apply", apply_after_a_conflicting_insert
+    )
     response = _apply(staff_client, import_id)
 
     assert response.status_code == 200
@@ -212,8 +227,9 @@ def test_unreadable_files_are_refused_at_upload(world, staff_client, content, fi
 
 
 def test_upload_without_a_file(world, staff_client):
-    response = post_form(staff_client, "/directory/import", {"cluster_id": str(world.dmc.id)},
-                         content_type="multipart/form-data")
+    response = post_form(
+        staff_client, "/directory/import", {"cluster_id": str(world.dmc.id)}, content_type="multipart/form-data"
+    )
 
     assert response.status_code == 400
     assert "파일을 선택해 주세요." in _text(response)
@@ -265,9 +281,11 @@ def test_member_is_forbidden(world, client, auth):
     for path in ("/directory/import", "/directory/import/template.xlsx"):
         assert client.get(path).status_code == 403
     token = csrf_token(client, "/")
-    response = client.post("/directory/import", data={"csrf_token": token, "cluster_id": str(world.dmc.id),
-                                                      "file": (io.BytesIO(content), "list.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/directory/import",
+        data={"csrf_token": token, "cluster_id": str(world.dmc.id), "file": (io.BytesIO(content), "list.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 403
     assert imports() == []
 
@@ -336,7 +354,7 @@ def test_preview_queries_do_not_grow_with_the_file(world, staff_client):
     db.session.commit()
 
     def queries_for(n: int) -> int:
-        rows = [[c.name, c.brn, "새업종"] for c in existing[:n // 2]]
+        rows = [[c.name, c.brn, "새업종"] for c in existing[: n // 2]]
         rows += [[f"새기업{n}-{i}", valid_brn()] for i in range(n - n // 2)]
         import_id = _import_id(upload(staff_client, build_xlsx(rows), "list.xlsx", world.dmc.id))
         with count_queries(db.engine) as statements:

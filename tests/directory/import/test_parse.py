@@ -1,4 +1,5 @@
 """Reading the uploaded file: headers, encodings, Excel number cells and file-level errors."""
+
 from __future__ import annotations
 
 import importlib
@@ -26,13 +27,28 @@ def test_korean_headers_map_every_column(app):
     assert len(parsed.rows) == 1
     assert parsed.rows[0].line == 2
     assert parsed.rows[0].values == {
-        "name": "(주)누리미디어", "brn": "124-81-00998", "industry": "콘텐츠", "contact_name": "김담당",
-        "contact_email": "Kim@Nuri.co.kr", "mobile": "010-1234-5678", "council_member": "Y",
+        "name": "(주)누리미디어",
+        "brn": "124-81-00998",
+        "industry": "콘텐츠",
+        "contact_name": "김담당",
+        "contact_email": "Kim@Nuri.co.kr",
+        "mobile": "010-1234-5678",
+        "council_member": "Y",
     }
 
 
 def test_english_headers_with_spaces_and_unknown_columns(app):
-    header = ["  name ", "비고", "BRN", "industry", "contact_name", "contact_email", "mobile", " council_member", "address"]
+    header = [
+        "  name ",
+        "비고",
+        "BRN",
+        "industry",
+        "contact_name",
+        "contact_email",
+        "mobile",
+        " council_member",
+        "address",
+    ]
     row = ["Nuri", "메모", "1248100998", "Media", "Kim", "k@nuri.kr", "01012345678", "N", "Seoul"]
 
     parsed = parse(build_csv([row], header=header), "list.csv")
@@ -91,7 +107,7 @@ def test_utf8_with_bom_csv(app):
 
 
 def test_csv_that_is_neither_utf8_nor_cp949_is_refused_in_korean(app):
-    content = "기업명\n누리\n".encode("utf-8") + b"\xff\xfe\xff"
+    content = "기업명\n누리\n".encode() + b"\xff\xfe\xff"
 
     with pytest.raises(ImportFileError, match="문자 인코딩"):
         parse(content, "list.csv")
@@ -99,7 +115,9 @@ def test_csv_that_is_neither_utf8_nor_cp949_is_refused_in_korean(app):
 
 def test_numeric_brn_and_mobile_cells_from_excel(app):
     # Excel stores a typed 1248100998 as a number, and 01012345678 as 1012345678.
-    content = build_xlsx([["누리", 1248100998, "", "", "", 1012345678, ""], ["다온", 1234567891.0, "", "", "", "", True]])
+    content = build_xlsx(
+        [["누리", 1248100998, "", "", "", 1012345678, ""], ["다온", 1234567891.0, "", "", "", "", True]]
+    )
 
     rows = parse(content, "list.xlsx").rows
 
@@ -165,7 +183,11 @@ def test_xlsx_that_inflates_too_much_is_refused(app, monkeypatch):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "빈 파일"), (b"\n\n,,\n", "파일에 내용이 없습니다"), ("기업명,업종\n".encode(), "가져올 기업 행이 없습니다")],
+    [
+        (b"", "빈 파일"),
+        (b"\n\n,,\n", "파일에 내용이 없습니다"),
+        ("기업명,업종\n".encode(), "가져올 기업 행이 없습니다"),
+    ],
 )
 def test_empty_files(app, content, message):
     with pytest.raises(ImportFileError, match=message):

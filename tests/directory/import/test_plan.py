@@ -1,4 +1,5 @@
 """Planning: each row's outcome (new / update / unchanged / error) and every error kind."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -157,8 +158,12 @@ def test_several_problems_in_one_row_are_all_reported(world):
 
 
 def test_new_company_values_are_normalized(world):
-    plan = plan_rows([row("  (주)누리  ", "124 81 00998", "콘텐츠", "김담당", "Kim@Nuri.CO.KR", "010 1234 5678", "예")],
-                     world.dmc, world.staff, fmt="csv")
+    plan = plan_rows(
+        [row("  (주)누리  ", "124 81 00998", "콘텐츠", "김담당", "Kim@Nuri.CO.KR", "010 1234 5678", "예")],
+        world.dmc,
+        world.staff,
+        fmt="csv",
+    )
 
     p = plan.rows[0]
     assert p.outcome is Outcome.NEW
@@ -218,8 +223,14 @@ def test_unknown_brn_and_unknown_name_is_new(world):
 
 
 def test_same_values_are_unchanged_and_blank_cells_change_nothing(world):
-    existing = make_company(world.dmc, name="누리", industry="콘텐츠", contact_name="김담당",
-                            contact_email="kim@nuri.kr", contact_mobile="010-1234-5678")
+    existing = make_company(
+        world.dmc,
+        name="누리",
+        industry="콘텐츠",
+        contact_name="김담당",
+        contact_email="kim@nuri.kr",
+        contact_mobile="010-1234-5678",
+    )
     db.session.commit()
 
     full = row("누리", existing.brn, "콘텐츠", "김담당", "KIM@nuri.kr", "01012345678", "N")
@@ -236,7 +247,9 @@ def test_council_values(world):
     other = make_company(world.dmc, name="비회원사")
     db.session.commit()
 
-    plan = plan_rows([row("회원사", member.brn, council="Y"), row("비회원사", other.brn, council="o")], world.dmc, world.staff)
+    plan = plan_rows(
+        [row("회원사", member.brn, council="Y"), row("비회원사", other.brn, council="o")], world.dmc, world.staff
+    )
     assert plan.rows[0].outcome is Outcome.UNCHANGED  # still a member, joining date kept
     assert plan.rows[1].values == {"is_council_member": True, "council_joined_on": today}
 
@@ -255,7 +268,10 @@ def test_council_yes_spellings(world, value):
 
 @pytest.mark.parametrize("value", ["N", "no", "아니오", "X", "0", "false", ""])
 def test_council_no_spellings_and_blank_for_new(world, value):
-    assert plan_rows([row("누리", council=value)], world.dmc, world.staff, fmt="csv").rows[0].values["is_council_member"] is False
+    assert (
+        plan_rows([row("누리", council=value)], world.dmc, world.staff, fmt="csv").rows[0].values["is_council_member"]
+        is False
+    )
 
 
 def test_admin_importing_another_clusters_company_moves_it(world):

@@ -1,4 +1,5 @@
 """The members tests' world: two clusters, a company in each, their staff and members, an admin."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,9 +8,9 @@ import functools
 import pytest
 from werkzeug.security import generate_password_hash
 
-from app.tokens import hash_token
 from app.extensions import db
 from app.models import Invitation, Role, User, utcnow
+from app.tokens import hash_token
 from tests.factories import PASSWORD, make_cluster, make_company
 
 PENDING_TOKEN = "pending-invitation-token-for-tests-0123456789"

@@ -1,12 +1,13 @@
 """Helpers for the members tests: signing in through the login form, reading the database after requests."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Invitation, User
-from tests.helpers import post_form, see_committed
 from tests.factories import PASSWORD
+from tests.helpers import post_form, see_committed
 
 
 def sign_in(client, email: str, password: str = PASSWORD) -> None:

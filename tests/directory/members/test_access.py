@@ -1,10 +1,10 @@
 """Who may open and use a company's members pages: admin, the company's cluster staff and its own
 members; never staff of another cluster, members of another company or anonymous visitors."""
+
 from __future__ import annotations
 
 import pytest
 
-from tests.helpers import no_mail_sent_or_queued, post_form, wait_for_mail
 from tests.directory.members.conftest import ALLOWED, DENIED
 from tests.directory.members.helpers import (
     assert_login_redirect,
@@ -13,6 +13,7 @@ from tests.directory.members.helpers import (
     members_path,
     sign_in,
 )
+from tests.helpers import no_mail_sent_or_queued, post_form, wait_for_mail
 
 
 def _as(client, world, who):
@@ -21,6 +22,7 @@ def _as(client, world, who):
 
 
 # --- the members page -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("who", ALLOWED)
 def test_members_page_is_open_to_admin_own_staff_and_own_members(client, world, who):
@@ -70,6 +72,7 @@ def test_staff_of_one_cluster_sees_its_companies_not_the_other_clusters(client, 
 
 # --- inviting --------------------------------------------------------------------------------
 
+
 def invite(client, company, email, token_from="/"):
     return post_form(client, f"{members_path(company)}/invite", {"email": email}, token_from=token_from)
 
@@ -106,6 +109,7 @@ def test_anonymous_cannot_invite(client, world, mailbox):
 
 
 # --- revoking an invitation --------------------------------------------------------------------
+
 
 def revoke_path(world, invitation=None, company=None):
     company = company or world["dmc_company"]
@@ -149,6 +153,7 @@ def test_anonymous_cannot_revoke(client, world):
 
 # --- removing a member --------------------------------------------------------------------------
 
+
 def remove_path(world, who="colleague", company=None):
     company = company or world["dmc_company"]
     return f"{members_path(company)}/{world[who].id}/remove"
@@ -190,10 +195,13 @@ def test_anonymous_cannot_remove_a_member(client, world):
 
 # --- CSRF ------------------------------------------------------------------------------------
 
+
 def test_posts_without_csrf_token_are_refused(client, world, mailbox):
     sign_in(client, "admin@example.com")
 
-    assert client.post(f"{members_path(world['dmc_company'])}/invite", data={"email": "x@example.com"}).status_code == 400
+    assert (
+        client.post(f"{members_path(world['dmc_company'])}/invite", data={"email": "x@example.com"}).status_code == 400
+    )
     assert client.post(revoke_path(world), data={"confirm": "1"}).status_code == 400
     assert client.post(remove_path(world), data={"confirm": "1"}).status_code == 400
     # A wrong token is refused as well.
@@ -206,6 +214,7 @@ def test_posts_without_csrf_token_are_refused(client, world, mailbox):
 
 
 # --- bad ids: 404, never 500; no probing across companies ---------------------------------------
+
 
 @pytest.mark.parametrize(
     "path",
@@ -239,7 +248,9 @@ def test_unknown_or_foreign_invitation_and_member_ids_are_404(client, world):
     assert client.get(f"{dmc}/{world['staff'].id}/remove").status_code == 404
     # The invitation belongs to 상암미디어랩, not to 구로정밀.
     assert client.get(revoke_path(world, company=world["guro_company"])).status_code == 404
-    assert post_form(client, f"{dmc}/{world['outsider'].id}/remove", {"confirm": "1"}, token_from="/").status_code == 404
+    assert (
+        post_form(client, f"{dmc}/{world['outsider'].id}/remove", {"confirm": "1"}, token_from="/").status_code == 404
+    )
     assert fresh_user("outsider@example.com").is_active_account
 
 

@@ -1,14 +1,15 @@
 """Inviting colleagues from the company page: the mail through the real SMTP server, sign-up,
 single use, replacing and revoking links, and the refusals."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 from app.extensions import db
 from app.models import Role, utcnow
-from tests.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
 from tests.directory.members.conftest import PENDING_TOKEN
 from tests.directory.members.helpers import fresh_user, invitations_for, members_path, sign_in
+from tests.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
 
 NEW_PASSWORD = "blue-river-stone-42"
 INVALID_LINK = "링크를 사용할 수 없습니다"
@@ -225,8 +226,8 @@ def test_empty_company_shows_the_korean_empty_state(client, world):
 
 def test_members_page_query_count_does_not_grow_with_members(app, client, world):
     """No N+1: the page needs the same number of queries for 2 members as for 40."""
-    from app.tokens import hash_token
     from app.models import Invitation
+    from app.tokens import hash_token
     from tests.directory.members.conftest import make_account
     from tests.query_counter import count_queries
 

@@ -1,12 +1,13 @@
 """Removing a member: confirmation with warnings, immediate sign-out, no more sign-in; and a removed
 member invited again by another company belongs to that company only."""
+
 from __future__ import annotations
 
 from app.extensions import db
 from app.models import Role, utcnow
-from tests.helpers import link_in, post_form, signed_in_as, wait_for_mail
 from tests.directory.members.helpers import fresh_user, invitations_for, members_path, sign_in
 from tests.factories import PASSWORD
+from tests.helpers import link_in, post_form, signed_in_as, wait_for_mail
 
 NEW_PASSWORD = "lantern-maple-42x"
 
@@ -91,7 +92,10 @@ def test_member_may_remove_themselves_after_a_clear_warning(app, client, world):
     assert "상암미디어랩에서 나왔습니다." in home
     assert signed_in_as(client) is None
     assert not fresh_user("member@example.com").is_active_account
-    assert post_form(app.test_client(), "/auth/login", {"email": "member@example.com", "password": PASSWORD}).status_code == 401
+    assert (
+        post_form(app.test_client(), "/auth/login", {"email": "member@example.com", "password": PASSWORD}).status_code
+        == 401
+    )
 
 
 def test_removing_the_last_member_warns_first(client, world):
@@ -102,14 +106,18 @@ def test_removing_the_last_member_warns_first(client, world):
 
     assert "이 기업의 마지막 회원입니다." in html
     assert remove(client, world, "member").status_code == 302
-    assert "아직 회원이 없습니다. 초대 메일을 보내 보세요." in client.get(members_path(world["dmc_company"])).get_data(as_text=True)
+    assert "아직 회원이 없습니다. 초대 메일을 보내 보세요." in client.get(members_path(world["dmc_company"])).get_data(
+        as_text=True
+    )
 
 
 def test_removing_an_already_removed_member_is_harmless(client, world):
     sign_in(client, "staff@example.com")
     remove(client, world, "colleague")
 
-    again = post_form(client, remove_path(world, "colleague"), {"confirm": "1"}, token_from=members_path(world["dmc_company"]))
+    again = post_form(
+        client, remove_path(world, "colleague"), {"confirm": "1"}, token_from=members_path(world["dmc_company"])
+    )
     confirm = client.get(remove_path(world, "colleague"))
 
     assert again.status_code == 302
@@ -138,7 +146,9 @@ def test_removed_member_can_be_invited_again_by_another_company_and_belongs_ther
     invitee = app.test_client()
     assert invitee.get(path).status_code == 200
     response = post_form(
-        invitee, path, {"name": "이동료(구로)", "password": NEW_PASSWORD, "password2": NEW_PASSWORD, "mobile": "01055556666"}
+        invitee,
+        path,
+        {"name": "이동료(구로)", "password": NEW_PASSWORD, "password2": NEW_PASSWORD, "mobile": "01055556666"},
     )
 
     assert response.status_code == 302
@@ -160,18 +170,33 @@ def test_removed_member_can_be_invited_again_by_another_company_and_belongs_ther
     # The session from before the removal stays ended.
     assert signed_in_as(old_session) is None
     # The old password is gone, the new one works.
-    assert post_form(app.test_client(), "/auth/login", {"email": "colleague@example.com", "password": PASSWORD}).status_code == 401
-    assert post_form(app.test_client(), "/auth/login", {"email": "colleague@example.com", "password": NEW_PASSWORD}).status_code == 302
+    assert (
+        post_form(
+            app.test_client(), "/auth/login", {"email": "colleague@example.com", "password": PASSWORD}
+        ).status_code
+        == 401
+    )
+    assert (
+        post_form(
+            app.test_client(), "/auth/login", {"email": "colleague@example.com", "password": NEW_PASSWORD}
+        ).status_code
+        == 302
+    )
 
 
 def test_removed_member_can_rejoin_the_same_company(app, client, world, mailbox):
     sign_in(client, "staff@example.com")
     remove(client, world, "colleague")
 
-    post_form(client, f"{members_path(world['dmc_company'])}/invite", {"email": "colleague@example.com"}, token_from="/")
+    post_form(
+        client, f"{members_path(world['dmc_company'])}/invite", {"email": "colleague@example.com"}, token_from="/"
+    )
     url, _token = link_in(wait_for_mail(mailbox)[0], "/auth/signup/")
-    post_form(app.test_client(), url.removeprefix("http://localhost"),
-              {"name": "이동료", "password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    post_form(
+        app.test_client(),
+        url.removeprefix("http://localhost"),
+        {"name": "이동료", "password": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
 
     user = fresh_user("colleague@example.com")
     assert user.is_active_account and user.company_id == world["dmc_company"].id
@@ -182,11 +207,16 @@ def test_removed_member_can_rejoin_the_same_company(app, client, world, mailbox)
 def test_rejoining_with_a_weak_password_is_refused_and_changes_nothing(app, client, world, mailbox):
     sign_in(client, "staff@example.com")
     remove(client, world, "colleague")
-    post_form(client, f"{members_path(world['dmc_company'])}/invite", {"email": "colleague@example.com"}, token_from="/")
+    post_form(
+        client, f"{members_path(world['dmc_company'])}/invite", {"email": "colleague@example.com"}, token_from="/"
+    )
     url, _token = link_in(wait_for_mail(mailbox)[0], "/auth/signup/")
 
-    response = post_form(app.test_client(), url.removeprefix("http://localhost"),
-                         {"name": "x", "password": "short", "password2": "short"})
+    response = post_form(
+        app.test_client(),
+        url.removeprefix("http://localhost"),
+        {"name": "x", "password": "short", "password2": "short"},
+    )
 
     assert response.status_code == 400
     user = fresh_user("colleague@example.com")
@@ -218,7 +248,9 @@ def test_deactivated_staff_email_cannot_be_invited_as_a_member(client, world, ma
     db.session.commit()
     sign_in(client, "member@example.com")
 
-    response = post_form(client, f"{members_path(world['dmc_company'])}/invite", {"email": "guro-staff@example.com"}, token_from="/")
+    response = post_form(
+        client, f"{members_path(world['dmc_company'])}/invite", {"email": "guro-staff@example.com"}, token_from="/"
+    )
 
     assert response.status_code == 400
     assert "이미 가입된 이메일 주소입니다." in response.get_data(as_text=True)
@@ -234,10 +266,15 @@ def test_joined_date_of_a_rejoined_member_is_the_day_they_joined_this_company(ap
     db.session.commit()
     sign_in(client, "admin@example.com")
     remove(client, world, "colleague")
-    post_form(client, f"{members_path(world['guro_company'])}/invite", {"email": "colleague@example.com"}, token_from="/")
+    post_form(
+        client, f"{members_path(world['guro_company'])}/invite", {"email": "colleague@example.com"}, token_from="/"
+    )
     url, _token = link_in(wait_for_mail(mailbox)[0], "/auth/signup/")
-    post_form(app.test_client(), url.removeprefix("http://localhost"),
-              {"name": "이동료", "password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    post_form(
+        app.test_client(),
+        url.removeprefix("http://localhost"),
+        {"name": "이동료", "password": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
 
     html = client.get(members_path(world["guro_company"])).get_data(as_text=True)
 
@@ -246,4 +283,3 @@ def test_joined_date_of_a_rejoined_member_is_the_day_they_joined_this_company(ap
         long_ago = format_kst_date(utcnow() - dt.timedelta(days=400), "ko")
     assert today in html
     assert long_ago not in html
-

@@ -1,5 +1,6 @@
 """Staff and admin accounts, managed by admins: the list, creation with a set-password mail,
 role and cluster scopes, deactivation; staff, members and anonymous visitors are kept out."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,10 +11,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import PasswordReset, Role, User
-from tests.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
 from tests.directory.members.conftest import make_account
 from tests.directory.members.helpers import assert_login_redirect, fresh_user, sign_in
 from tests.factories import PASSWORD, make_event
+from tests.helpers import link_in, no_mail_sent_or_queued, post_form, see_committed, signed_in_as, wait_for_mail
 
 NEW_PASSWORD = "granite-window-77q"
 
@@ -29,10 +30,13 @@ def new_account(client, world, email="new-staff@example.com", role="staff", clus
 
 
 def edit_account(client, user, name, role, cluster_ids):
-    return post_form(client, account_path(user), {"name": name, "role": role, "clusters": [str(i) for i in cluster_ids]})
+    return post_form(
+        client, account_path(user), {"name": name, "role": role, "clusters": [str(i) for i in cluster_ids]}
+    )
 
 
 # --- access ---------------------------------------------------------------------------------
+
 
 def _requests(world):
     staff = world["staff"]
@@ -95,6 +99,7 @@ def test_posts_without_csrf_are_refused(client, world, mailbox):
 
 # --- the list ---------------------------------------------------------------------------------
 
+
 def test_list_shows_admins_and_staff_with_their_scopes_but_not_members(client, world):
     sign_in(client, "admin@example.com")
 
@@ -126,6 +131,7 @@ def test_list_is_paginated(client, world):
 
 # --- creating an account ------------------------------------------------------------------------
 
+
 def test_new_staff_account_gets_a_set_password_mail_that_works(app, client, world, mailbox):
     event = make_event(world["dmc"], title_ko="DMC 네트워킹 나이트")
     make_event(world["guro"], title_ko="구로 포럼")
@@ -136,9 +142,16 @@ def test_new_staff_account_gets_a_set_password_mail_that_works(app, client, worl
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/staff/accounts"
-    assert "new-staff@example.com 계정을 만들고 비밀번호 설정 링크를 보냈습니다." in client.get("/staff/accounts").get_data(as_text=True)
+    assert "new-staff@example.com 계정을 만들고 비밀번호 설정 링크를 보냈습니다." in client.get(
+        "/staff/accounts"
+    ).get_data(as_text=True)
     user = fresh_user("new-staff@example.com")
-    assert (user.role, user.name, [c.slug for c in user.clusters], user.company_id) == (Role.STAFF, "윤신입", ["dmc"], None)
+    assert (user.role, user.name, [c.slug for c in user.clusters], user.company_id) == (
+        Role.STAFF,
+        "윤신입",
+        ["dmc"],
+        None,
+    )
     # Nobody knows the initial password: the account opens only through the mailed link.
     reset = db.session.scalars(select(PasswordReset).where(PasswordReset.user_id == user.id)).one()
     assert dt.timedelta(hours=71) < reset.expires_at - reset.created_at <= dt.timedelta(hours=72, minutes=1)
@@ -203,7 +216,8 @@ def test_unknown_cluster_ids_are_refused_with_400(client, world, cluster_value):
     sign_in(client, "admin@example.com")
 
     response = post_form(
-        client, "/staff/accounts/new",
+        client,
+        "/staff/accounts/new",
         {"email": "new-staff@example.com", "name": "윤신입", "role": "staff", "clusters": [cluster_value]},
     )
 
@@ -212,6 +226,7 @@ def test_unknown_cluster_ids_are_refused_with_400(client, world, cluster_value):
 
 
 # --- editing scopes and roles ---------------------------------------------------------------------
+
 
 def test_scope_change_takes_effect_on_the_staff_members_open_session(app, client, world):
     make_event(world["dmc"], title_ko="DMC 네트워킹 나이트")
@@ -293,12 +308,16 @@ def test_member_accounts_and_unknown_ids_are_not_staff_accounts(client, world):
         "/staff/accounts/999999/reactivate",
     ]:
         assert client.get(path).status_code == 404, path
-    assert post_form(client, account_path(world["member"]), {"name": "x", "role": "admin"}, token_from="/").status_code == 404
+    assert (
+        post_form(client, account_path(world["member"]), {"name": "x", "role": "admin"}, token_from="/").status_code
+        == 404
+    )
     assert post_form(client, "/staff/accounts/999999/send-link", {}, token_from="/").status_code == 404
     assert fresh_user("member@example.com").role == Role.MEMBER
 
 
 # --- deactivation -------------------------------------------------------------------------------
+
 
 def test_deactivated_staff_is_signed_out_and_cannot_sign_in_until_reactivated(app, client, world):
     staff = app.test_client()
@@ -314,7 +333,10 @@ def test_deactivated_staff_is_signed_out_and_cannot_sign_in_until_reactivated(ap
     assert response.status_code == 302
     assert signed_in_as(staff) is None
     assert staff.get("/staff/").status_code == 302
-    assert post_form(app.test_client(), "/auth/login", {"email": "staff@example.com", "password": PASSWORD}).status_code == 401
+    assert (
+        post_form(app.test_client(), "/auth/login", {"email": "staff@example.com", "password": PASSWORD}).status_code
+        == 401
+    )
     assert "비활성" in client.get("/staff/accounts").get_data(as_text=True)
 
     response = post_form(client, account_path(world["staff"], "reactivate"), {"confirm": "1"})

@@ -1,4 +1,5 @@
 """Guest (outside company) registration on a guest-open event, the private manage link, resend, limits."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,9 +13,9 @@ from sqlalchemy import func, select
 from app.events.consent import CONSENT_VERSION
 from app.extensions import db, limiter
 from app.models import EventKind, EventStatus, Registration, RegistrationStatus, ResearchGroup, utcnow
-from tests.helpers import body_of, link_in, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
 from tests.conftest import csrf_token, make_config
 from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_registration, make_user, valid_brn
+from tests.helpers import body_of, link_in, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
 
 MANAGE = "/registrations/manage/"
 
@@ -29,8 +30,15 @@ def world(app):
 
 
 def guest_data(firm_brn, **overrides):
-    data = {"company_name": "(주)바깥세상", "brn": f"{firm_brn[:3]}-{firm_brn[3:5]}-{firm_brn[5:]}", "name": "홍길동",
-            "email": "hong@outside.example", "mobile": "010 1234 5678", "job_title": "책임연구원", "consent": "y"}
+    data = {
+        "company_name": "(주)바깥세상",
+        "brn": f"{firm_brn[:3]}-{firm_brn[3:5]}-{firm_brn[5:]}",
+        "name": "홍길동",
+        "email": "hong@outside.example",
+        "mobile": "010 1234 5678",
+        "job_title": "책임연구원",
+        "consent": "y",
+    }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -41,7 +49,9 @@ def register(client, event_id, data, **kw):
 
 def registrations(event_id):
     see_committed()
-    return list(db.session.scalars(select(Registration).where(Registration.event_id == event_id).order_by(Registration.id)))
+    return list(
+        db.session.scalars(select(Registration).where(Registration.event_id == event_id).order_by(Registration.id))
+    )
 
 
 def count_registrations() -> int:
@@ -117,7 +127,12 @@ def test_guest_registers_confirmed_and_mail_carries_working_manage_link(client, 
     (reg,) = registrations(world.event.id)
     assert reg.status == RegistrationStatus.CONFIRMED
     assert (reg.company_id, reg.guest_company_name, reg.guest_brn) == (None, "(주)바깥세상", world.brn)
-    assert (reg.name, reg.email, reg.mobile, reg.job_title) == ("홍길동", "hong@outside.example", "010-1234-5678", "책임연구원")
+    assert (reg.name, reg.email, reg.mobile, reg.job_title) == (
+        "홍길동",
+        "hong@outside.example",
+        "010-1234-5678",
+        "책임연구원",
+    )
     assert reg.consent_version == CONSENT_VERSION and reg.consented_at is not None
     assert reg.registered_by_id is None
 
@@ -137,8 +152,15 @@ def test_guest_registers_confirmed_and_mail_carries_working_manage_link(client, 
     page = client.get(url.removeprefix("http://localhost"))
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for text in ("DMC 송년 네트워킹", "참가 확정", "홍길동", "hong@outside.example", "010-1234-5678", "(주)바깥세상",
-                 "책임연구원"):
+    for text in (
+        "DMC 송년 네트워킹",
+        "참가 확정",
+        "홍길동",
+        "hong@outside.example",
+        "010-1234-5678",
+        "(주)바깥세상",
+        "책임연구원",
+    ):
         assert text in html
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["Referrer-Policy"] == "no-referrer"
@@ -158,13 +180,17 @@ def test_guest_is_waitlisted_with_position_when_full(client, world, mailbox):
     assert "대기 순번 2번" in client.get(path).get_data(as_text=True)
 
 
-@pytest.mark.parametrize("setup, message", [
-    (dict(open_to_guests=False), "외부 기업은 이 행사에 신청할 수 없습니다."),
-    (dict(kind=EventKind.COUNCIL), "외부 기업은 이 행사에 신청할 수 없습니다."),
-    (dict(kind=EventKind.RESEARCH), "외부 기업은 이 행사에 신청할 수 없습니다."),
-    (dict(registration_closes_at=utcnow() - dt.timedelta(hours=1)), "참가 신청이 마감되었습니다."),
-    (dict(status=EventStatus.CANCELLED), "취소된 행사입니다."),
-], ids=["not-open-to-guests", "council", "research", "closed", "cancelled"])
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        (dict(open_to_guests=False), "외부 기업은 이 행사에 신청할 수 없습니다."),
+        (dict(kind=EventKind.COUNCIL), "외부 기업은 이 행사에 신청할 수 없습니다."),
+        (dict(kind=EventKind.RESEARCH), "외부 기업은 이 행사에 신청할 수 없습니다."),
+        (dict(registration_closes_at=utcnow() - dt.timedelta(hours=1)), "참가 신청이 마감되었습니다."),
+        (dict(status=EventStatus.CANCELLED), "취소된 행사입니다."),
+    ],
+    ids=["not-open-to-guests", "council", "research", "closed", "cancelled"],
+)
 def test_guest_refused_where_guests_may_not_register(client, world, mailbox, setup, message):
     setup = dict(setup)
     kw = {"open_to_guests": setup.pop("open_to_guests", True)}
@@ -181,16 +207,20 @@ def test_guest_refused_where_guests_may_not_register(client, world, mailbox, set
     assert no_mail_sent_or_queued(mailbox)
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("brn", "BAD", "사업자등록번호의 검증번호가 맞지 않습니다. 번호를 다시 확인해 주세요."),
-    ("brn", "12345", "사업자등록번호는 10자리 숫자여야 합니다 (예: 123-45-67890)."),
-    ("consent", None, "개인정보 수집·이용에 동의해야 신청할 수 있습니다."),
-    ("email", "hong@", "이메일 형식이 올바르지 않습니다 (예: name@example.com)."),
-    ("mobile", "010-1234-567", "휴대전화 번호 형식이 올바르지 않습니다 (예: 010-1234-5678)."),
-    ("mobile", "", "휴대전화 번호를 입력해 주세요 (외부 기업 참가자는 필수)."),
-    ("company_name", "  ", "소속 기업명을 입력해 주세요."),
-    ("name", "", "참가자 이름을 입력해 주세요."),
-], ids=["brn-check-digit", "brn-short", "no-consent", "email", "mobile", "no-mobile", "no-company", "no-name"])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("brn", "BAD", "사업자등록번호의 검증번호가 맞지 않습니다. 번호를 다시 확인해 주세요."),
+        ("brn", "12345", "사업자등록번호는 10자리 숫자여야 합니다 (예: 123-45-67890)."),
+        ("consent", None, "개인정보 수집·이용에 동의해야 신청할 수 있습니다."),
+        ("email", "hong@", "이메일 형식이 올바르지 않습니다 (예: name@example.com)."),
+        ("mobile", "010-1234-567", "휴대전화 번호 형식이 올바르지 않습니다 (예: 010-1234-5678)."),
+        ("mobile", "", "휴대전화 번호를 입력해 주세요 (외부 기업 참가자는 필수)."),
+        ("company_name", "  ", "소속 기업명을 입력해 주세요."),
+        ("name", "", "참가자 이름을 입력해 주세요."),
+    ],
+    ids=["brn-check-digit", "brn-short", "no-consent", "email", "mobile", "no-mobile", "no-company", "no-name"],
+)
 def test_bad_input_is_400_with_reason_and_nothing_written(client, world, mailbox, field, value, message):
     if value == "BAD":  # a 10-digit number whose check digit is off by one
         value = world.brn[:9] + str((int(world.brn[9]) + 1) % 10)
@@ -246,8 +276,9 @@ def test_done_page_without_a_registration_in_the_session_is_generic(client, worl
 
 def test_guest_changes_details(client, world, mailbox):
     path, _token = registered_link(client, mailbox, world.event.id, guest_data(world.brn))
-    resp = post_form(client, path, {"name": "홍길순", "email": "hong@outside.example", "mobile": "01098765432",
-                                    "job_title": ""})
+    resp = post_form(
+        client, path, {"name": "홍길순", "email": "hong@outside.example", "mobile": "01098765432", "job_title": ""}
+    )
     assert resp.status_code == 302 and resp.headers["Location"] == path
     (reg,) = registrations(world.event.id)
     assert (reg.name, reg.mobile, reg.job_title) == ("홍길순", "010-9876-5432", None)
@@ -301,8 +332,9 @@ def test_cancel_with_confirmation_promotes_next_waitlisted(client, world, mailbo
     event = make_event(world.dmc, capacity=1, open_to_guests=True)
     db.session.commit()
     path, token = registered_link(client, mailbox, event.id, guest_data(world.brn))
-    waiting = make_registration(event, make_company(world.dmc), email="next@example.com",
-                                status=RegistrationStatus.WAITLISTED)
+    waiting = make_registration(
+        event, make_company(world.dmc), email="next@example.com", status=RegistrationStatus.WAITLISTED
+    )
     db.session.commit()
     mailbox.clear()
 
@@ -326,8 +358,12 @@ def test_cancel_with_confirmation_promotes_next_waitlisted(client, world, mailbo
     assert "이 참가 신청은 취소되었습니다." in html
     assert 'name="mobile"' not in html and f"{token}/cancel" not in html
     assert client.get(f"{path}/cancel").status_code == 302  # already cancelled: back to the page
-    resp = post_form(client, path, {"name": "홍길순", "email": "hong@outside.example", "mobile": "010-1234-5678"},
-                     token_from=f"/events/{event.id}")
+    resp = post_form(
+        client,
+        path,
+        {"name": "홍길순", "email": "hong@outside.example", "mobile": "010-1234-5678"},
+        token_from=f"/events/{event.id}",
+    )
     assert resp.status_code == 400 and "이미 취소된 신청입니다." in resp.get_data(as_text=True)
 
 
@@ -355,7 +391,9 @@ def test_unknown_or_garbage_token_is_404(client, world, token):
 def test_company_registration_is_not_reachable_by_a_manage_hash(client, world):
     # A member's registration never has a manage link; even a planted hash does not open it.
     token = "T" * 43
-    make_registration(world.event, make_company(world.dmc), manage_token_hash=hashlib.sha256(token.encode()).hexdigest())
+    make_registration(
+        world.event, make_company(world.dmc), manage_token_hash=hashlib.sha256(token.encode()).hexdigest()
+    )
     db.session.commit()
     assert client.get(f"{MANAGE}{token}").status_code == 404
 
@@ -425,8 +463,12 @@ def test_resend_form_stays_on_event_page_after_registration_closes(client, world
 
 def test_guest_posts_are_rate_limited_per_address(app, client, world):
     app.config["GUEST_RSVP_RATE_LIMIT"] = "2 per minute"
-    statuses = [register(client, world.event.id, guest_data(world.brn, email=f"g{i}@outside.example", brn=valid_brn()))
-                .status_code for i in range(3)]
+    statuses = [
+        register(
+            client, world.event.id, guest_data(world.brn, email=f"g{i}@outside.example", brn=valid_brn())
+        ).status_code
+        for i in range(3)
+    ]
     assert statuses == [302, 302, 429]
     statuses = [resend(client, world.event.id, "g0@outside.example").status_code for _ in range(3)]
     assert statuses == [302, 302, 429]
@@ -435,14 +477,21 @@ def test_guest_posts_are_rate_limited_per_address(app, client, world):
 def test_rate_limit_is_off_when_ratelimit_enabled_is_false(app, migrated, smtp_server, world):
     from app import create_app
 
-    unlimited = create_app(make_config(migrated, MAIL_PORT=smtp_server[0].port, RATELIMIT_ENABLED=False,
-                                       GUEST_RSVP_RATE_LIMIT="2 per minute"))
+    unlimited = create_app(
+        make_config(
+            migrated, MAIL_PORT=smtp_server[0].port, RATELIMIT_ENABLED=False, GUEST_RSVP_RATE_LIMIT="2 per minute"
+        )
+    )
     try:
         client = unlimited.test_client()
         token = csrf_token(client, f"/events/{world.event.id}/guest")
-        statuses = {client.post(f"/events/{world.event.id}/guest",
-                                data=dict(guest_data(valid_brn(), email=f"u{i}@outside.example"), csrf_token=token)
-                                ).status_code for i in range(6)}
+        statuses = {
+            client.post(
+                f"/events/{world.event.id}/guest",
+                data=dict(guest_data(valid_brn(), email=f"u{i}@outside.example"), csrf_token=token),
+            ).status_code
+            for i in range(6)
+        }
         assert statuses == {302}
     finally:
         # Flask-Limiter keeps `enabled` on the shared extension object: later apps must start limited again.

@@ -1,4 +1,5 @@
 """Guest services: manage tokens (hash only, replaceable), waitlist position, detail changes, cancel window."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,9 +22,17 @@ def _link(token: str) -> str:
 def _register(event, email="guest@outside.example", **kw):
     db.session.commit()  # the factories' rows: register() starts its own write transaction
     reg = guest.register_guest(
-        event.id, company_name="(주)바깥", brn=kw.pop("brn", valid_brn()), name=kw.pop("name", "외부인"), email=email,
-        mobile=kw.pop("mobile", "010-1234-5678"), job_title=None, consent_version="v1", manage_link=_link,
-        now=utcnow(), **kw,
+        event.id,
+        company_name="(주)바깥",
+        brn=kw.pop("brn", valid_brn()),
+        name=kw.pop("name", "외부인"),
+        email=email,
+        mobile=kw.pop("mobile", "010-1234-5678"),
+        job_title=None,
+        consent_version="v1",
+        manage_link=_link,
+        now=utcnow(),
+        **kw,
     )
     db.session.commit()
     return reg
@@ -78,8 +87,14 @@ def test_update_details_rules(app):
     event = make_event(cluster, open_to_guests=True)
     make_registration(event, make_company(cluster), email="member@example.com")
     reg = _register(event)
-    kw = dict(name="새이름", email="guest@outside.example", mobile="01099998888", job_title=" 팀장 ",
-              manage_url=_link("t"), now=utcnow())
+    kw = dict(
+        name="새이름",
+        email="guest@outside.example",
+        mobile="01099998888",
+        job_title=" 팀장 ",
+        manage_url=_link("t"),
+        now=utcnow(),
+    )
     guest.update_guest_details(reg.id, **kw)
     db.session.commit()
     assert (reg.name, reg.mobile, reg.job_title) == ("새이름", "010-9999-8888", "팀장")
@@ -91,7 +106,7 @@ def test_update_details_rules(app):
 
 def test_change_deadline_is_registration_close_or_start():
     class E:
-        starts_at = dt.datetime(2026, 12, 3, 10, tzinfo=dt.timezone.utc)
+        starts_at = dt.datetime(2026, 12, 3, 10, tzinfo=dt.UTC)
         registration_closes_at = None
 
     e = E()
@@ -107,8 +122,17 @@ def test_company_registrations_cannot_be_changed_or_cancelled_as_guest(app):
     event = make_event(cluster, open_to_guests=True)
     member_reg = make_registration(event, make_company(cluster))
     db.session.commit()
-    _refused("not_guest", guest.update_guest_details, member_reg.id, name="x", email="x@example.com",
-             mobile="010-1234-5678", job_title=None, manage_url="u", now=utcnow())
+    _refused(
+        "not_guest",
+        guest.update_guest_details,
+        member_reg.id,
+        name="x",
+        email="x@example.com",
+        mobile="010-1234-5678",
+        job_title=None,
+        manage_url="u",
+        now=utcnow(),
+    )
     _refused("not_found", guest.cancel_guest_registration, member_reg.id, now=utcnow())
 
 

@@ -1,4 +1,5 @@
 """Clusters for the public event list tests (one not yet launched) and a helper reading a list page."""
+
 import re
 from types import SimpleNamespace
 

@@ -1,4 +1,5 @@
 """Filters of /events and /events/past: cluster, kind, month (Seoul calendar) and their combination."""
+
 import datetime as dt
 from zoneinfo import ZoneInfo
 

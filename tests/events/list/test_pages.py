@@ -4,6 +4,7 @@ Bad input is never an error page: an invalid month, unknown kind or unknown clus
 (status 200, the list without that filter) with a Korean notice saying so; a malformed page is
 page 1 and a page past the end shows the last page.
 """
+
 import datetime as dt
 import re
 
@@ -48,7 +49,9 @@ def test_past_events_newest_first_with_pages(clusters, client):
 def test_pager_links_keep_the_filters(clusters, client):
     _many(clusters, 25, kind=EventKind.FORUM)
     html = client.get("/events?kind=forum&cluster=dmc&q=행사").get_data(as_text=True)
-    links = [a.replace("&amp;", "&") for a in re.findall(r'<nav class="pager".*?</nav>', html, re.S)[0].split('href="')[1:]]
+    links = [
+        a.replace("&amp;", "&") for a in re.findall(r'<nav class="pager".*?</nav>', html, re.S)[0].split('href="')[1:]
+    ]
     assert len(links) == 1  # only "다음" on page 1
     link = links[0].split('"')[0]
     for part in ("page=2", "kind=forum", "cluster=dmc", "q=%ED%96%89%EC%82%AC"):
@@ -71,7 +74,7 @@ def test_empty_state_with_filters_offers_to_clear_them(clusters, client):
     _two_events(clusters)
     html = client.get("/events?kind=council&q=없음").get_data(as_text=True)
     assert "조건에 맞는 행사가 없습니다" in html
-    empty = html[html.index('class="empty-state"'):]
+    empty = html[html.index('class="empty-state"') :]
     assert 'href="/events">조건 지우기</a>' in empty
     past = client.get("/events/past?cluster=dmc").get_data(as_text=True)
     assert "조건에 맞는 행사가 없습니다" in past and 'href="/events/past">조건 지우기</a>' in past
@@ -120,9 +123,9 @@ def test_valid_filters_stay_when_another_is_bad(clusters, client):
 
 def test_nav_and_home_link_to_the_lists(clusters, client):
     html = client.get("/").get_data(as_text=True)
-    nav = html[html.index("<nav"):html.index("</nav>")]
+    nav = html[html.index("<nav") : html.index("</nav>")]
     assert 'href="/events">전체 행사</a>' in nav and 'href="/events/past">지난 행사</a>' in nav
-    main = html[html.index("<main"):]
+    main = html[html.index("<main") :]
     assert 'href="/events"' in main  # the home page's own link to the full list
 
 

@@ -1,4 +1,5 @@
 """The public lists load in a bounded number of queries, however many events a page holds."""
+
 import datetime as dt
 
 from app.extensions import db
@@ -15,11 +16,16 @@ def _grow(clusters, n: int) -> None:
     for i in range(n):
         host = clusters.dmc if i % 2 else make_cluster(is_active=False)
         for starts_in in (dt.timedelta(days=3 + i), -dt.timedelta(days=3 + i)):
-            event = make_event(host, title_ko=f"행사 {i}", kind=EventKind.NETWORKING, starts_in=starts_in,
-                               participating_clusters=[make_cluster()])
+            event = make_event(
+                host,
+                title_ko=f"행사 {i}",
+                kind=EventKind.NETWORKING,
+                starts_in=starts_in,
+                participating_clusters=[make_cluster()],
+            )
             make_registration(event)
             make_registration(event, status=RegistrationStatus.WAITLISTED)
-        make_event(clusters.dmc, title_ko=f"12월 행사 {i}", starts_at=dt.datetime(2031, 12, 1 + i, 10, tzinfo=dt.timezone.utc))
+        make_event(clusters.dmc, title_ko=f"12월 행사 {i}", starts_at=dt.datetime(2031, 12, 1 + i, 10, tzinfo=dt.UTC))
     db.session.commit()
 
 

@@ -1,5 +1,6 @@
 """What the public lists show: drafts never, cancelled events marked in the upcoming list only,
 and per row the Seoul date, kind, host cluster, venue, seats or waitlist and a closed state."""
+
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ KST = ZoneInfo("Asia/Seoul")
 
 def _card(html: str, title: str) -> str:
     start = html.rindex('<article class="event-card">', 0, html.index(f">{title}</a>"))
-    return html[start:html.index("</article>", start)]
+    return html[start : html.index("</article>", start)]
 
 
 def test_drafts_never_appear(clusters, client):
@@ -39,8 +40,13 @@ def test_cancelled_events_stay_in_upcoming_marked_and_leave_past(clusters, clien
 
 
 def test_row_shows_seoul_date_kind_host_and_venue(clusters, client):
-    make_event(clusters.guro, title_ko="G밸리 제조 포럼", kind=EventKind.FORUM,
-               starts_at=dt.datetime(2031, 12, 4, 19, 0, tzinfo=KST), venue_name="G밸리 컨벤션홀")
+    make_event(
+        clusters.guro,
+        title_ko="G밸리 제조 포럼",
+        kind=EventKind.FORUM,
+        starts_at=dt.datetime(2031, 12, 4, 19, 0, tzinfo=KST),
+        venue_name="G밸리 컨벤션홀",
+    )
     db.session.commit()
     card = _card(client.get("/events").get_data(as_text=True), "G밸리 제조 포럼")
     assert "2031년 12월 4일 (목) 오후 7:00" in card
@@ -57,10 +63,16 @@ def test_seats_left_full_with_waitlist_and_closed(clusters, client):
     make_registration(full)
     make_registration(full, status=RegistrationStatus.WAITLISTED)
     make_registration(full, status=RegistrationStatus.WAITLISTED)
-    make_event(clusters.dmc, title_ko="신청 끝난 행사", capacity=50,
-               registration_closes_at=utcnow() - dt.timedelta(hours=1))
-    make_event(clusters.dmc, title_ko="진행 중 행사", capacity=50,
-               starts_at=utcnow() - dt.timedelta(hours=1), ends_at=utcnow() + dt.timedelta(hours=1))
+    make_event(
+        clusters.dmc, title_ko="신청 끝난 행사", capacity=50, registration_closes_at=utcnow() - dt.timedelta(hours=1)
+    )
+    make_event(
+        clusters.dmc,
+        title_ko="진행 중 행사",
+        capacity=50,
+        starts_at=utcnow() - dt.timedelta(hours=1),
+        ends_at=utcnow() + dt.timedelta(hours=1),
+    )
     db.session.commit()
     html = client.get("/events").get_data(as_text=True)
     assert "잔여 2석" in _card(html, "여유 있는 행사")
@@ -84,8 +96,18 @@ def test_past_rows_show_the_registration_count(clusters, client):
 
 def test_upcoming_and_past_split_at_the_end_time(clusters, client):
     now = utcnow()
-    make_event(clusters.dmc, title_ko="막 끝난 행사", starts_at=now - dt.timedelta(hours=2), ends_at=now - dt.timedelta(minutes=1))
-    make_event(clusters.dmc, title_ko="곧 끝날 행사", starts_at=now - dt.timedelta(hours=2), ends_at=now + dt.timedelta(minutes=5))
+    make_event(
+        clusters.dmc,
+        title_ko="막 끝난 행사",
+        starts_at=now - dt.timedelta(hours=2),
+        ends_at=now - dt.timedelta(minutes=1),
+    )
+    make_event(
+        clusters.dmc,
+        title_ko="곧 끝날 행사",
+        starts_at=now - dt.timedelta(hours=2),
+        ends_at=now + dt.timedelta(minutes=5),
+    )
     db.session.commit()
     assert titles(client, "/events") == ["곧 끝날 행사"]
     assert titles(client, "/events/past") == ["막 끝난 행사"]

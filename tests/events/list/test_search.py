@@ -1,4 +1,5 @@
 """Free-text search of the public lists: titles (ko/en), venue, host cluster; partial, any case."""
+
 import datetime as dt
 
 from app.extensions import db
@@ -7,10 +8,20 @@ from tests.factories import make_event
 
 
 def _world(clusters):
-    make_event(clusters.dmc, title_ko="DMC 송년 네트워킹", title_en="DMC Year-end Networking",
-               venue_name="DMC 첨단산업센터", venue_address="서울특별시 마포구 매봉산로 37")
-    make_event(clusters.guro, title_ko="마곡 R&D 포럼", title_en="Magok Research Forum",
-               venue_name="코엑스 컨퍼런스룸", venue_address="서울특별시 강남구 영동대로 513")
+    make_event(
+        clusters.dmc,
+        title_ko="DMC 송년 네트워킹",
+        title_en="DMC Year-end Networking",
+        venue_name="DMC 첨단산업센터",
+        venue_address="서울특별시 마포구 매봉산로 37",
+    )
+    make_event(
+        clusters.guro,
+        title_ko="마곡 R&D 포럼",
+        title_en="Magok Research Forum",
+        venue_name="코엑스 컨퍼런스룸",
+        venue_address="서울특별시 강남구 영동대로 513",
+    )
     make_event(clusters.guro, title_ko="빅데이터연구회 정기모임", venue_name="", venue_address="")
     db.session.commit()
 

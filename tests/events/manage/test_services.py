@@ -1,4 +1,5 @@
 """Event management services: validation, create/publish/edit/cancel/duplicate, recurring series."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,15 +8,31 @@ import pytest
 from sqlalchemy import func, select
 
 from app.events.manage import (
-    EventData, EventError, SeriesRule, cancel_event, create_event, create_series, duplicate_event, publish_event,
+    EventData,
+    EventError,
+    SeriesRule,
+    cancel_event,
+    create_event,
+    create_series,
+    duplicate_event,
+    publish_event,
     update_event,
 )
 from app.extensions import db
 from app.i18n import SEOUL
-from app.models import Event, EventKind, EventStatus, OutboxMessage, Registration, RegistrationStatus, ResearchGroup, Role
+from app.models import (
+    Event,
+    EventKind,
+    EventStatus,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+    ResearchGroup,
+    Role,
+)
 from tests.factories import make_cluster, make_event, make_registration, make_user
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def kst(*args) -> dt.datetime:
@@ -24,9 +41,14 @@ def kst(*args) -> dt.datetime:
 
 def data(cluster, **kw) -> EventData:
     values = dict(
-        kind=EventKind.NETWORKING, host_cluster_id=cluster.id, title_ko="DMC 네트워킹 나이트",
-        starts_at=kst(2027, 1, 12, 19, 0), ends_at=kst(2027, 1, 12, 21, 0), capacity=40,
-        venue_name="DMC 첨단산업센터", venue_address="서울특별시 마포구 매봉산로 37",
+        kind=EventKind.NETWORKING,
+        host_cluster_id=cluster.id,
+        title_ko="DMC 네트워킹 나이트",
+        starts_at=kst(2027, 1, 12, 19, 0),
+        ends_at=kst(2027, 1, 12, 21, 0),
+        capacity=40,
+        venue_name="DMC 첨단산업센터",
+        venue_address="서울특별시 마포구 매봉산로 37",
     )
     values.update(kw)
     return EventData(**values)
@@ -61,13 +83,24 @@ def test_create_is_a_draft_in_utc(setup):
         (dict(ends_at=kst(2027, 1, 12, 18, 0)), "종료 일시는 시작 일시보다 뒤여야 합니다."),
         (dict(capacity=0), "정원은 1명 이상이어야 합니다."),
         (dict(seats_per_company=0), "기업당 인원은 1명 이상이거나 비워 두어야 합니다."),
-        (dict(registration_closes_at=kst(2027, 1, 12, 21, 0)), "신청 마감은 행사 시작 시각 이전이어야 합니다. 온라인 신청은 늦어도 행사 시작 때 마감됩니다."),
+        (
+            dict(registration_closes_at=kst(2027, 1, 12, 21, 0)),
+            "신청 마감은 행사 시작 시각 이전이어야 합니다. 온라인 신청은 늦어도 행사 시작 때 마감됩니다.",
+        ),
         # Between the start and the end: online registration would be closed anyway.
-        (dict(registration_closes_at=kst(2027, 1, 12, 19, 30)), "신청 마감은 행사 시작 시각 이전이어야 합니다. 온라인 신청은 늦어도 행사 시작 때 마감됩니다."),
-        (dict(registration_opens_at=kst(2027, 1, 10, 9, 0), registration_closes_at=kst(2027, 1, 9, 9, 0)),
-         "신청 시작은 신청 마감보다 앞서야 합니다."),
+        (
+            dict(registration_closes_at=kst(2027, 1, 12, 19, 30)),
+            "신청 마감은 행사 시작 시각 이전이어야 합니다. 온라인 신청은 늦어도 행사 시작 때 마감됩니다.",
+        ),
+        (
+            dict(registration_opens_at=kst(2027, 1, 10, 9, 0), registration_closes_at=kst(2027, 1, 9, 9, 0)),
+            "신청 시작은 신청 마감보다 앞서야 합니다.",
+        ),
         (dict(kind=EventKind.RESEARCH), "연구회 모임은 주최 클러스터의 연구회를 선택해야 합니다."),
-        (dict(kind=EventKind.FORUM), "클러스터 간 포럼은 주최 클러스터 외에 참여 클러스터를 하나 이상 선택해야 합니다."),
+        (
+            dict(kind=EventKind.FORUM),
+            "클러스터 간 포럼은 주최 클러스터 외에 참여 클러스터를 하나 이상 선택해야 합니다.",
+        ),
         (dict(kind="party"), "행사 종류를 선택해 주세요."),
     ],
 )
@@ -121,7 +154,9 @@ def test_publish(setup):
 
 
 def _with_registrants(cluster):
-    event = make_event(cluster, starts_at=kst(2027, 1, 12, 19, 0).astimezone(UTC), ends_at=kst(2027, 1, 12, 21, 0).astimezone(UTC))
+    event = make_event(
+        cluster, starts_at=kst(2027, 1, 12, 19, 0).astimezone(UTC), ends_at=kst(2027, 1, 12, 21, 0).astimezone(UTC)
+    )
     make_registration(event, email="a@example.com")
     make_registration(event, email="b@example.com", status=RegistrationStatus.WAITLISTED)
     make_registration(event, email="gone@example.com", status=RegistrationStatus.CANCELLED)
@@ -144,8 +179,12 @@ def test_non_material_edit_keeps_sequence_and_sends_nothing(setup):
 
 @pytest.mark.parametrize(
     "changes",
-    [dict(starts_at=kst(2027, 1, 12, 18, 30)), dict(ends_at=kst(2027, 1, 12, 22, 0)),
-     dict(venue_name="마곡 R&D센터"), dict(venue_address="서울특별시 강서구")],
+    [
+        dict(starts_at=kst(2027, 1, 12, 18, 30)),
+        dict(ends_at=kst(2027, 1, 12, 22, 0)),
+        dict(venue_name="마곡 R&D센터"),
+        dict(venue_address="서울특별시 강서구"),
+    ],
 )
 def test_material_edit_bumps_sequence_and_mails_active_registrants(setup, changes):
     cluster, staff = setup
@@ -167,7 +206,9 @@ def test_cancel_bumps_sequence_mails_and_keeps_registrations(setup):
     assert event.status == EventStatus.CANCELLED and event.sequence == 1
     assert sorted(m.recipient for m in _outbox()) == ["a@example.com", "b@example.com"]
     assert "행사 취소 안내" in _outbox()[0].subject
-    assert db.session.scalar(select(func.count()).select_from(Registration).where(Registration.event_id == event.id)) == 3
+    assert (
+        db.session.scalar(select(func.count()).select_from(Registration).where(Registration.event_id == event.id)) == 3
+    )
     with pytest.raises(EventError):
         cancel_event(event, staff)
     with pytest.raises(EventError, match="취소된 행사는 수정할 수 없습니다."):
@@ -190,19 +231,28 @@ def test_duplicate_is_a_fresh_draft(setup):
     assert copy.status == EventStatus.DRAFT and copy.sequence == 0
     assert copy.starts_at == event.starts_at and copy.venue_name == event.venue_name
     assert [c.id for c in copy.participating_clusters] == [other.id]
-    assert db.session.scalar(select(func.count()).select_from(Registration).where(Registration.event_id == copy.id)) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(Registration).where(Registration.event_id == copy.id)) == 0
+    )
 
 
 def test_series_second_tuesday_for_six_months(setup):
     cluster, staff = setup
     events = create_series(
-        data(cluster, kind=EventKind.COUNCIL, title_ko="협의회 정기회의",
-             registration_closes_at=kst(2027, 1, 11, 18, 0)),
-        SeriesRule("monthly", months=6), staff,
+        data(
+            cluster, kind=EventKind.COUNCIL, title_ko="협의회 정기회의", registration_closes_at=kst(2027, 1, 11, 18, 0)
+        ),
+        SeriesRule("monthly", months=6),
+        staff,
     )
     db.session.commit()
     assert [e.starts_at.astimezone(SEOUL).date().isoformat() for e in events] == [
-        "2027-01-12", "2027-02-09", "2027-03-09", "2027-04-13", "2027-05-11", "2027-06-08",
+        "2027-01-12",
+        "2027-02-09",
+        "2027-03-09",
+        "2027-04-13",
+        "2027-05-11",
+        "2027-06-08",
     ]
     for e in events:
         local = e.starts_at.astimezone(SEOUL)
@@ -235,6 +285,11 @@ def test_series_fifth_weekday_means_last(setup):
     # 2027-03-30 is the 5th (and last) Tuesday of March.
     events = create_series(
         data(cluster, starts_at=kst(2027, 3, 30, 10, 0), ends_at=kst(2027, 3, 30, 12, 0)),
-        SeriesRule("monthly", months=3), staff,
+        SeriesRule("monthly", months=3),
+        staff,
     )
-    assert [e.starts_at.astimezone(SEOUL).date().isoformat() for e in events] == ["2027-03-30", "2027-04-27", "2027-05-25"]
+    assert [e.starts_at.astimezone(SEOUL).date().isoformat() for e in events] == [
+        "2027-03-30",
+        "2027-04-27",
+        "2027-05-25",
+    ]

@@ -1,4 +1,5 @@
 """A DMC council meeting with three council member companies, a non-member, another cluster's member and staff."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -23,7 +24,14 @@ def world(app):
     retired = make_company(dmc, name="라온테크", is_council_member=True, is_active=False)
     guro_member = make_company(guro, name="구로정밀", is_council_member=True)
     w = SimpleNamespace(
-        dmc=dmc, guro=guro, nuri=nuri, hanbit=hanbit, gaon=gaon, dasom=dasom, plain=plain, retired=retired,
+        dmc=dmc,
+        guro=guro,
+        nuri=nuri,
+        hanbit=hanbit,
+        gaon=gaon,
+        dasom=dasom,
+        plain=plain,
+        retired=retired,
         guro_member=guro_member,
         event=make_event(dmc, kind=EventKind.COUNCIL, title_ko="DMC 협의회 정기회의", capacity=30),
         member=make_user(company=nuri, email="kim@nuri.example", name="김누리"),

@@ -1,4 +1,5 @@
 """Council proxy on the event page: the member's section, giving, revoking with confirmation, access, CSRF, mail."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,8 +9,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AttendeeRole, CouncilProxy, EventKind, EventStatus, utcnow
-from tests.helpers import body_of, login, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
 from tests.factories import make_company, make_event, make_registration, make_user
+from tests.helpers import body_of, login, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
 from tests.query_counter import count_queries
 
 
@@ -43,8 +44,7 @@ def active() -> list[tuple[int, int]]:
 
 def add_proxy(world, giver, receiver, event=None) -> CouncilProxy:
     see_committed()  # writing from a snapshot older than the requests' commits would fail on SQLite
-    proxy = CouncilProxy(event=event or world.event, from_company=giver, to_company=receiver,
-                         created_by=world.member)
+    proxy = CouncilProxy(event=event or world.event, from_company=giver, to_company=receiver, created_by=world.member)
     db.session.add(proxy)
     db.session.commit()
     return proxy
@@ -88,8 +88,11 @@ def test_member_gives_proxy_and_both_sides_are_told(client, world, mailbox):
     resp = give(client, world.event, world.hanbit.id)
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"{page(world.event.id)}#proxy")
     (proxy,) = proxies()
-    assert (proxy.from_company_id, proxy.to_company_id, proxy.created_by_id) == (world.nuri.id, world.hanbit.id,
-                                                                                  world.member.id)
+    assert (proxy.from_company_id, proxy.to_company_id, proxy.created_by_id) == (
+        world.nuri.id,
+        world.hanbit.id,
+        world.member.id,
+    )
     mails = wait_for_mail(mailbox, 2)
     assert sorted(m["To"] for m in mails) == ["contact@hanbit.example", "kim@nuri.example"]
     assert all("의결권이위임되었습니다" in m["Subject"].replace(" ", "") for m in mails)
@@ -129,8 +132,12 @@ def test_member_with_voter_sees_why_not_and_post_is_refused(client, world, mailb
 def test_voter_registration_after_giving_is_refused_on_the_page(client, world):
     add_proxy(world, world.nuri, world.hanbit)
     login(client, world.member.email)
-    data = {"attendees-0-name": "김누리", "attendees-0-email": "kim@nuri.example", "attendees-0-role": "voter",
-            "consent": "y"}
+    data = {
+        "attendees-0-name": "김누리",
+        "attendees-0-email": "kim@nuri.example",
+        "attendees-0-role": "voter",
+        "consent": "y",
+    }
     resp = post_form(client, f"/events/{world.event.id}/register", data, token_from=page(world.event.id))
     assert resp.status_code == 400
     assert "이 기업은 의결권을 다른 회원사에 위임했습니다." in resp.get_data(as_text=True)
@@ -147,7 +154,9 @@ def test_after_the_start_the_section_only_shows(client, world):
     assert "(주)한빛소프트에 의결권을 위임했습니다." in html and "/revoke" not in html
     resp = revoke(client, started, proxy.id)
     assert resp.status_code == 302
-    assert "회의가 시작되어 의결권 위임을 더 이상 바꿀 수 없습니다." in client.get(page(started.id)).get_data(as_text=True)
+    assert "회의가 시작되어 의결권 위임을 더 이상 바꿀 수 없습니다." in client.get(page(started.id)).get_data(
+        as_text=True
+    )
     assert proxies()[0].revoked_at is None
     login(client, world.gaon_member.email)
     html = section(client.get(page(started.id)).get_data(as_text=True))
@@ -163,7 +172,9 @@ def test_without_confirmation_nothing_is_written(client, world, mailbox):
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
     assert "위임 내용을 확인했다고 표시해 주세요." in html
-    assert re.search(rf'<option[^>]*selected[^>]*value="{world.hanbit.id}"|<option[^>]*value="{world.hanbit.id}"[^>]*selected', html)
+    assert re.search(
+        rf'<option[^>]*selected[^>]*value="{world.hanbit.id}"|<option[^>]*value="{world.hanbit.id}"[^>]*selected', html
+    )
     assert proxies() == []
     assert no_mail_sent_or_queued(mailbox)
 
@@ -192,7 +203,9 @@ def test_refusals_come_back_as_400_with_the_reason(client, world):
     add_proxy(world, world.gaon, world.dasom)
     resp = give(client, world.event, world.gaon.id)
     assert resp.status_code == 400
-    assert "주식회사 가온랩은(는) 이미 의결권을 다른 회원사에 위임해서 위임받을 수 없습니다." in resp.get_data(as_text=True)
+    assert "주식회사 가온랩은(는) 이미 의결권을 다른 회원사에 위임해서 위임받을 수 없습니다." in resp.get_data(
+        as_text=True
+    )
     assert active() == [(world.gaon.id, world.dasom.id)]
 
 
@@ -210,10 +223,24 @@ def test_unknown_or_draft_event_is_404(client, world):
     draft = make_event(world.dmc, kind=EventKind.COUNCIL, status=EventStatus.DRAFT)
     db.session.commit()
     login(client, world.member.email)
-    assert post_form(client, "/events/999999/proxy", {"to_company": world.hanbit.id, "confirm": "y"},
-                     token_from=page(world.event.id)).status_code == 404
-    assert post_form(client, f"/events/{draft.id}/proxy", {"to_company": world.hanbit.id, "confirm": "y"},
-                     token_from=page(world.event.id)).status_code == 404
+    assert (
+        post_form(
+            client,
+            "/events/999999/proxy",
+            {"to_company": world.hanbit.id, "confirm": "y"},
+            token_from=page(world.event.id),
+        ).status_code
+        == 404
+    )
+    assert (
+        post_form(
+            client,
+            f"/events/{draft.id}/proxy",
+            {"to_company": world.hanbit.id, "confirm": "y"},
+            token_from=page(world.event.id),
+        ).status_code
+        == 404
+    )
 
 
 def test_missing_csrf_is_400(client, world):
@@ -273,8 +300,7 @@ def test_colleague_of_the_giver_may_revoke(client, world):
 
 def test_receiver_other_member_and_other_cluster_staff_cannot_revoke(client, world):
     proxy = add_proxy(world, world.nuri, world.hanbit)
-    for email in (world.hanbit_member.email, world.gaon_member.email, world.guro_user.email,
-                  world.guro_staff.email):
+    for email in (world.hanbit_member.email, world.gaon_member.email, world.guro_user.email, world.guro_staff.email):
         login(client, email)
         assert client.get(revoke_url(world.event, proxy.id)).status_code == 403, email
         assert revoke(client, world.event, proxy.id, token_from=page(world.event.id)).status_code == 403, email

@@ -1,7 +1,7 @@
 """The database itself keeps proxies clean: one active proxy per meeting and company, never to oneself,
 and the migration creates and removes exactly that (SQLite and PostgreSQL)."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import flask_migrate
 import pytest
@@ -11,17 +11,18 @@ from sqlalchemy.exc import IntegrityError
 from app import create_app
 from app.extensions import db
 from app.models import CouncilProxy, EventKind, utcnow
-from tests.helpers import scratch_database
 from tests.conftest import ON_POSTGRES, make_config
 from tests.factories import make_event
+from tests.helpers import scratch_database
 
 REVISION = "b2d4f6a81c32"
 PARENT = "a1c3e5f70b21"
 
 
 def _proxy(world, giver, receiver, **kw) -> CouncilProxy:
-    return CouncilProxy(event_id=kw.pop("event_id", world.event.id), from_company_id=giver.id,
-                        to_company_id=receiver.id, **kw)
+    return CouncilProxy(
+        event_id=kw.pop("event_id", world.event.id), from_company_id=giver.id, to_company_id=receiver.id, **kw
+    )
 
 
 def test_two_active_proxies_from_one_company_are_rejected_by_the_database(world):

@@ -1,4 +1,5 @@
 """Council proxy service: giving, revoking, every refusal rule, the voter rule in register(), voting power."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,9 +40,7 @@ def _refused(code, fn, *args, **kwargs) -> RegistrationError:
 
 
 def _active_count() -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(CouncilProxy).where(CouncilProxy.revoked_at.is_(None))
-    )
+    return db.session.scalar(select(func.count()).select_from(CouncilProxy).where(CouncilProxy.revoked_at.is_(None)))
 
 
 def _outbox() -> list[tuple[str, str]]:
@@ -58,7 +57,11 @@ def _voter(event, company, email):
 def test_give_records_the_proxy_and_queues_mail(world):
     now = utcnow()
     proxy = _give(world, world.nuri, world.hanbit, now=now)
-    assert (proxy.event_id, proxy.from_company_id, proxy.to_company_id) == (world.event.id, world.nuri.id, world.hanbit.id)
+    assert (proxy.event_id, proxy.from_company_id, proxy.to_company_id) == (
+        world.event.id,
+        world.nuri.id,
+        world.hanbit.id,
+    )
     assert proxy.created_by_id == world.member.id and proxy.created_at == now
     assert proxy.revoked_at is None and proxy.is_active
     # The acting member and the receiving company's contact (normalised), one mail each.
@@ -139,8 +142,15 @@ def test_only_published_meetings(world, status, code):
 def test_only_before_the_meeting_starts(world):
     starts = world.event.starts_at
     _refused("meeting_started", give_proxy, world.event.id, world.nuri, world.hanbit, world.member, starts)
-    _refused("meeting_started", give_proxy, world.event.id, world.nuri, world.hanbit, world.member,
-             starts + dt.timedelta(minutes=5))
+    _refused(
+        "meeting_started",
+        give_proxy,
+        world.event.id,
+        world.nuri,
+        world.hanbit,
+        world.member,
+        starts + dt.timedelta(minutes=5),
+    )
     # A second before the start is still fine.
     _give(world, world.nuri, world.hanbit, now=starts - dt.timedelta(seconds=1))
 
@@ -196,8 +206,9 @@ def test_proxies_of_another_meeting_do_not_count(world):
 
 @pytest.mark.parametrize("status", [RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED])
 def test_giver_with_a_voting_representative_is_refused(world, status):
-    make_registration(world.event, world.nuri, name="김대표", email="rep@nuri.example",
-                      role=AttendeeRole.VOTER, status=status)
+    make_registration(
+        world.event, world.nuri, name="김대표", email="rep@nuri.example", role=AttendeeRole.VOTER, status=status
+    )
     db.session.commit()
     error = _refused("giver_has_voter", give_proxy, world.event.id, world.nuri, world.hanbit, world.member, utcnow())
     assert "김대표" in error.message and "취소" in error.message

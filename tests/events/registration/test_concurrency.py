@@ -2,6 +2,7 @@
 in arrival order, no errors. The control test runs the same load without the write lock
 (the test-only ``_lock=False``) and shows the oversell (PostgreSQL) or stale-writer
 errors (SQLite), proving the first test would catch a missing lock."""
+
 from __future__ import annotations
 
 import threading
@@ -30,12 +31,14 @@ def race_app(migrated, smtp_server):
     """The app with room for many simultaneous connections and a long SQLite busy timeout:
     with BEGIN IMMEDIATE the 300 writers queue for the write lock one after another."""
     controller, _sink = smtp_server
-    application = create_app(make_config(
-        migrated,
-        MAIL_PORT=controller.port,
-        SQLITE_BUSY_TIMEOUT_MS=120_000,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": 64, "max_overflow": 0, "pool_timeout": 120},
-    ))
+    application = create_app(
+        make_config(
+            migrated,
+            MAIL_PORT=controller.port,
+            SQLITE_BUSY_TIMEOUT_MS=120_000,
+            SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": 64, "max_overflow": 0, "pool_timeout": 120},
+        )
+    )
     with application.app_context():
         yield application
         db.session.remove()
@@ -100,14 +103,18 @@ def test_300_concurrent_registrations_fill_exactly_the_capacity_and_waitlist_the
     event_id, errors, elapsed = _fire(race_app, lock=True)
     regs = _registrations(event_id)
     statuses = [r.status for r in regs]
-    print(f"\n[{db.engine.dialect.name}] {ATTEMPTS} concurrent registrations in {elapsed:.2f}s: "
-          f"{statuses.count(RegistrationStatus.CONFIRMED)} confirmed, "
-          f"{statuses.count(RegistrationStatus.WAITLISTED)} waitlisted, {len(errors)} errors")
+    print(
+        f"\n[{db.engine.dialect.name}] {ATTEMPTS} concurrent registrations in {elapsed:.2f}s: "
+        f"{statuses.count(RegistrationStatus.CONFIRMED)} confirmed, "
+        f"{statuses.count(RegistrationStatus.WAITLISTED)} waitlisted, {len(errors)} errors"
+    )
 
     assert errors == []
     assert len(regs) == ATTEMPTS
     # Arrival order (created_at, id): the first 50 hold the seats, the other 250 wait in line.
-    assert statuses == [RegistrationStatus.CONFIRMED] * CAPACITY + [RegistrationStatus.WAITLISTED] * (ATTEMPTS - CAPACITY)
+    assert statuses == [RegistrationStatus.CONFIRMED] * CAPACITY + [RegistrationStatus.WAITLISTED] * (
+        ATTEMPTS - CAPACITY
+    )
     # Rows were written one at a time under the lock: id order and created_at order agree.
     assert [r.id for r in regs] == sorted(r.id for r in regs)
 
@@ -117,8 +124,10 @@ def test_control_without_the_lock_the_race_shows(race_app, monkeypatch):
     event_id, errors, elapsed = _fire(race_app, lock=False)
     regs = _registrations(event_id)
     confirmed = sum(1 for r in regs if r.status == RegistrationStatus.CONFIRMED)
-    print(f"\n[{db.engine.dialect.name}] control without lock in {elapsed:.2f}s: {confirmed} confirmed, "
-          f"{len(regs) - confirmed} waitlisted, {len(errors)} errors")
+    print(
+        f"\n[{db.engine.dialect.name}] control without lock in {elapsed:.2f}s: {confirmed} confirmed, "
+        f"{len(regs) - confirmed} waitlisted, {len(errors)} errors"
+    )
 
     if db.engine.dialect.name == "postgresql":
         # READ COMMITTED: writers that counted before the others committed all take a seat.

@@ -1,4 +1,5 @@
 """Registration core service: eligibility, validation, limits, council rules, waitlist, cancel, promote."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from app.events.council import voting_power
 from app.events.registration import (
     AttendeeData,
     RegistrationError,
@@ -25,7 +27,6 @@ from app.models import (
     ResearchGroup,
     utcnow,
 )
-from app.events.council import voting_power
 from tests.factories import make_cluster, make_company, make_event, make_registration, valid_brn
 
 CONSENT = "2026-11"
@@ -84,8 +85,9 @@ def test_council_members_of_host_cluster_only_no_guests(app):
     event = make_event(host, kind=EventKind.COUNCIL, open_to_guests=True)
     check_eligibility(event, company=make_company(host, is_council_member=True), now=_now())
     _refused("not_council_member", check_eligibility, event, company=make_company(host), now=_now())
-    _refused("not_council_member", check_eligibility, event,
-             company=make_company(other, is_council_member=True), now=_now())
+    _refused(
+        "not_council_member", check_eligibility, event, company=make_company(other, is_council_member=True), now=_now()
+    )
     _refused("guests_not_allowed", check_eligibility, event, guest=True, now=_now())
 
 
@@ -127,8 +129,9 @@ def test_registration_window(app):
     host = make_cluster()
     company = make_company(host)
     now = _now()
-    event = make_event(host, registration_opens_at=now + dt.timedelta(days=1),
-                       registration_closes_at=now + dt.timedelta(days=3))
+    event = make_event(
+        host, registration_opens_at=now + dt.timedelta(days=1), registration_closes_at=now + dt.timedelta(days=3)
+    )
     _refused("not_open_yet", check_eligibility, event, company=company, now=now)
     check_eligibility(event, company=company, now=now + dt.timedelta(days=2))
     _refused("closed", check_eligibility, event, company=company, now=now + dt.timedelta(days=3))
@@ -168,15 +171,23 @@ def test_guest_needs_valid_brn_and_company_name(app):
     db.session.commit()
     person = [AttendeeData(name="외부인", email="guest@example.com")]
     bad = valid_brn()[:9] + str((int(valid_brn()[9]) + 1) % 10)
-    _refused("invalid_brn", register, event.id, person, guest_company_name="(주)바깥",
-             guest_brn=bad, consent_version=CONSENT, now=_now())
+    _refused(
+        "invalid_brn",
+        register,
+        event.id,
+        person,
+        guest_company_name="(주)바깥",
+        guest_brn=bad,
+        consent_version=CONSENT,
+        now=_now(),
+    )
     db.session.rollback()
-    _refused("guest_company_required", register, event.id, person, guest_brn=valid_brn(),
-             consent_version=CONSENT, now=_now())
+    _refused(
+        "guest_company_required", register, event.id, person, guest_brn=valid_brn(), consent_version=CONSENT, now=_now()
+    )
     db.session.rollback()
     brn = valid_brn()
-    (reg,) = _reg(event, person, guest_company_name="(주)바깥",
-                  guest_brn=f"{brn[:3]}-{brn[3:5]}-{brn[5:]}")
+    (reg,) = _reg(event, person, guest_company_name="(주)바깥", guest_brn=f"{brn[:3]}-{brn[3:5]}-{brn[5:]}")
     assert reg.guest_brn == brn and reg.company_id is None and reg.company_name == "(주)바깥"
 
 
@@ -186,8 +197,12 @@ def test_register_stores_consent_ticket_and_queues_mail(app):
     event = make_event(host)
     db.session.commit()
     now = _now()
-    (reg,) = _reg(event, [AttendeeData(name="김하나", email=" Hana@Example.com ", mobile="01012345678",
-                                       job_title="대표")], company=company, now=now)
+    (reg,) = _reg(
+        event,
+        [AttendeeData(name="김하나", email=" Hana@Example.com ", mobile="01012345678", job_title="대표")],
+        company=company,
+        now=now,
+    )
     assert reg.status == RegistrationStatus.CONFIRMED
     assert reg.email == "hana@example.com" and reg.mobile == "010-1234-5678" and reg.job_title == "대표"
     assert reg.consent_version == CONSENT and reg.consented_at == now
@@ -202,12 +217,26 @@ def test_email_with_active_registration_refused(app):
     event = make_event(host)
     db.session.commit()
     (reg,) = _reg(event, [AttendeeData(name="김하나", email="hana@example.com")], company=company)
-    _refused("already_registered", register, event.id, [AttendeeData(name="김하나", email="HANA@example.com")],
-             company=company, consent_version=CONSENT, now=_now())
+    _refused(
+        "already_registered",
+        register,
+        event.id,
+        [AttendeeData(name="김하나", email="HANA@example.com")],
+        company=company,
+        consent_version=CONSENT,
+        now=_now(),
+    )
     db.session.rollback()
     # Duplicates in one request are refused too.
-    _refused("already_registered", register, event.id, _people(1, "x") + _people(1, "x"),
-             company=company, consent_version=CONSENT, now=_now())
+    _refused(
+        "already_registered",
+        register,
+        event.id,
+        _people(1, "x") + _people(1, "x"),
+        company=company,
+        consent_version=CONSENT,
+        now=_now(),
+    )
     db.session.rollback()
     # After cancelling, the same address may register again.
     cancel(reg.id, now=_now())
@@ -223,8 +252,7 @@ def test_company_limit_counts_waitlisted(app):
     db.session.commit()
     regs = _reg(event, _people(2, "a"), company=company)
     assert [r.status for r in regs] == [RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]
-    _refused("company_limit", register, event.id, _people(2, "b"), company=company,
-             consent_version=CONSENT, now=_now())
+    _refused("company_limit", register, event.id, _people(2, "b"), company=company, consent_version=CONSENT, now=_now())
     db.session.rollback()
     _reg(event, _people(1, "c"), company=company)
     assert _count(company_id=company.id) == 3
@@ -239,29 +267,62 @@ def test_council_one_voter_per_company_and_observers_flag(app):
     member = make_company(host, is_council_member=True)
     event = make_event(host, kind=EventKind.COUNCIL)
     db.session.commit()
-    _reg(event, [AttendeeData(name="대표", email="v1@example.com", role=AttendeeRole.VOTER),
-                 AttendeeData(name="참관", email="o1@example.com", role=AttendeeRole.OBSERVER)], company=member)
-    _refused("voter_taken", register, event.id,
-             [AttendeeData(name="대표2", email="v2@example.com", role=AttendeeRole.VOTER)],
-             company=member, consent_version=CONSENT, now=_now())
+    _reg(
+        event,
+        [
+            AttendeeData(name="대표", email="v1@example.com", role=AttendeeRole.VOTER),
+            AttendeeData(name="참관", email="o1@example.com", role=AttendeeRole.OBSERVER),
+        ],
+        company=member,
+    )
+    _refused(
+        "voter_taken",
+        register,
+        event.id,
+        [AttendeeData(name="대표2", email="v2@example.com", role=AttendeeRole.VOTER)],
+        company=member,
+        consent_version=CONSENT,
+        now=_now(),
+    )
     db.session.rollback()
     other = make_company(host, is_council_member=True)
     db.session.commit()
-    _refused("voter_taken", register, event.id,
-             [AttendeeData(name="가", email="v3@example.com", role=AttendeeRole.VOTER),
-              AttendeeData(name="나", email="v4@example.com", role=AttendeeRole.VOTER)],
-             company=other, consent_version=CONSENT, now=_now())
+    _refused(
+        "voter_taken",
+        register,
+        event.id,
+        [
+            AttendeeData(name="가", email="v3@example.com", role=AttendeeRole.VOTER),
+            AttendeeData(name="나", email="v4@example.com", role=AttendeeRole.VOTER),
+        ],
+        company=other,
+        consent_version=CONSENT,
+        now=_now(),
+    )
     db.session.rollback()
     _reg(event, [AttendeeData(name="가", email="v3@example.com", role=AttendeeRole.VOTER)], company=other)
 
     no_obs = make_event(host, kind=EventKind.COUNCIL, allows_observers=False)
     db.session.commit()
-    _refused("observers_not_allowed", register, no_obs.id,
-             [AttendeeData(name="참관", email="o2@example.com", role=AttendeeRole.OBSERVER)],
-             company=member, consent_version=CONSENT, now=_now())
+    _refused(
+        "observers_not_allowed",
+        register,
+        no_obs.id,
+        [AttendeeData(name="참관", email="o2@example.com", role=AttendeeRole.OBSERVER)],
+        company=member,
+        consent_version=CONSENT,
+        now=_now(),
+    )
     db.session.rollback()
-    _refused("invalid_role", register, no_obs.id, [AttendeeData(name="일반", email="o3@example.com")],
-             company=member, consent_version=CONSENT, now=_now())
+    _refused(
+        "invalid_role",
+        register,
+        no_obs.id,
+        [AttendeeData(name="일반", email="o3@example.com")],
+        company=member,
+        consent_version=CONSENT,
+        now=_now(),
+    )
 
 
 def test_cancelled_voter_frees_the_vote(app):
@@ -271,9 +332,15 @@ def test_cancelled_voter_frees_the_vote(app):
     db.session.commit()
     (voter,) = _reg(event, [AttendeeData(name="대표", email="v1@example.com", role=AttendeeRole.VOTER)], company=member)
     # While the voter is registered, the company has no second vote.
-    _refused("voter_taken", register, event.id,
-             [AttendeeData(name="둘째", email="v3@example.com", role=AttendeeRole.VOTER)],
-             company=member, consent_version=CONSENT, now=_now())
+    _refused(
+        "voter_taken",
+        register,
+        event.id,
+        [AttendeeData(name="둘째", email="v3@example.com", role=AttendeeRole.VOTER)],
+        company=member,
+        consent_version=CONSENT,
+        now=_now(),
+    )
     db.session.rollback()
     cancel(voter.id, now=_now())
     db.session.commit()
@@ -290,8 +357,10 @@ def test_waitlist_order_and_promotion_on_cancel(app):
     event = make_event(host, capacity=2)
     companies = [make_company(host) for _ in range(5)]
     db.session.commit()
-    regs = [_reg(event, [AttendeeData(name=f"사람{i}", email=f"w{i}@example.com")],
-                 company=companies[i])[0] for i in range(5)]
+    regs = [
+        _reg(event, [AttendeeData(name=f"사람{i}", email=f"w{i}@example.com")], company=companies[i])[0]
+        for i in range(5)
+    ]
     assert [r.status for r in regs] == [RegistrationStatus.CONFIRMED] * 2 + [RegistrationStatus.WAITLISTED] * 3
     waitlist_mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "w2@example.com")).one()
     assert "대기" in waitlist_mail.subject
@@ -304,8 +373,9 @@ def test_waitlist_order_and_promotion_on_cancel(app):
     assert regs[0].status == RegistrationStatus.CANCELLED and regs[0].cancelled_at == now
     assert regs[2].status == RegistrationStatus.CONFIRMED and regs[2].promoted_at == now
     assert regs[3].status == RegistrationStatus.WAITLISTED
-    mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "w2@example.com")
-                               .order_by(OutboxMessage.id)).all()
+    mails = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient == "w2@example.com").order_by(OutboxMessage.id)
+    ).all()
     assert len(mails) == 2 and "자리가 확정되었습니다" in mails[1].subject
 
     # Cancelling a waitlisted person promotes nobody.

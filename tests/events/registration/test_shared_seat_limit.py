@@ -1,5 +1,6 @@
 """A directory company and the same business registering as a guest (by its BRN) share one
 seats-per-company limit, whichever way they come in first."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,21 +12,38 @@ from tests.factories import make_cluster, make_company, make_event
 
 
 def _guest(event, brn, *emails):
-    return register(event.id, [AttendeeData(f"게스트{i}", e, mobile="010-1234-5678") for i, e in enumerate(emails)],
-                    guest_company_name="누리미디어", guest_brn=brn, consent_version="v1", now=utcnow())
+    return register(
+        event.id,
+        [AttendeeData(f"게스트{i}", e, mobile="010-1234-5678") for i, e in enumerate(emails)],
+        guest_company_name="누리미디어",
+        guest_brn=brn,
+        consent_version="v1",
+        now=utcnow(),
+    )
 
 
 def _member(event, company, *emails):
-    return register(event.id, [AttendeeData(f"직원{i}", e) for i, e in enumerate(emails)],
-                    company=company, consent_version="v1", now=utcnow())
+    return register(
+        event.id,
+        [AttendeeData(f"직원{i}", e) for i, e in enumerate(emails)],
+        company=company,
+        consent_version="v1",
+        now=utcnow(),
+    )
 
 
 @pytest.fixture
 def setting(app):
     host = make_cluster()
     company = make_company(host)
-    event = make_event(host, kind=EventKind.NETWORKING, status=EventStatus.PUBLISHED, open_to_guests=True,
-                       capacity=50, seats_per_company=2)
+    event = make_event(
+        host,
+        kind=EventKind.NETWORKING,
+        status=EventStatus.PUBLISHED,
+        open_to_guests=True,
+        capacity=50,
+        seats_per_company=2,
+    )
     db.session.commit()
     return event, company
 

@@ -1,5 +1,6 @@
 """When a registration may be cancelled: members until the event starts (also after registration
 closes), staff until it ends; a refused cancellation changes nothing."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,9 +10,9 @@ import pytest
 from app.events.registration import RegistrationError, cancel
 from app.extensions import db
 from app.models import Registration, RegistrationStatus, utcnow
-from tests.helpers import no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
 from tests.events.rsvp.test_rsvp_routes import login, page, world  # noqa: F401  (world is a fixture)
 from tests.factories import make_event, make_registration
+from tests.helpers import no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
 
 STARTED = "행사가 이미 시작되어 취소할 수 없습니다"
 ENDED = "행사가 이미 끝나 취소할 수 없습니다."
@@ -30,11 +31,11 @@ def cancel_url(event, registration) -> str:
 @pytest.fixture
 def closed_event(world):
     """Registration closed an hour ago; the event starts tomorrow. One seat, one waitlisted."""
-    event = make_event(world.dmc, capacity=1, starts_in=dt.timedelta(days=1),
-                       registration_closes_at=utcnow() - HOUR)
+    event = make_event(world.dmc, capacity=1, starts_in=dt.timedelta(days=1), registration_closes_at=utcnow() - HOUR)
     mine = make_registration(event, world.nuri, name="김누리", email="kim@nuri.example")
-    waiting = make_registration(event, world.other, name="대기자", email="wait@hanbit.example",
-                                status=RegistrationStatus.WAITLISTED)
+    waiting = make_registration(
+        event, world.other, name="대기자", email="wait@hanbit.example", status=RegistrationStatus.WAITLISTED
+    )
     db.session.commit()
     return event, mine, waiting
 

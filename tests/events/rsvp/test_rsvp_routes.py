@@ -1,4 +1,5 @@
 """Company RSVP on the event page: register, consent, limits, waitlist, cancel and promotion, access."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,8 @@ from sqlalchemy import func, select
 from app.events.consent import CONSENT_VERSION
 from app.extensions import db
 from app.models import AttendeeRole, EventKind, EventStatus, Registration, RegistrationStatus, Role
-from tests.helpers import body_of, login, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
 from tests.factories import make_cluster, make_company, make_event, make_registration, make_user
+from tests.helpers import body_of, login, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
 
 
 @pytest.fixture
@@ -22,7 +23,11 @@ def world(app):
     other = make_company(dmc, name="한빛소프트")
     event = make_event(dmc, title_ko="DMC 송년 네트워킹", capacity=10, seats_per_company=3)
     w = SimpleNamespace(
-        dmc=dmc, guro=guro, nuri=nuri, other=other, event=event,
+        dmc=dmc,
+        guro=guro,
+        nuri=nuri,
+        other=other,
+        event=event,
         member=make_user(company=nuri, email="kim@nuri.example", name="김누리", mobile="01012345678"),
         other_member=make_user(company=other, email="lee@hanbit.example", name="이한빛"),
         dmc_staff=make_user(Role.STAFF, clusters=[dmc], email="dmc.staff@example.com"),
@@ -75,8 +80,12 @@ def test_member_sees_form_prefilled_and_consent_unchecked(client, world):
     assert 'name="attendees-2-name"' in html and 'name="attendees-3-name"' not in html  # seats_per_company=3
     consent_input = re.search(r'<input[^>]*name="consent"[^>]*>', html).group(0)
     assert "checked" not in consent_input
-    for text in ("행사 참가 신청 확인, 출입 관리, 참가확인서 발급, 행사 관련 연락", "이름, 이메일, 휴대전화, 직함, 소속 기업",
-                 "행사 종료 후 1년간 보관 후 파기", "동의를 거부할 수 있으나, 거부하면 참가 신청을 할 수 없습니다."):
+    for text in (
+        "행사 참가 신청 확인, 출입 관리, 참가확인서 발급, 행사 관련 연락",
+        "이름, 이메일, 휴대전화, 직함, 소속 기업",
+        "행사 종료 후 1년간 보관 후 파기",
+        "동의를 거부할 수 있으나, 거부하면 참가 신청을 할 수 없습니다.",
+    ):
         assert text in html
     assert html.index("행사 종료 후 1년간 보관 후 파기") < html.index('name="consent"')
     assert 'name="attendees-0-role"' not in html  # not a council meeting
@@ -92,7 +101,9 @@ def test_unlimited_event_shows_five_rows(client, world):
 
 def test_member_registers_self_and_colleague(client, world, mailbox):
     login(client, world.member.email)
-    resp = register(client, world.event, rows(("김누리", "kim@nuri.example"), ("박동료", "park@nuri.example"), ("", "")))
+    resp = register(
+        client, world.event, rows(("김누리", "kim@nuri.example"), ("박동료", "park@nuri.example"), ("", ""))
+    )
     assert resp.status_code == 302 and resp.headers["Location"].endswith(page(world.event.id))
     regs = registrations(world.event.id)
     assert [(r.name, r.email, r.status) for r in regs] == [
@@ -126,8 +137,11 @@ def test_over_seats_per_company_is_refused(client, world, mailbox):
     make_registration(world.event, world.nuri, email="first@nuri.example")
     db.session.commit()
     login(client, world.member.email)
-    resp = register(client, world.event, rows(("김누리", "kim@nuri.example"), ("박동료", "park@nuri.example"),
-                                              ("최동료", "choi@nuri.example")))
+    resp = register(
+        client,
+        world.event,
+        rows(("김누리", "kim@nuri.example"), ("박동료", "park@nuri.example"), ("최동료", "choi@nuri.example")),
+    )
     assert resp.status_code == 400
     assert "기업당 신청 가능 인원(3명)을 넘습니다. 남은 자리: 2명" in resp.get_data(as_text=True)
     assert count_registrations() == 1
@@ -171,10 +185,12 @@ def test_full_event_waitlists_and_page_says_so(client, world, mailbox):
 def test_cancel_flow_promotes_first_waitlisted(client, world, mailbox):
     event = make_event(world.dmc, capacity=1)
     mine = make_registration(event, world.nuri, name="김누리", email="kim@nuri.example")
-    first = make_registration(event, world.other, name="대기일번", email="wait1@hanbit.example",
-                              status=RegistrationStatus.WAITLISTED)
-    make_registration(event, world.other, name="대기이번", email="wait2@hanbit.example",
-                      status=RegistrationStatus.WAITLISTED)
+    first = make_registration(
+        event, world.other, name="대기일번", email="wait1@hanbit.example", status=RegistrationStatus.WAITLISTED
+    )
+    make_registration(
+        event, world.other, name="대기이번", email="wait2@hanbit.example", status=RegistrationStatus.WAITLISTED
+    )
     db.session.commit()
     login(client, world.member.email)
     html = client.get(page(event.id)).get_data(as_text=True)
@@ -185,9 +201,11 @@ def test_cancel_flow_promotes_first_waitlisted(client, world, mailbox):
     resp = post_form(client, url, {})
     assert resp.status_code == 302 and resp.headers["Location"].endswith(page(event.id))
     statuses = {r.email: r.status for r in registrations(event.id)}
-    assert statuses == {"kim@nuri.example": RegistrationStatus.CANCELLED,
-                        "wait1@hanbit.example": RegistrationStatus.CONFIRMED,
-                        "wait2@hanbit.example": RegistrationStatus.WAITLISTED}
+    assert statuses == {
+        "kim@nuri.example": RegistrationStatus.CANCELLED,
+        "wait1@hanbit.example": RegistrationStatus.CONFIRMED,
+        "wait2@hanbit.example": RegistrationStatus.WAITLISTED,
+    }
     assert db.session.get(Registration, first.id).promoted_at is not None
     mails = wait_for_mail(mailbox, 1)
     assert [m["To"] for m in mails] == ["wait1@hanbit.example"]
@@ -277,8 +295,11 @@ def test_council_member_registers_voter_and_observer(client, world):
     login(client, world.member.email)
     html = client.get(page(council.id)).get_data(as_text=True)
     assert 'name="attendees-0-role"' in html and "의결권 대표" in html and "참관인" in html
-    resp = register(client, council, rows(("김누리", "kim@nuri.example"), ("박동료", "park@nuri.example"),
-                                          role=["voter", "observer"]))
+    resp = register(
+        client,
+        council,
+        rows(("김누리", "kim@nuri.example"), ("박동료", "park@nuri.example"), role=["voter", "observer"]),
+    )
     assert resp.status_code == 302
     assert [r.role for r in registrations(council.id)] == [AttendeeRole.VOTER, AttendeeRole.OBSERVER]
     # A second voter for the same company is refused.
@@ -303,10 +324,12 @@ def test_the_company_table_shows_each_waitlisted_colleagues_place(client, world)
     """Places count the whole event's waitlist in arrival order, not only the company's rows."""
     world.event.capacity = 1
     make_registration(world.event, world.other, name="자리확정", email="a@hanbit.example")
-    make_registration(world.event, world.other, name="먼저대기", email="b@hanbit.example",
-                      status=RegistrationStatus.WAITLISTED)
-    mine = make_registration(world.event, world.nuri, name="나중대기", email="c@nuri.example",
-                             status=RegistrationStatus.WAITLISTED)
+    make_registration(
+        world.event, world.other, name="먼저대기", email="b@hanbit.example", status=RegistrationStatus.WAITLISTED
+    )
+    mine = make_registration(
+        world.event, world.nuri, name="나중대기", email="c@nuri.example", status=RegistrationStatus.WAITLISTED
+    )
     db.session.commit()
     login(client, world.member.email)
     html = client.get(page(world.event.id)).get_data(as_text=True)

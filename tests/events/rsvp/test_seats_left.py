@@ -1,4 +1,5 @@
 """The member's RSVP form offers only the company's seats left; the first row is the member unless registered."""
+
 from __future__ import annotations
 
 import re
@@ -6,7 +7,6 @@ import re
 from app.events.registration import company_seats_left
 from app.extensions import db
 from app.models import RegistrationStatus
-from tests.helpers import no_mail_sent_or_queued
 from tests.events.rsvp.test_rsvp_routes import (  # noqa: F401  (world is a fixture)
     count_registrations,
     login,
@@ -17,6 +17,7 @@ from tests.events.rsvp.test_rsvp_routes import (  # noqa: F401  (world is a fixt
     world,
 )
 from tests.factories import make_event, make_registration
+from tests.helpers import no_mail_sent_or_queued
 
 USED_UP = "우리 기업의 신청 가능 인원(3명)을 모두 사용했습니다"
 
@@ -53,8 +54,9 @@ def test_form_offers_only_the_seats_left(client, world):
 
 
 def test_no_seats_left_shows_message_instead_of_form_and_keeps_the_table(client, world):
-    for i, status in enumerate([RegistrationStatus.CONFIRMED, RegistrationStatus.CONFIRMED,
-                                RegistrationStatus.WAITLISTED]):
+    for i, status in enumerate(
+        [RegistrationStatus.CONFIRMED, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]
+    ):
         make_registration(world.event, world.nuri, name=f"동료{i}", email=f"p{i}@nuri.example", status=status)
     db.session.commit()
     login(client, world.member.email)
@@ -132,8 +134,9 @@ def test_member_not_registered_is_prefilled(client, world):
 
 
 def test_member_already_registered_gets_blank_rows(client, world):
-    make_registration(world.event, world.nuri, name="김누리", email="KIM@nuri.example",
-                      status=RegistrationStatus.WAITLISTED)
+    make_registration(
+        world.event, world.nuri, name="김누리", email="KIM@nuri.example", status=RegistrationStatus.WAITLISTED
+    )
     db.session.commit()
     login(client, world.member.email)
     html = client.get(page(world.event.id)).get_data(as_text=True)
@@ -153,8 +156,9 @@ def test_member_registered_by_someone_else_is_not_prefilled(client, world):
 
 
 def test_member_whose_registration_was_cancelled_is_prefilled_again(client, world):
-    make_registration(world.event, world.nuri, name="김누리", email="kim@nuri.example",
-                      status=RegistrationStatus.CANCELLED)
+    make_registration(
+        world.event, world.nuri, name="김누리", email="kim@nuri.example", status=RegistrationStatus.CANCELLED
+    )
     db.session.commit()
     login(client, world.member.email)
     form = form_part(client.get(page(world.event.id)).get_data(as_text=True))

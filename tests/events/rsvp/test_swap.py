@@ -2,6 +2,7 @@
 
 The place is kept (status and waitlist position), the council role stays, the ticket code is
 new (the old badge stops working), consent is recorded again; both people are mailed."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,9 +15,9 @@ from app.events.consent import CONSENT_VERSION
 from app.events.registration import AttendeeData, RegistrationError, cancel, replace_attendee
 from app.extensions import db
 from app.models import AttendeeRole, EventKind, EventStatus, OutboxMessage, Registration, RegistrationStatus, utcnow
-from tests.helpers import body_of, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
 from tests.events.rsvp.test_rsvp_routes import login, page, world  # noqa: F401  (world is a fixture)
 from tests.factories import make_checkin, make_event, make_registration, make_user
+from tests.helpers import body_of, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
 
 HOUR = dt.timedelta(hours=1)
 COLLEAGUE = AttendeeData(name="박동료", email="Park@nuri.example", mobile="010-2222-3333", job_title="CTO")
@@ -29,8 +30,18 @@ def fresh(registration_id: int) -> Registration:
 
 def snapshot(registration_id: int) -> tuple:
     r = fresh(registration_id)
-    return (r.name, r.email, r.mobile, r.job_title, r.role, r.status, r.ticket_hash, r.consent_version,
-            r.consented_at, r.created_at)
+    return (
+        r.name,
+        r.email,
+        r.mobile,
+        r.job_title,
+        r.role,
+        r.status,
+        r.ticket_hash,
+        r.consent_version,
+        r.consented_at,
+        r.created_at,
+    )
 
 
 def outbox() -> list[tuple[str, str]]:
@@ -53,20 +64,36 @@ def swap_form(name="박동료", email="park@nuri.example", mobile="010-2222-3333
 def queue(world):
     """One seat: another company holds it; our company and another wait, ours first."""
     event = make_event(world.dmc, capacity=1, seats_per_company=3, title_ko="DMC 송년 네트워킹")
-    seat = make_registration(event, world.other, name="이한빛", email="lee@hanbit.example",
-                             created_at=utcnow() - 3 * HOUR)
-    ours = make_registration(event, world.nuri, name="김누리", email="kim@nuri.example", mobile="01012345678",
-                             status=RegistrationStatus.WAITLISTED, consent_version="2025-old",
-                             consented_at=utcnow() - 2 * HOUR, created_at=utcnow() - 2 * HOUR)
-    theirs = make_registration(event, world.other, name="대기이번", email="wait2@hanbit.example",
-                               status=RegistrationStatus.WAITLISTED, created_at=utcnow() - HOUR)
+    seat = make_registration(
+        event, world.other, name="이한빛", email="lee@hanbit.example", created_at=utcnow() - 3 * HOUR
+    )
+    ours = make_registration(
+        event,
+        world.nuri,
+        name="김누리",
+        email="kim@nuri.example",
+        mobile="01012345678",
+        status=RegistrationStatus.WAITLISTED,
+        consent_version="2025-old",
+        consented_at=utcnow() - 2 * HOUR,
+        created_at=utcnow() - 2 * HOUR,
+    )
+    theirs = make_registration(
+        event,
+        world.other,
+        name="대기이번",
+        email="wait2@hanbit.example",
+        status=RegistrationStatus.WAITLISTED,
+        created_at=utcnow() - HOUR,
+    )
     db.session.commit()
     return event, seat, ours, theirs
 
 
 def swap(registration, company, attendee=COLLEAGUE, consent_version=CONSENT_VERSION, now=None):
-    result = replace_attendee(registration.id, attendee, company=company, consent_version=consent_version,
-                              now=now or utcnow())
+    result = replace_attendee(
+        registration.id, attendee, company=company, consent_version=consent_version, now=now or utcnow()
+    )
     db.session.commit()
     return result
 
@@ -162,13 +189,16 @@ def test_swap_of_another_companys_registration_is_refused(app, world, queue):
     assert snapshot(theirs.id) == before
 
 
-@pytest.mark.parametrize("setup,code", [
-    ("closes_passed", "replace_closed"),
-    ("started_without_close", "replace_closed"),
-    ("cancelled_registration", "not_active"),
-    ("cancelled_event", "cancelled"),
-    ("checked_in", "checked_in"),
-])
+@pytest.mark.parametrize(
+    "setup,code",
+    [
+        ("closes_passed", "replace_closed"),
+        ("started_without_close", "replace_closed"),
+        ("cancelled_registration", "not_active"),
+        ("cancelled_event", "cancelled"),
+        ("checked_in", "checked_in"),
+    ],
+)
 def test_swap_refused_outside_its_window(app, world, setup, code):
     kw = {}
     if setup == "closes_passed":
@@ -178,9 +208,12 @@ def test_swap_refused_outside_its_window(app, world, setup, code):
     elif setup == "cancelled_event":
         kw = dict(status=EventStatus.CANCELLED)
     event = make_event(world.dmc, **kw)
-    reg = make_registration(event, world.nuri, email="kim@nuri.example",
-                            status=RegistrationStatus.CANCELLED if setup == "cancelled_registration"
-                            else RegistrationStatus.CONFIRMED)
+    reg = make_registration(
+        event,
+        world.nuri,
+        email="kim@nuri.example",
+        status=RegistrationStatus.CANCELLED if setup == "cancelled_registration" else RegistrationStatus.CONFIRMED,
+    )
     if setup == "checked_in":
         make_checkin(reg)
     db.session.commit()
@@ -234,14 +267,17 @@ def test_member_swaps_an_attendee_on_the_page(client, world, queue, mailbox):
     assert "김누리님 대신 박동료님으로 참가자를 교체했습니다" in after
 
 
-@pytest.mark.parametrize("data,message", [
-    (swap_form(email="not-an-email"), "이메일 형식이 올바르지 않습니다"),
-    (swap_form(mobile="123"), "휴대전화 번호 형식이 올바르지 않습니다"),
-    (swap_form(email="lee@hanbit.example"), "이미 신청한 이메일입니다: lee@hanbit.example"),
-    (swap_form(consent=False), "개인정보 수집·이용에 동의해야 신청할 수 있습니다."),
-    (swap_form(name=""), "참가자 이름을 입력해 주세요."),
-    (swap_form(name="가" * 101), "입력 내용을 확인해 주세요."),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (swap_form(email="not-an-email"), "이메일 형식이 올바르지 않습니다"),
+        (swap_form(mobile="123"), "휴대전화 번호 형식이 올바르지 않습니다"),
+        (swap_form(email="lee@hanbit.example"), "이미 신청한 이메일입니다: lee@hanbit.example"),
+        (swap_form(consent=False), "개인정보 수집·이용에 동의해야 신청할 수 있습니다."),
+        (swap_form(name=""), "참가자 이름을 입력해 주세요."),
+        (swap_form(name="가" * 101), "입력 내용을 확인해 주세요."),
+    ],
+)
 def test_bad_input_on_the_page_is_400_and_changes_nothing(client, world, queue, mailbox, data, message):
     event, seat, ours, theirs = queue
     before = snapshot(ours.id)

@@ -1,4 +1,5 @@
 """Helpers of the staff registrations tests: sign-in, fixed times, reading the page."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,9 +11,13 @@ from app.extensions import db
 from app.models import Registration, RegistrationStatus
 from tests.helpers import see_committed
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 T0 = dt.datetime(2030, 11, 1, 1, 0, tzinfo=UTC)  # 2030-11-01 10:00 KST
-CONFIRMED, WAITLISTED, CANCELLED = RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.CANCELLED
+CONFIRMED, WAITLISTED, CANCELLED = (
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.CANCELLED,
+)
 
 
 def at(minutes: int) -> dt.datetime:
@@ -39,4 +44,3 @@ def shown_names(html: str) -> list[str]:
     """Names in the registrations table, in page order."""
     table = html.split('<table class="striped registrations">', 1)[1].split("</table>", 1)[0]
     return re.findall(r'<tr id="registration-\d+">\s*<td class="num">.*?</td>\s*<td>([^<]*)</td>', table, re.S)
-

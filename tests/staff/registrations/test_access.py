@@ -1,12 +1,13 @@
 """Who may use the staff registrations page: admins and the host cluster's staff, on every endpoint."""
+
 from __future__ import annotations
 
 import pytest
 
 from app.extensions import db
-from tests.helpers import no_mail_sent_or_queued, post_form, login
-from tests.staff.registrations.helpers import CANCELLED, CONFIRMED, WAITLISTED, reload
 from tests.factories import make_event, make_registration
+from tests.helpers import login, no_mail_sent_or_queued, post_form
+from tests.staff.registrations.helpers import CANCELLED, CONFIRMED, WAITLISTED, reload
 
 
 def _endpoints(w):
@@ -73,11 +74,20 @@ def test_unknown_or_foreign_ids_are_404(client, world):
     db.session.commit()
     login(client, world.admin.email)
     base = f"/staff/events/{world.event.id}/registrations"
-    for path in ("/staff/events/999999/registrations", "/staff/events/999999/registrations.csv",
-                 "/staff/events/99999999999999999999/registrations", f"{base}/999999/cancel",
-                 f"{base}/{foreign.id}/cancel", f"{base}/abc/cancel"):
+    for path in (
+        "/staff/events/999999/registrations",
+        "/staff/events/999999/registrations.csv",
+        "/staff/events/99999999999999999999/registrations",
+        f"{base}/999999/cancel",
+        f"{base}/{foreign.id}/cancel",
+        f"{base}/abc/cancel",
+    ):
         assert client.get(path).status_code == 404, path
-    for path in (f"{base}/999999/promote", f"{base}/{foreign.id}/promote", f"{base}/{foreign.id}/cancel",
-                 f"/staff/events/999999/registrations/{world.han.id}/promote"):
+    for path in (
+        f"{base}/999999/promote",
+        f"{base}/{foreign.id}/promote",
+        f"{base}/{foreign.id}/cancel",
+        f"/staff/events/999999/registrations/{world.han.id}/promote",
+    ):
         assert post_form(client, path, {}, token_from="/").status_code == 404, path
     assert reload(foreign).status == WAITLISTED

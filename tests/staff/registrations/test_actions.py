@@ -1,4 +1,5 @@
 """Staff actions: move up from the waitlist, cancel on someone's behalf (with mails), CSRF."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,10 +8,10 @@ import time
 from sqlalchemy import func, select
 
 from app.events.registration import RegistrationError
-from app.staff.registration_services import cancel_on_behalf
 from app.extensions import db
 from app.models import EventStatus, OutboxMessage, utcnow
-from tests.helpers import body_of, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail, login
+from app.staff.registration_services import cancel_on_behalf
+from tests.helpers import body_of, login, no_mail_sent_or_queued, post_form, see_committed, wait_for_mail
 from tests.staff.registrations.helpers import CANCELLED, CONFIRMED, WAITLISTED, page_url, reload
 
 

@@ -1,19 +1,25 @@
 """The staff registrations page: header figures, table, waitlist places, filters, counts, links, queries."""
+
 from __future__ import annotations
 
 import re
 
-from app.staff import registration_queries as staff_queries
-from app.staff.registration_queries import RegistrationFilters
 from app.extensions import db
 from app.models import EventKind
 from app.models.registration import AttendeeRole
-from tests.helpers import see_committed, login
-from tests.staff.registrations.helpers import (
-    CANCELLED, WAITLISTED, at, page_url, row_html, shown_names,
-)
+from app.staff import registration_queries as staff_queries
+from app.staff.registration_queries import RegistrationFilters
 from tests.factories import make_cluster, make_company, make_event, make_registration
+from tests.helpers import login, see_committed
 from tests.query_counter import count_queries
+from tests.staff.registrations.helpers import (
+    CANCELLED,
+    WAITLISTED,
+    at,
+    page_url,
+    row_html,
+    shown_names,
+)
 
 
 def get(client, url) -> str:
@@ -36,8 +42,17 @@ def test_table_shows_who_registered(client, world):
     login(client, world.admin.email)
     html = get(client, page_url(world.event.id))
     kim = row_html(html, world.kim)
-    for text in ("김누리", "(주)누리미디어", "상암 DMC", "대표", "kim@nuri.example", "010-1234-5678", "확정",
-                 "2030년 11월 1일 (금) 오전 10:01", "2026-11"):
+    for text in (
+        "김누리",
+        "(주)누리미디어",
+        "상암 DMC",
+        "대표",
+        "kim@nuri.example",
+        "010-1234-5678",
+        "확정",
+        "2030년 11월 1일 (금) 오전 10:01",
+        "2026-11",
+    ):
         assert text in kim, text
     guest = row_html(html, world.jung)
     assert "바깥컨설팅" in guest and "게스트" in guest
@@ -100,8 +115,18 @@ def test_cluster_filter(client, world):
 
 def test_bad_filter_values_never_fail(client, world):
     login(client, world.dmc_staff.email)
-    for query in ("status=bogus", "status=", "cluster=nope", "company=" + "가" * 500, "page=-3", "page=zz",
-                  "page=99999999999", "company=%27%22%3B--", "company=%01%1f", "status=all&status=bogus"):
+    for query in (
+        "status=bogus",
+        "status=",
+        "cluster=nope",
+        "company=" + "가" * 500,
+        "page=-3",
+        "page=zz",
+        "page=99999999999",
+        "company=%27%22%3B--",
+        "company=%01%1f",
+        "status=all&status=bogus",
+    ):
         resp = client.get(f"/staff/events/{world.event.id}/registrations?{query}")
         assert resp.status_code == 200, query
     for query in ("cluster=%00", "company=%00%27%22"):
@@ -136,7 +161,9 @@ def test_counts_by_cluster_and_company_follow_the_filters(app, world):
     clusters = staff_queries.all_clusters()
     by_cluster = staff_queries.counts_by_cluster(world.event.id, RegistrationFilters(), clusters)
     assert [(g.label, g.confirmed, g.waitlisted, g.cancelled) for g in by_cluster] == [
-        ("상암 DMC", 2, 2, 0), ("구로 G밸리", 1, 0, 0), ("외부 기업 (게스트)", 0, 1, 0),
+        ("상암 DMC", 2, 2, 0),
+        ("구로 G밸리", 1, 0, 0),
+        ("외부 기업 (게스트)", 0, 1, 0),
     ]
     everything = staff_queries.counts_by_cluster(world.event.id, RegistrationFilters(status="all"), clusters)
     assert [(g.label, g.total) for g in everything] == [("상암 DMC", 4), ("구로 G밸리", 2), ("외부 기업 (게스트)", 1)]
