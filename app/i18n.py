@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_login import current_user
 
 from app.extensions import db
@@ -90,12 +90,18 @@ def format_kst_range(start: dt.datetime, end: dt.datetime, locale: str | None = 
     return f"{format_kst(start, locale)} ~ {format_kst(end, locale)}"
 
 
+def count_people(n: int) -> str:
+    """"3명" in Korean, "1 person" / "3 people" in English (Korean has no plural, English does)."""
+    return ngettext("%(num)d명", "%(num)d명", n)
+
+
 def init_i18n(app: Flask) -> None:
     app.jinja_env.filters["kst"] = format_kst
     app.jinja_env.filters["kst_date"] = format_kst_date
     app.jinja_env.filters["kst_time"] = format_kst_time
     app.jinja_env.globals["kst_range"] = format_kst_range
     app.jinja_env.filters["hhmm"] = kst_hhmm
+    app.jinja_env.filters["people"] = count_people
     app.jinja_env.globals["current_locale"] = _locale_key
 
 

@@ -125,3 +125,17 @@ def test_english_catalog_translates_every_ui_string(tmp_path):
     assert len(wanted) > 100
     missing = sorted(str(m) for m in wanted - translated)
     assert not missing, f"untranslated UI strings: {missing}"
+
+
+def test_counts_of_people_are_singular_and_plural_in_english(app):
+    """(1 people, …) was shown on English pages: the count goes through ngettext."""
+    from flask_babel import force_locale
+
+    from app.i18n import count_people
+
+    with app.test_request_context(), force_locale("en"):
+        assert (count_people(1), count_people(3)) == ("1 person", "3 people")
+    with app.test_request_context(), force_locale("ko"):
+        assert (count_people(1), count_people(3)) == ("1명", "3명")
+    with app.test_request_context(), force_locale("en"):
+        assert app.jinja_env.from_string("{{ 1|people }} · {{ 2|people }}").render() == "1 person · 2 people"

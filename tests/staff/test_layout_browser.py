@@ -462,3 +462,28 @@ def test_favicon_and_hidden_utility(open_as_staff, live_server):
       return [box.width, box.height];
     }""")
     assert size[0] <= 1 and size[1] <= 1
+
+
+# --- a PDF that takes a while ---------------------------------------------------------------------
+
+
+def test_a_slow_pdf_shows_that_it_is_being_made(open_as_staff, office):
+    """Clicking a PDF link shows 만드는 중 at once. The test stops the navigation itself (a window
+    listener, which runs after the page's own handler) so the page can be read while it would wait."""
+    page = open_as_staff(DESKTOP, f"/staff/events/{office.night_id}/reports")
+    banner = page.locator("#pdf-progress")
+    expect(banner).to_be_hidden()
+    page.evaluate("() => window.addEventListener('click', (e) => e.preventDefault())")
+    page.click("a[href$='/attendance.pdf']")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("PDF를 만드는 중입니다")
+    # Coming back to the page (back button, bfcache) clears it.
+    page.evaluate("() => window.dispatchEvent(new PageTransitionEvent('pageshow'))")
+    expect(banner).to_be_hidden()
+
+
+def test_a_plain_link_shows_no_pdf_state(open_as_staff, office):
+    page = open_as_staff(DESKTOP, f"/staff/events/{office.night_id}/reports")
+    page.evaluate("() => window.addEventListener('click', (e) => e.preventDefault())")
+    page.click("a[href$='/registrations']")
+    expect(page.locator("#pdf-progress")).to_be_hidden()
