@@ -91,7 +91,7 @@ def format_kst_range(start: dt.datetime, end: dt.datetime, locale: str | None = 
 
 
 def count_people(n: int) -> str:
-    """"3명" in Korean, "1 person" / "3 people" in English (Korean has no plural, English does)."""
+    """ "3명" in Korean, "1 person" / "3 people" in English (Korean has no plural, English does)."""
     return ngettext("%(num)d명", "%(num)d명", n)
 
 
