@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from app.extensions import db
 from app.models import AttendeeRole, CouncilProxy, EventKind, Role
 from app.reports.council import council_record
 from tests.factories import PASSWORD, make_checkin, make_cluster, make_company, make_event, make_registration, make_user
-from tests.helpers import base_fonts, order_in, pdf_pages, pdf_text
+from tests.helpers import base_fonts, csrf_token, order_in, pdf_pages, pdf_text
 from tests.query_counter import count_queries
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -142,6 +143,15 @@ def test_html_page(client, auth, council):
     html = response.get_data(as_text=True)
     for text in ("김가온", "최관찰", "다솜미디어", "정족수 충족", "council-attendance.pdf"):
         assert text in html
+
+
+def test_english_page_has_english_dates(client, auth, council):
+    auth.login(council.admin.email, PASSWORD)
+    client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/")})
+    html = client.get(f"/staff/events/{council.event.id}/council-attendance").get_data(as_text=True)
+    printed = re.search(r"Printed ([^<]+)<", html).group(1)
+    assert not re.search(r"[\uac00-\ud7a3]", printed), printed  # 2026년 12월 ... was shown here
+    assert re.search(r"[A-Z][a-z]{2}, [A-Z][a-z]{2} \d{1,2}, \d{4}", printed)
 
 
 def test_non_council_event_is_refused(client, auth, council):
