@@ -69,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from app.directory.routes import bp as directory_bp
     from app.events.routes import bp as events_bp
     from app.i18n import bp as i18n_bp
+    from app.networking.routes import bp as networking_bp
     from app.reports.routes import bp as reports_bp
     from app.staff.routes import bp as staff_bp
 
@@ -80,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(checkin_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(networking_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

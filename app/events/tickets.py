@@ -1,4 +1,4 @@
-"""Ticket codes carried by QR badges: 128 random bits, never a row id, stored only as a hash.
+"""Ticket codes carried by QR badges (and the badge's contact-exchange code): never a row id, stored only as hashes.
 
 A registration keeps a random 128-bit salt and the SHA-256 of its code. The code itself is
 HMAC-SHA256(ticket key, salt) cut to 128 bits and written in RFC 4648 base32 (26 characters,
@@ -56,12 +56,49 @@ def normalize_code(raw: str | None) -> str | None:
 
 
 def issue_ticket(registration, key: bytes | None = None) -> str:
-    """Give the registration a fresh code (revoking any earlier one); returns the plain code."""
+    """Give the registration a fresh code (revoking any earlier one, and the contact code with
+    it); returns the plain code."""
     salt = new_ticket_salt()
     code = code_from_salt(salt, key)
     registration.ticket_salt = salt
     registration.ticket_hash = hash_token(code)
+    registration.contact_hash = hash_token(_contact_code_from_salt(salt, key))
     return code
+
+
+# --- the contact-exchange code (명함 교환) -------------------------------------------------------
+#
+# A second QR on the badge, for another attendee's phone: "MOIMC:" and 26 base32 characters (QR
+# alphanumeric mode, version 2 at M). It comes from the ticket salt under its own label, so it
+# never equals a ticket code: the door refuses it as unknown, and the contact scanner refuses a
+# ticket code without looking it up. Only its SHA-256 is stored, to find the badge's owner.
+
+CONTACT_PREFIX = "MOIMC:"
+
+
+def _contact_code_from_salt(salt: str, key: bytes | None = None) -> str:
+    digest = hmac.new(key or ticket_key(), b"contact:" + salt.encode(), hashlib.sha256).digest()[:16]
+    return CONTACT_PREFIX + base64.b32encode(digest).decode().rstrip("=")
+
+
+def contact_code(registration, key: bytes | None = None) -> str:
+    """The plain contact code printed on the badge, recomputed from the stored salt."""
+    if not registration.ticket_salt:
+        raise ValueError(f"registration {registration.id} has no ticket yet")
+    return _contact_code_from_salt(registration.ticket_salt, key)
+
+
+def normalize_contact_code(raw: str | None) -> str | None:
+    """A scanned or typed contact code, or None when it is not one (a ticket code is not)."""
+    if not raw or len(raw) > 200:
+        return None
+    cleaned = "".join(ch for ch in raw.upper() if ch not in " \t\r\n")
+    if not cleaned.startswith(CONTACT_PREFIX):
+        return None
+    body = cleaned[len(CONTACT_PREFIX) :].replace("-", "")
+    if len(body) != CODE_LENGTH or not set(body) <= _ALPHABET:
+        return None
+    return CONTACT_PREFIX + body
 
 
 def ticket_code(registration, key: bytes | None = None) -> str:
@@ -79,6 +116,9 @@ def ensure_tickets(registrations) -> int:
         if not registration.ticket_salt:
             issue_ticket(registration, key)
             issued += 1
+        elif not registration.contact_hash:
+            # Tickets issued before contact codes existed: same badge, its contact code added.
+            registration.contact_hash = hash_token(_contact_code_from_salt(registration.ticket_salt, key))
     return issued
 
 

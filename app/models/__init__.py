@@ -5,6 +5,18 @@ from app.models.checkin import CheckIn, DoorDevice, ScanLog
 from app.models.cluster import Cluster
 from app.models.company import Company, CompanyImport, ResearchGroup, company_sort_name, research_group_members
 from app.models.event import Event, EventKind, EventStatus, event_clusters
+from app.models.networking import (
+    CompanyProfile,
+    Contact,
+    Meeting,
+    MeetingSeat,
+    MeetingSlot,
+    MeetingStatus,
+    MeetingTable,
+    NetworkingTag,
+    ProfileSide,
+    profile_tags,
+)
 from app.models.outbox import OutboxMessage
 from app.models.proxy import CouncilProxy
 from app.models.registration import AttendeeRole, Registration, RegistrationStatus, role_tag, role_tag_label
@@ -21,14 +33,23 @@ __all__ = [
     "Cluster",
     "Company",
     "CompanyImport",
+    "CompanyProfile",
+    "Contact",
     "CouncilProxy",
     "company_sort_name",
     "Event",
     "EventKind",
     "EventStatus",
     "Invitation",
+    "Meeting",
+    "MeetingSeat",
+    "MeetingSlot",
+    "MeetingStatus",
+    "MeetingTable",
+    "NetworkingTag",
     "OutboxMessage",
     "PasswordReset",
+    "ProfileSide",
     "Registration",
     "RegistrationStatus",
     "ResearchGroup",
@@ -36,6 +57,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "event_clusters",
+    "profile_tags",
     "research_group_members",
     "role_tag",
     "role_tag_label",

@@ -66,6 +66,7 @@ class Event(db.Model):
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         CheckConstraint("seats_per_company IS NULL OR seats_per_company >= 1", name="seats_per_company_positive"),
+        CheckConstraint("meetings_per_company IS NULL OR meetings_per_company >= 1", name="meetings_cap_positive"),
         CheckConstraint("kind <> 'research' OR research_group_id IS NOT NULL", name="research_meeting_has_group"),
     )
 
@@ -91,6 +92,10 @@ class Event(db.Model):
     open_to_all_clusters: Mapped[bool] = mapped_column(Boolean, default=False)
     # Council meetings: observers (non-voting) may come besides the voting representative.
     allows_observers: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Staff turn networking on: who-is-coming, match suggestions, 1:1 meetings, contact exchange.
+    networking_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 1:1 meetings a company may hold or have pending at this event; None: no cap.
+    meetings_per_company: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[EventStatus] = mapped_column(enum_column(EventStatus, "event_status"), default=EventStatus.DRAFT)
     # iCalendar SEQUENCE: bumped on every material change (time, place, cancellation).
     sequence: Mapped[int] = mapped_column(Integer, default=0)

@@ -115,6 +115,14 @@ class Registration(db.Model):
     # and a new salt revokes the old code.
     ticket_salt: Mapped[str | None] = mapped_column(String(32))
     ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The contact-exchange code on the badge (명함 교환) is derived like the ticket code under
+    # another label; only its SHA-256 is stored, to find the badge's owner when it is scanned.
+    # It never admits anyone at the door, and a ticket code never exchanges contacts.
+    contact_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Networking consent (separate, unticked, its own purpose): seeing who comes and being seen,
+    # match suggestions, exchanging contacts. None: not given (or withdrawn).
+    networking_consent_version: Mapped[str | None] = mapped_column(String(32))
+    networking_consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # When a badge for this registration was last printed by staff (batch "not yet printed").
     badge_printed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

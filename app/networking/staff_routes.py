@@ -1,0 +1,47 @@
+"""Staff pages of an event's networking: switching it on, the meeting cap (slots and tables: meeting work)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SubmitField
+from wtforms.validators import NumberRange, Optional
+
+from app.auth.decorators import staff_required
+from app.events.access import managed_event
+from app.extensions import db
+from app.networking.blueprint import bp
+
+
+class NetworkingSettingsForm(FlaskForm):
+    enabled = BooleanField(_l("이 행사에서 네트워킹 사용 (참가 기업 보기, 추천, 1:1 미팅, 명함 교환)"))
+    meetings_per_company = IntegerField(
+        _l("기업당 1:1 미팅 수 상한 (선택)"),
+        validators=[Optional(), NumberRange(min=1, max=100, message=_l("1에서 100 사이의 숫자를 입력해 주세요."))],
+    )
+    submit = SubmitField(_l("저장"))
+
+
+def settings_context(event) -> dict:
+    """What the settings page shows besides the form (the meetings work adds slots and tables)."""
+    return {}
+
+
+@bp.route("/staff/events/<int:event_id>/networking", methods=["GET", "POST"])
+@staff_required
+def staff_networking(event_id: int):
+    event = managed_event(event_id)
+    form = NetworkingSettingsForm(
+        data={"enabled": event.networking_enabled, "meetings_per_company": event.meetings_per_company}
+    )
+    if form.validate_on_submit():
+        event.networking_enabled = bool(form.enabled.data)
+        event.meetings_per_company = form.meetings_per_company.data
+        db.session.commit()
+        flash(_("네트워킹 설정을 저장했습니다."), "success")
+        return redirect(url_for("networking.staff_networking", event_id=event.id))
+    return render_template(
+        "networking/staff_settings.html", event=event, form=form, **settings_context(event)
+    ), 400 if form.errors else 200
