@@ -6,7 +6,7 @@ signed-in member is sent there from /events/<id>/networking, so one URL scheme s
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -47,6 +47,23 @@ def _private_headers(response):
 
 def hub_url(registration, **kw) -> str:
     return url_for("networking.hub", registration_id=registration.id, token=link_token(registration), **kw)
+
+
+def networking_url(registration) -> str | None:
+    """Absolute URL of a registration's personal networking page, for mail; None when the event
+    has no networking or the registration no ticket yet."""
+    if registration is None or not registration.ticket_salt or not registration.event.networking_enabled:
+        return None
+    values = {"registration_id": registration.id, "token": link_token(registration)}
+    if has_request_context():
+        return url_for("networking.hub", _external=True, **values)
+    path = current_app.url_map.bind("localhost").build("networking.hub", values)
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+@bp.app_context_processor
+def _networking_link_helper():
+    return {"networking_url": networking_url}
 
 
 @bp.get("/events/<int:event_id>/networking")

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.models import Registration
+from sqlalchemy import select
+
+from app.events.tickets import ensure_tickets
+from app.extensions import db
+from app.mail import queue_template, recipient_locales
+from app.models import Event, Registration, RegistrationStatus
 from app.networking.consent import NETWORKING_CONSENT_VERSION
 
 
@@ -21,3 +26,26 @@ def withdraw_consent(registration: Registration) -> None:
     stay with the other side (they were handed over in person), the person's own notes stay theirs."""
     registration.networking_consent_version = None
     registration.networking_consent_at = None
+
+
+def announce_networking(event: Event) -> int:
+    """Staff just opened networking: mail every confirmed attendee their personal networking link
+    (people registered before it opened got none with their confirmation). Returns how many."""
+    registrations = list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
+            .order_by(Registration.id)
+        )
+    )
+    ensure_tickets(registrations)
+    locales = recipient_locales([r.email for r in registrations])
+    for registration in registrations:
+        queue_template(
+            registration.email,
+            "networking_opened",
+            locale=locales[registration.email],
+            event=event,
+            registration=registration,
+        )
+    return len(registrations)

@@ -12,6 +12,7 @@ from wtforms.validators import NumberRange, Optional
 from app.auth.decorators import staff_required
 from app.events.access import managed_event
 from app.extensions import db
+from app.networking import participation
 from app.networking.blueprint import bp
 
 
@@ -37,10 +38,15 @@ def staff_networking(event_id: int):
         data={"enabled": event.networking_enabled, "meetings_per_company": event.meetings_per_company}
     )
     if form.validate_on_submit():
+        opened = bool(form.enabled.data) and not event.networking_enabled
         event.networking_enabled = bool(form.enabled.data)
         event.meetings_per_company = form.meetings_per_company.data
+        invited = participation.announce_networking(event) if opened else 0
         db.session.commit()
-        flash(_("네트워킹 설정을 저장했습니다."), "success")
+        if invited:
+            flash(_("네트워킹을 열고 참가자 %(n)d명에게 개인 네트워킹 링크를 메일로 보냈습니다.", n=invited), "success")
+        else:
+            flash(_("네트워킹 설정을 저장했습니다."), "success")
         return redirect(url_for("networking.staff_networking", event_id=event.id))
     return render_template(
         "networking/staff_settings.html", event=event, form=form, **settings_context(event)

@@ -116,3 +116,29 @@ def test_already_consented_people_see_the_hub_not_the_form(client, net):
     consent(net.kim)
     html = client.get(hub_path(net.kim)).get_data(as_text=True)
     assert "동의하고 네트워킹 시작" not in html and "동의 철회" in html
+
+
+def test_opening_networking_mails_every_confirmed_attendee_their_link(client, net, mailbox):
+    from tests.helpers import body_of, wait_for_mail
+
+    net.event.networking_enabled = False
+    db.session.commit()
+    login(client, net.dmc_staff.email)
+    response = post_form(client, f"/staff/events/{net.event.id}/networking", {"enabled": "y"}, follow_redirects=True)
+    assert "5명에게 개인 네트워킹 링크를 메일로 보냈습니다" in response.get_data(as_text=True)
+    mails = {m["To"]: m for m in wait_for_mail(mailbox, 5)}
+    assert set(mails) == {r.email for r in (net.kim, net.park, net.lee, net.choi, net.guest)}
+    assert f"http://localhost{hub_path(net.park)}" in body_of(mails["park@nuri.example"])
+    # Saving again (already open) sends nothing more.
+    post_form(client, f"/staff/events/{net.event.id}/networking", {"enabled": "y"})
+    assert len(wait_for_mail(mailbox, 6, timeout=0.5)) == 5
+
+
+def test_the_confirmation_mail_carries_the_networking_link_when_it_is_open(app, net):
+    from app.events import notifications
+    from app.models import OutboxMessage
+
+    notifications.registered(net.event, net.park)
+    db.session.flush()
+    message = db.session.query(OutboxMessage).one()
+    assert f"http://localhost{hub_path(net.park)}" in message.body_text
