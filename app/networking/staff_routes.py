@@ -14,6 +14,7 @@ from app.events.access import managed_event
 from app.extensions import db
 from app.networking import participation
 from app.networking.blueprint import bp
+from app.networking.figures import event_figures
 
 
 class NetworkingSettingsForm(FlaskForm):
@@ -49,5 +50,9 @@ def staff_networking(event_id: int):
             flash(_("네트워킹 설정을 저장했습니다."), "success")
         return redirect(url_for("networking.staff_networking", event_id=event.id))
     return render_template(
-        "networking/staff_settings.html", event=event, form=form, **settings_context(event)
+        "networking/staff_settings.html",
+        event=event,
+        form=form,
+        figures=event_figures(event.id),
+        **settings_context(event),
     ), 400 if form.errors else 200

@@ -30,6 +30,7 @@ from sqlalchemy import and_, func, select
 from app.extensions import db
 from app.i18n import SEOUL
 from app.models import CheckIn, Cluster, Company, Event, EventKind, EventStatus, Registration, RegistrationStatus
+from app.networking.figures import NetworkingFigures, figures_for
 
 # Longest period one report covers (the page and the PDF stay small, the queries quick).
 MAX_PERIOD_DAYS = 3 * 366
@@ -186,6 +187,8 @@ class ActivityReport:
     top_companies: list[CompanyRow]
     inbound: list[ClusterFlow]  # other clusters' companies at this cluster's events
     outbound: list[ClusterFlow]  # this cluster's companies at other clusters' events
+    # Networking at the held events (app/networking/figures.py): consent, meetings, contacts.
+    networking: NetworkingFigures = dataclasses.field(default_factory=NetworkingFigures)
 
     @property
     def rate(self) -> float | None:
@@ -340,6 +343,7 @@ def activity_report(cluster: Cluster, period: Period, now: dt.datetime) -> Activ
     ]
 
     distribution = Counter(min(c.events, 3) for c in companies)
+    held_ids = [event_id for event_id, _k, _s, ends_at, *_rest in event_rows if ends_at <= now]
     return ActivityReport(
         cluster=cluster,
         period=period,
@@ -358,6 +362,7 @@ def activity_report(cluster: Cluster, period: Period, now: dt.datetime) -> Activ
         top_companies=sorted(companies, key=lambda c: (-c.events, c.sort_name, c.id))[:TOP_COMPANIES],
         inbound=sorted(inbound.values(), key=lambda f: (-f.companies, f.cluster_id is None, f.name)),
         outbound=sorted(outbound, key=lambda f: (-f.companies, f.name)),
+        networking=figures_for(held_ids),
     )
 
 

@@ -412,4 +412,4 @@ def test_query_count_does_not_grow_with_events(app, client, auth):
         auth.logout()
     print("activity page queries (5 vs 50 events):", counts)
     assert counts[0] == counts[1], counts
-    assert counts[1] <= 12, counts
+    assert counts[1] <= 18, counts  # 9 for attendance, 6 for the networking figures, the page's own
