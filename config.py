@@ -115,6 +115,17 @@ class Config:
     # Processes rendering large PDF batches (badges); 0: one per core, at most 2.
     PDF_WORKERS = int(_env("PDF_WORKERS", "0"))
 
+    # Staged follow-ups after an event, in days after its end, per event kind (issue 16); a
+    # kind with no stages gets no follow-ups. FOLLOWUP_LINK_DAYS: how long a link answers.
+    FOLLOWUP_STAGES_DAYS = {
+        "networking": (14, 182, 365),
+        "forum": (14, 182, 365),
+        "research": (14, 182, 365),
+        "council": (),
+    }
+    FOLLOWUP_LINK_DAYS = int(_env("FOLLOWUP_LINK_DAYS", "45"))
+    FOLLOWUP_REMINDER_DAYS = int(_env("FOLLOWUP_REMINDER_DAYS", "7"))
+
     INVITATION_TTL_HOURS = int(_env("INVITATION_TTL_HOURS", str(24 * 7)))
     PASSWORD_RESET_TTL_MINUTES = int(_env("PASSWORD_RESET_TTL_MINUTES", "60"))
     PASSWORD_MIN_LENGTH = 10

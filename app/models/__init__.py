@@ -18,6 +18,17 @@ from app.models.networking import (
     profile_tags,
 )
 from app.models.outbox import OutboxMessage
+from app.models.outcomes import (
+    Attribution,
+    FollowUp,
+    FollowUpAnswer,
+    LifecycleMail,
+    Outcome,
+    OutcomeChange,
+    OutcomeParty,
+    OutcomeStage,
+    outcome_events,
+)
 from app.models.proxy import CouncilProxy
 from app.models.registration import AttendeeRole, Registration, RegistrationStatus, role_tag, role_tag_label
 from app.models.types import UTCDateTime, utcnow
@@ -25,6 +36,15 @@ from app.models.user import Invitation, PasswordReset, Role, User, staff_cluster
 
 __all__ = [
     "AttendeeRole",
+    "Attribution",
+    "FollowUp",
+    "FollowUpAnswer",
+    "LifecycleMail",
+    "Outcome",
+    "OutcomeChange",
+    "OutcomeParty",
+    "OutcomeStage",
+    "outcome_events",
     "CalendarToken",
     "CalendarTokenKind",
     "CheckIn",
