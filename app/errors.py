@@ -5,8 +5,22 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
+
+# A write that met another one: SQLite's lock (busy timeout spent, or a reader's snapshot gone
+# stale when it tried to write), PostgreSQL's serialization failure, deadlock or lock timeout.
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+_PG_CONFLICT_STATES = {"40001", "40P01", "55P03"}
+
+
+def is_write_conflict(exc: OperationalError) -> bool:
+    """Whether a database error means "another writer got there first": worth a retry, not a bug."""
+    original = getattr(exc, "orig", None)
+    if getattr(original, "sqlstate", None) in _PG_CONFLICT_STATES:
+        return True
+    return any(text in str(original or exc) for text in _SQLITE_BUSY)
 
 
 def _wants_json() -> bool:
@@ -61,6 +75,22 @@ def register(app: Flask) -> None:
             _("요청이 너무 많습니다"),
             _("짧은 시간에 너무 많이 시도했습니다. 잠시 후 다시 시도해 주세요."),
         )
+
+    @app.errorhandler(OperationalError)
+    def write_conflict(exc: OperationalError):
+        """The last line against concurrent writes (services take the write lock first, see
+        app/database.py begin_write): whoever loses a race is told to try again, and nothing
+        of the request is kept. Any other database error stays a 500 with its traceback."""
+        if not is_write_conflict(exc):
+            raise exc
+        db.session.rollback()
+        app.logger.warning("write conflict on %s %s: %s", request.method, request.path, str(exc).splitlines()[0])
+        response, status = _render(
+            503,
+            _("다른 변경과 겹쳤습니다"),
+            _("같은 내용을 다른 사람이 동시에 저장하고 있었습니다. 저장되지 않았으니 잠시 후 다시 시도해 주세요."),
+        )
+        return response, status, {"Retry-After": "1"}
 
     @app.errorhandler(500)
     def server_error(_e):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from app.forms import strip
+from app.forms import ChoiceField, strip
+from app.routing import db_id
 from app.validators import normalize_mobile
 
 
@@ -50,7 +51,7 @@ class InviteForm(FlaskForm):
             Length(max=254),
         ],
     )
-    company_id = SelectField(_l("소속 기업"), coerce=int, validate_choice=True)
+    company_id = ChoiceField(_l("소속 기업"), coerce=db_id)
     submit = SubmitField(_l("초대 메일 보내기"))
 
 

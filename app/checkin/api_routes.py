@@ -19,6 +19,7 @@ from app.checkin.devices import device_for_token, touch
 from app.database import begin_write
 from app.extensions import csrf, db
 from app.models import DoorDevice, Event, Role, utcnow
+from app.routing import json_int
 
 SCANNER_CSRF_SECONDS = 24 * 3600
 
@@ -90,12 +91,11 @@ def _optional_str(body: dict, key: str, limit: int) -> str | None:
 
 
 def _optional_id(body: dict, key: str) -> int | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 2**31 - 1:
+    """A row id in the body (routing.json_int: a JSON integer a database column holds)."""
+    try:
+        return json_int(body, key)
+    except ValueError:
         json_error(400, "bad_request", _("%(field)s 값이 올바르지 않습니다.", field=key))
-    return value
 
 
 @bp.post("/api/checkin/events/<int:event_id>/scan")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, IntegerField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.checkin.devices import MAX_VALID_HOURS
 from app.events.consent import CONSENT_LABEL
-from app.forms import strip
+from app.forms import ChoiceField, one_line, strip
+from app.models import AttendeeRole
+from app.routing import bounded_int
 
 
 class DeviceForm(FlaskForm):
@@ -31,7 +33,8 @@ class DeviceForm(FlaskForm):
 
 
 class WalkInForm(FlaskForm):
-    company_id = SelectField(_l("입주기업 (디렉터리)"), coerce=int, validators=[Optional()])
+    # 0: an outside company, typed in below.
+    company_id = ChoiceField(_l("입주기업 (디렉터리)"), coerce=bounded_int)
     guest_company_name = StringField(
         _l("외부 기업명 (디렉터리에 없을 때)"), filters=[strip], validators=[Optional(), Length(max=200)]
     )
@@ -40,7 +43,9 @@ class WalkInForm(FlaskForm):
     email = StringField(_l("이메일"), filters=[strip], validators=[Optional(), Length(max=254)])
     mobile = StringField(_l("휴대전화 (선택)"), filters=[strip], validators=[Optional(), Length(max=20)])
     job_title = StringField(_l("직함 (선택)"), filters=[strip], validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("역할"), validators=[Optional()])
+    # Choices per event (walkins.role_choices); missing or unknown is a form error, not a 500.
+    role = ChoiceField(_l("역할"), enum=AttendeeRole)
+    gate = StringField(_l("게이트"), filters=[one_line], validators=[Optional(), Length(max=60)])
     # The attendee agrees in person; staff tick the box for them (PIPA: still explicit, never pre-ticked).
     consent = BooleanField(CONSENT_LABEL, default=False)
     submit = SubmitField(_l("현장 등록하고 체크인"))

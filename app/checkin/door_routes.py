@@ -22,7 +22,6 @@ from app.extensions import db
 from app.forms import ConfirmForm
 from app.i18n import format_kst_range
 from app.models import (
-    AttendeeRole,
     CheckIn,
     Company,
     DoorDevice,
@@ -207,7 +206,7 @@ def walk_in(event_id: int):
             email=form.email.data or "",
             mobile=form.mobile.data,
             job_title=form.job_title.data,
-            role=AttendeeRole(form.role.data),
+            role=form.role.data,
         )
         try:
             registration = walkins.register_and_admit(
@@ -218,7 +217,7 @@ def walk_in(event_id: int):
                 guest_brn=form.guest_brn.data,
                 consent_version=consent.CONSENT_VERSION if form.consent.data else None,
                 staff=current_user._get_current_object(),
-                gate=request.form.get("gate") or None,
+                gate=form.gate.data or None,
                 now=now,
             )
         except RegistrationError as exc:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, SubmitField, TextAreaField, URLField
+from wtforms import BooleanField, DateField, EmailField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.forms import strip
+from app.forms import ChoiceField, strip
+from app.routing import db_id
 
 
 class CompanyForm(FlaskForm):
@@ -15,7 +16,7 @@ class CompanyForm(FlaskForm):
         _l("기업명"), filters=[strip], validators=[DataRequired(_l("기업명을 입력해 주세요.")), Length(max=200)]
     )
     name_en = StringField(_l("영문 기업명 (선택)"), filters=[strip], validators=[Optional(), Length(max=200)])
-    cluster_id = SelectField(_l("소속 클러스터"), coerce=int, validate_choice=True)
+    cluster_id = ChoiceField(_l("소속 클러스터"), coerce=db_id)
     brn = StringField(_l("사업자등록번호"), filters=[strip], validators=[Optional(), Length(max=20)])
     industry = StringField(_l("업종"), filters=[strip], validators=[Optional(), Length(max=120)])
     website = URLField(_l("홈페이지 (선택)"), filters=[strip], validators=[Optional(), Length(max=300)])

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.auth.decorators import staff_required
@@ -17,7 +17,7 @@ from app.directory.access import can_manage_cluster, require
 from app.directory.blueprint import bp
 from app.events.access import managed_clusters
 from app.extensions import db
-from app.forms import ConfirmForm
+from app.forms import ChoiceField, ConfirmForm
 from app.i18n import seoul_today
 from app.models import Cluster, Company, ResearchGroup
 from app.routing import MAX_DB_INT, page_arg
@@ -28,11 +28,12 @@ SEARCH_MAX = 100
 # --- Forms ----------------------------------------------------------------------------------
 # Selects do not validate their choices: the service decides (with a Korean message) whether a
 # company or cluster is allowed, and the view answers 404/403 for ids that do not exist or are
-# not the user's.
+# not the user's (`_get` bounds the id: one beyond the database range does not exist). A value
+# that is no number at all is a form error (ChoiceField).
 
 
 class CouncilAddForm(FlaskForm):
-    company_id = SelectField(
+    company_id = ChoiceField(
         _l("기업"), coerce=int, validate_choice=False, validators=[InputRequired(_l("기업을 선택해 주세요."))]
     )
     joined_on = DateField(_l("가입일"), validators=[InputRequired(_l("가입일을 입력해 주세요."))])
@@ -51,7 +52,7 @@ class GroupForm(FlaskForm):
             Length(max=200, message=_l("연구회 이름은 200자 이하로 입력해 주세요.")),
         ],
     )
-    cluster_id = SelectField(
+    cluster_id = ChoiceField(
         _l("주관 클러스터"),
         coerce=int,
         validate_choice=False,
@@ -64,7 +65,7 @@ class GroupForm(FlaskForm):
 
 
 class GroupMemberForm(FlaskForm):
-    company_id = SelectField(
+    company_id = ChoiceField(
         _l("추가할 기업"), coerce=int, validate_choice=False, validators=[InputRequired(_l("기업을 선택해 주세요."))]
     )
     submit = SubmitField(_l("회원사로 추가"))

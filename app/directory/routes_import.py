@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from wtforms import BooleanField, SelectField, SubmitField
+from wtforms import BooleanField, SubmitField
 
 from app.auth.decorators import staff_required
 from app.database import begin_write
@@ -23,7 +23,9 @@ from app.directory.access import can_manage_cluster, require
 from app.directory.blueprint import bp
 from app.events.access import managed_clusters
 from app.extensions import db
+from app.forms import ChoiceField
 from app.models import Cluster, CompanyImport
+from app.routing import db_id, page_arg
 
 PREVIEW_PER_PAGE = 100
 RECENT_IMPORTS = 20
@@ -42,7 +44,7 @@ _REFUSALS = {
 
 
 class ImportUploadForm(FlaskForm):
-    cluster_id = SelectField(_l("가져올 클러스터"), coerce=int, validate_choice=False)
+    cluster_id = ChoiceField(_l("가져올 클러스터"), coerce=db_id, validate_choice=False)
     file = FileField(_l("기업 목록 파일 (.xlsx 또는 .csv)"), validators=[FileRequired(_l("파일을 선택해 주세요."))])
     submit = SubmitField(_l("올리고 미리보기"))
 
@@ -140,10 +142,7 @@ def _load_import(import_id: int, for_update: bool = False) -> CompanyImport:
 
 
 def _page_arg() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
+    return page_arg(request.args)
 
 
 @bp.get("/import/<int:import_id>")

@@ -1,6 +1,13 @@
 """Staff event management: create, edit, publish, cancel, duplicate, and recurring series.
 
 Services take plain arguments, never commit, and raise EventError (a Korean message) on bad input.
+
+Two staff members may save the same event at the same moment. Every service that changes an
+existing event first takes the write lock (`_lock_for_change`: begin_write(), then the event row
+FOR UPDATE): on SQLite a writer that had only read would otherwise find its snapshot stale at
+the first write and fail with "database is locked"; on PostgreSQL the second save would
+overwrite the first one's sequence bump. The second writer now waits and then works on the
+saved state.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import datetime as dt
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.database import begin_write
 from app.events import notifications
 from app.extensions import db
 from app.i18n import SEOUL
@@ -152,6 +160,7 @@ def _apply(
 
 def create_event(data: EventData, actor: User) -> Event:
     """A new draft event."""
+    begin_write()  # a writer from the start: its checks read what it then writes beside
     data = _clean(data)
     host, group, participating = _validate(data, actor)
     event = Event(status=EventStatus.DRAFT, sequence=0, created_by_id=actor.id)
@@ -179,9 +188,26 @@ def _notify(event: Event, cancelled: bool) -> int:
     return len(recipients)
 
 
+def _lock_for_change(event: Event) -> Event:
+    """Take the write lock and the event row before a change, and reload it as saved.
+
+    On SQLite begin_write() ends the request's read transaction (nothing is written yet) and
+    starts BEGIN IMMEDIATE; on PostgreSQL FOR UPDATE waits for a concurrent save to commit.
+    The reload (populate_existing) makes the checks below see the other save's result.
+    """
+    begin_write()
+    locked = db.session.execute(
+        select(Event).where(Event.id == event.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if locked is None:
+        raise EventError(_("행사를 찾을 수 없습니다."))
+    return locked
+
+
 def update_event(event: Event, data: EventData, actor: User) -> bool:
     """Save changes; a material change (time, place) bumps `sequence` and mails the
     active registrants. Returns whether the change was material."""
+    event = _lock_for_change(event)
     if event.status == EventStatus.CANCELLED:
         raise EventError(_("취소된 행사는 수정할 수 없습니다."))
     data = _clean(data)
@@ -197,6 +223,7 @@ def update_event(event: Event, data: EventData, actor: User) -> bool:
 
 
 def publish_event(event: Event, actor: User) -> None:
+    event = _lock_for_change(event)
     if event.status != EventStatus.DRAFT:
         raise EventError(_("초안인 행사만 공개할 수 있습니다."))
     event.status = EventStatus.PUBLISHED
@@ -205,6 +232,7 @@ def publish_event(event: Event, actor: User) -> None:
 
 def cancel_event(event: Event, actor: User) -> int:
     """Cancel; registrations stay. Returns how many registrants were mailed."""
+    event = _lock_for_change(event)
     if event.status == EventStatus.CANCELLED:
         raise EventError(_("이미 취소된 행사입니다."))
     event.status = EventStatus.CANCELLED
@@ -215,6 +243,7 @@ def cancel_event(event: Event, actor: User) -> int:
 
 def duplicate_event(event: Event, actor: User) -> Event:
     """A copy as a new draft, without registrations."""
+    begin_write()
     if not actor.can_manage_cluster(event.host_cluster_id):
         raise EventError(_("담당하는 클러스터만 주최 클러스터로 정할 수 있습니다."))
     copy = Event(
@@ -308,6 +337,7 @@ def series_dates(first: dt.date, rule: SeriesRule) -> list[dt.date]:
 def create_series(data: EventData, rule: SeriesRule, actor: User) -> list[Event]:
     """One draft event per occurrence. `data` holds the first occurrence; every other one
     keeps its Seoul wall-clock times (and the registration window relative to the start)."""
+    begin_write()
     data = _clean(data)
     _validate(data, actor)
     start_kst = data.starts_at.astimezone(SEOUL)

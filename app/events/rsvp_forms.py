@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, FieldList, Form, FormField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from app.events.consent import CONSENT_LABEL
 from app.events.registration import AttendeeData
-from app.forms import strip
+from app.forms import ChoiceField, strip
 from app.models import AttendeeRole, Event, EventKind
 
 # Attendee rows shown when the event has no per-company limit.
@@ -24,15 +24,17 @@ class AttendeeRowForm(Form):
     email = StringField(_l("이메일"), filters=[strip], validators=[Optional(), Length(max=254)])
     mobile = StringField(_l("휴대전화"), filters=[strip], validators=[Optional(), Length(max=20)])
     job_title = StringField(_l("직함"), filters=[strip], validators=[Optional(), Length(max=100)])
-    # Only rendered (and only read) for council meetings; the service checks the value.
-    role = SelectField(
+    # Only rendered (and only read) for council meetings, so it may be absent; a value that is
+    # neither choice is a form error. The service checks the role against the event.
+    role = ChoiceField(
         _l("구분"),
+        enum=AttendeeRole,
         choices=[
             SelectChoice(AttendeeRole.VOTER.value, _l("의결권 대표")),
             SelectChoice(AttendeeRole.OBSERVER.value, _l("참관인")),
         ],
         default=AttendeeRole.OBSERVER.value,
-        validate_choice=False,
+        blank_ok=True,
     )
 
     @property
@@ -82,8 +84,8 @@ def attendees_from(form: RsvpForm, event: Event) -> list[AttendeeData]:
         if row.is_blank:
             continue
         role = AttendeeRole.ATTENDEE
-        if event.kind == EventKind.COUNCIL and row.role.data in (AttendeeRole.VOTER.value, AttendeeRole.OBSERVER.value):
-            role = AttendeeRole(row.role.data)
+        if event.kind == EventKind.COUNCIL and row.role.data is not None:
+            role = row.role.data
         people.append(
             AttendeeData(
                 name=row.name.data or "",

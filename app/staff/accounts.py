@@ -7,16 +7,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import EmailField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.decorators import admin_required
 from app.auth.services import AccountError, account_setup_hours
 from app.extensions import db
-from app.forms import ConfirmForm, strip
+from app.forms import ChoiceField, ConfirmForm, strip
 from app.models import Cluster, Role
-from app.routing import page_arg
+from app.routing import db_id, page_arg
 from app.staff import account_services as service
 from app.staff.blueprint import bp
 
@@ -27,14 +27,10 @@ class AccountForm(FlaskForm):
     name = StringField(
         _l("이름"), filters=[strip], validators=[DataRequired(_l("이름을 입력해 주세요.")), Length(max=100)]
     )
-    role = SelectField(
-        _l("역할"),
-        choices=[(Role.STAFF.value, _l("클러스터팀")), (Role.ADMIN.value, _l("관리자"))],
-        validate_choice=True,
-    )
+    role = ChoiceField(_l("역할"), choices=[(Role.STAFF.value, _l("클러스터팀")), (Role.ADMIN.value, _l("관리자"))])
     clusters = SelectMultipleField(
         _l("담당 클러스터"),
-        coerce=int,
+        coerce=db_id,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )

@@ -15,7 +15,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     IntegerField,
-    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -38,26 +37,18 @@ from app.events.manage import (
     update_event,
 )
 from app.extensions import db
-from app.forms import ConfirmForm, strip
+from app.forms import ChoiceField, ConfirmForm, one_line
 from app.i18n import SEOUL
 from app.models import Cluster, EventKind, ResearchGroup
-from app.routing import MAX_DB_INT
+from app.routing import MAX_DB_INT, bounded_int, db_id
 from app.staff.blueprint import bp
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-def _db_id(value) -> int:
-    """An id posted in the form. One no database integer holds overflowed the driver (a 500);
-    the ValueError makes it WTForms' "not a valid choice" instead."""
-    number = int(value)
-    if not 0 <= number <= MAX_DB_INT:
-        raise ValueError(value)
-    return number
-
-
 def _none_if_zero(value):
-    return None if value in (None, "", 0, "0") else _db_id(value)
+    """The research group select: 0 is "none"; any other value an id within the database range."""
+    return None if bounded_int(value) == 0 else db_id(value)
 
 
 # Years an event may be in. Year 1 or 9999 overflowed the KST -> UTC conversion into a 500;
@@ -78,20 +69,22 @@ class EventDateTimeField(DateTimeLocalField):
 
 
 class EventForm(FlaskForm):
-    kind = SelectField(_l("행사 종류"), choices=[(k.value, k.label) for k in EventKind], validate_choice=False)
-    host_cluster_id = SelectField(_l("주최 클러스터"), coerce=int, validate_choice=True)
-    research_group_id = SelectField(_l("연구회 (연구회 모임만)"), coerce=_none_if_zero, validate_choice=False)
+    kind = ChoiceField(_l("행사 종류"), enum=EventKind)
+    host_cluster_id = ChoiceField(_l("주최 클러스터"), coerce=db_id)
+    # The service checks that the group belongs to the host cluster (with its own message).
+    research_group_id = ChoiceField(_l("연구회 (연구회 모임만)"), coerce=_none_if_zero, validate_choice=False)
     participating_cluster_ids = SelectMultipleField(
         _l("참여 클러스터 (클러스터 간 포럼만)"),
-        coerce=_db_id,
+        coerce=db_id,
         validate_choice=False,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
+    # Titles and places are one-line properties of the event's calendar file (SUMMARY, LOCATION).
     title_ko = StringField(
-        _l("행사명"), filters=[strip], validators=[DataRequired(_l("행사명을 입력해 주세요.")), Length(max=200)]
+        _l("행사명"), filters=[one_line], validators=[DataRequired(_l("행사명을 입력해 주세요.")), Length(max=200)]
     )
-    title_en = StringField(_l("영문 행사명 (선택)"), filters=[strip], validators=[Optional(), Length(max=200)])
+    title_en = StringField(_l("영문 행사명 (선택)"), filters=[one_line], validators=[Optional(), Length(max=200)])
     description_ko = TextAreaField(_l("소개"), validators=[Optional(), Length(max=10000)])
     description_en = TextAreaField(_l("영문 소개 (선택)"), validators=[Optional(), Length(max=10000)])
     starts_at = EventDateTimeField(
@@ -104,8 +97,8 @@ class EventForm(FlaskForm):
         format=DT_FORMAT,
         validators=[DataRequired(_l("시작 일시와 종료 일시를 입력해 주세요."))],
     )
-    venue_name = StringField(_l("장소"), filters=[strip], validators=[Optional(), Length(max=200)])
-    venue_address = StringField(_l("주소"), filters=[strip], validators=[Optional(), Length(max=300)])
+    venue_name = StringField(_l("장소"), filters=[one_line], validators=[Optional(), Length(max=200)])
+    venue_address = StringField(_l("주소"), filters=[one_line], validators=[Optional(), Length(max=300)])
     # max: a number the database integer column holds (larger ones overflowed into a 500).
     capacity = IntegerField(
         _l("정원"),
@@ -132,7 +125,7 @@ class EventForm(FlaskForm):
 
 
 class NewEventForm(EventForm):
-    repeat = SelectField(
+    repeat = ChoiceField(
         _l("반복"),
         choices=[
             ("", _l("반복 안 함")),
@@ -140,7 +133,6 @@ class NewEventForm(EventForm):
             ("biweekly", _l("격주")),
             ("monthly", _l("매월 같은 주 같은 요일 (예: 둘째 화요일)")),
         ],
-        validate_choice=True,
     )
     repeat_months = IntegerField(_l("반복 기간 (개월)"), validators=[Optional()])
     repeat_until = DateField(_l("또는 반복 종료일"), validators=[Optional()])

@@ -58,6 +58,7 @@ def data(cluster, **kw) -> EventData:
 def setup(app):
     cluster = make_cluster()
     staff = make_user(Role.STAFF, clusters=[cluster])
+    db.session.commit()  # services take the write lock first, as in a request that has written nothing
     return cluster, staff
 
 
@@ -120,7 +121,7 @@ def test_research_group_must_belong_to_host(setup):
     foreign = ResearchGroup(name="빅데이터연구회", cluster=other)
     own = ResearchGroup(name="AI연구회", cluster=cluster)
     db.session.add_all([foreign, own])
-    db.session.flush()
+    db.session.commit()
     with pytest.raises(EventError, match="연구회"):
         create_event(data(cluster, kind=EventKind.RESEARCH, research_group_id=foreign.id), staff)
     event = create_event(data(cluster, kind=EventKind.RESEARCH, research_group_id=own.id), staff)
@@ -130,6 +131,7 @@ def test_research_group_must_belong_to_host(setup):
 def test_forum_keeps_participating_clusters(setup):
     cluster, staff = setup
     other = make_cluster()
+    db.session.commit()
     event = create_event(data(cluster, kind=EventKind.FORUM, participating_cluster_ids=[other.id, cluster.id]), staff)
     assert [c.id for c in event.participating_clusters] == [other.id]
 
@@ -137,16 +139,18 @@ def test_forum_keeps_participating_clusters(setup):
 def test_only_managed_host_cluster(setup):
     cluster, staff = setup
     other = make_cluster()
+    admin = make_user(Role.ADMIN)
+    db.session.commit()
     with pytest.raises(EventError) as exc:
         create_event(data(other), staff)
     assert str(exc.value) == "담당하는 클러스터만 주최 클러스터로 정할 수 있습니다."
-    admin = make_user(Role.ADMIN)
     assert create_event(data(other), admin).host_cluster_id == other.id
 
 
 def test_publish(setup):
     cluster, staff = setup
     event = create_event(data(cluster), staff)
+    db.session.commit()
     publish_event(event, staff)
     assert event.status == EventStatus.PUBLISHED and event.sequence == 0
     with pytest.raises(EventError):
