@@ -16,6 +16,7 @@ import collections
 import dataclasses
 import datetime as dt
 import functools
+import re
 import threading
 from email.utils import parseaddr
 
@@ -31,6 +32,12 @@ PRODID = "-//Moim//Cluster networking events//KO"
 _END = b"END:VCALENDAR\r\n"
 # Serialized VEVENTs kept per process (about 1 KB each).
 VEVENT_CACHE_ENTRIES = 20_000
+# RFC 5545 allows no control character but HTAB in a TEXT value; a line break exists only as the
+# escape "\\n", which icalendar writes for "\n" (and for "\r") but not for a calendar-level
+# NAME, where a newline raised "Content line can not contain unescaped new line characters".
+_CONTROL_RUN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]+")
+_CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]+")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +50,44 @@ class IcsEntry:
     sequence_bump: int = 0  # added to the event's sequence (a cancelled registration)
     # A later change than the event's own (a registration's): DTSTAMP and LAST-MODIFIED.
     last_modified: dt.datetime | None = None
+
+
+def one_line(text: str | None) -> str:
+    """Text for a one-line property (SUMMARY, LOCATION, NAME, CATEGORIES, CN): control characters
+    and line breaks become a space. Stored text is cleaned on input (app/forms.py one_line);
+    this keeps older rows, or text from elsewhere, from breaking a calendar."""
+    if not text:
+        return ""
+    return _LONE_SURROGATE.sub("\ufffd", _CONTROL_RUN.sub(" ", text)).strip()
+
+
+def multi_line(text: str | None) -> str:
+    """Text for DESCRIPTION: line breaks stay (icalendar escapes them), other control characters go."""
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    return _LONE_SURROGATE.sub("\ufffd", _CONTROL_BUT_NEWLINE.sub(" ", text))
+
+
+@dataclasses.dataclass(frozen=True)
+class IcsItem:
+    """A calendar entry that is not an event of its own (a 1:1 meeting at an event): the caller
+    gives every property, the builder writes them. `uid` is without the domain ("meeting-12");
+    the builder adds @ICAL_UID_DOMAIN. Hashable, so the item itself is its cache key."""
+
+    uid: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    summary: str
+    description: str
+    location: str
+    url: str
+    status: str  # CONFIRMED / CANCELLED
+    sequence: int
+    created: dt.datetime
+    last_modified: dt.datetime
+    categories: tuple[str, ...]
+    organizer_name: str
 
 
 def public_url(path: str) -> str:
@@ -81,7 +126,7 @@ class _Settings:
 def _vevent(entry: IcsEntry, settings: _Settings | None = None) -> icalendar.Event:
     settings = settings or _Settings.current()
     event = entry.event
-    cluster_name = event.host_cluster.name_ko
+    cluster_name = one_line(event.host_cluster.name_ko)
     url = f"{settings.base_url}/events/{event.id}"
     vevent = icalendar.Event()
     vevent.add("uid", f"event-{event.id}@{settings.uid_domain}")
@@ -92,17 +137,17 @@ def _vevent(entry: IcsEntry, settings: _Settings | None = None) -> icalendar.Eve
     vevent.add("sequence", event.sequence + entry.sequence_bump)
     vevent.add("dtstart", event.starts_at.astimezone(SEOUL))
     vevent.add("dtend", event.ends_at.astimezone(SEOUL))
-    vevent.add("summary", event.title_ko)
-    location = ", ".join(p for p in (event.venue_name, event.venue_address) if p)
+    vevent.add("summary", one_line(event.title_ko))
+    location = ", ".join(p for p in (one_line(event.venue_name), one_line(event.venue_address)) if p)
     if location:
         vevent.add("location", location)
     vevent.add("url", url)
     kind = kind_label_ko(event.kind)
     lines = [f"{kind} · {cluster_name}"]
     if entry.note:
-        lines.append(entry.note)
+        lines.append(one_line(entry.note))
     if event.description_ko:
-        lines += ["", event.description_ko.strip()]
+        lines += ["", multi_line(event.description_ko).strip()]
     lines += ["", f"행사 페이지: {url}"]
     vevent.add("description", "\n".join(lines))
     vevent.add("categories", [kind, cluster_name])
@@ -111,6 +156,29 @@ def _vevent(entry: IcsEntry, settings: _Settings | None = None) -> icalendar.Eve
     vevent.add("transp", "TRANSPARENT" if status == "CANCELLED" else "OPAQUE")
     organizer = icalendar.vCalAddress(f"mailto:{settings.organizer}")
     organizer.params["cn"] = icalendar.vText(f"Moim · {cluster_name}")
+    vevent.add("organizer", organizer)
+    return vevent
+
+
+def _item_vevent(item: IcsItem, settings: _Settings) -> icalendar.Event:
+    vevent = icalendar.Event()
+    vevent.add("uid", f"{item.uid}@{settings.uid_domain}")
+    vevent.add("dtstamp", item.last_modified)
+    vevent.add("created", item.created)
+    vevent.add("last-modified", item.last_modified)
+    vevent.add("sequence", item.sequence)
+    vevent.add("dtstart", item.starts_at.astimezone(SEOUL))
+    vevent.add("dtend", item.ends_at.astimezone(SEOUL))
+    vevent.add("summary", item.summary)
+    if item.location:
+        vevent.add("location", item.location)
+    vevent.add("url", item.url)
+    vevent.add("description", item.description)
+    vevent.add("categories", list(item.categories))
+    vevent.add("status", item.status)
+    vevent.add("transp", "TRANSPARENT" if item.status == "CANCELLED" else "OPAQUE")
+    organizer = icalendar.vCalAddress(f"mailto:{settings.organizer}")
+    organizer.params["cn"] = icalendar.vText(item.organizer_name)
     vevent.add("organizer", organizer)
     return vevent
 
@@ -170,17 +238,18 @@ def _cache_key(entry: IcsEntry, settings: _Settings) -> tuple | None:
     )
 
 
-def _vevent_bytes(entry: IcsEntry, settings: _Settings) -> bytes:
-    key = _cache_key(entry, settings)
+def _vevent_bytes(entry: IcsEntry | IcsItem, settings: _Settings) -> bytes:
+    key = (settings, entry) if isinstance(entry, IcsItem) else _cache_key(entry, settings)
     chunk = vevent_cache.get(key) if key is not None else None
     if chunk is None:
-        chunk = _vevent(entry, settings).to_ical()
+        built = _item_vevent(entry, settings) if isinstance(entry, IcsItem) else _vevent(entry, settings)
+        chunk = built.to_ical()
         if key is not None:
             vevent_cache.put(key, chunk)
     return chunk
 
 
-def build_calendar(entries: list[IcsEntry], *, name: str, method: str = "PUBLISH") -> bytes:
+def build_calendar(entries: list[IcsEntry | IcsItem], *, name: str, method: str = "PUBLISH") -> bytes:
     """A VCALENDAR with one VEVENT per entry, calendar-level name and refresh hints.
 
     The Asia/Seoul VTIMEZONE comes first (some clients want a TZID defined before its use) and
@@ -191,6 +260,7 @@ def build_calendar(entries: list[IcsEntry], *, name: str, method: str = "PUBLISH
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
+    name = one_line(name)
     cal.add("name", name)
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", "Asia/Seoul")

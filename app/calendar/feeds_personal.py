@@ -3,7 +3,8 @@
 A personal feed holds the events one person is registered for (registrations are by e-mail);
 a company feed every event the company's people are registered for, with who attends. Both
 keep a cancelled registration or event as STATUS:CANCELLED for a while, so subscribed
-calendars remove it instead of keeping a meeting that will not happen.
+calendars remove it instead of keeping a meeting that will not happen. Both also hold the
+accepted 1:1 meetings of the owner's company at those events (see "1:1 meetings" below).
 
 Services only: nothing here commits; the view does, once.
 """
@@ -16,20 +17,23 @@ import hashlib
 import hmac
 import re
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from app.calendar.http import feed_etag
 from app.database import begin_write
 from app.events.queries import waitlist_positions
 from app.extensions import db
-from app.ics import IcsEntry
+from app.i18n import kst_hhmm
+from app.ics import IcsEntry, IcsItem, public_url
 from app.models import (
     CalendarToken,
     CalendarTokenKind,
     Company,
     Event,
     EventStatus,
+    Meeting,
+    MeetingStatus,
     Registration,
     RegistrationStatus,
     User,
@@ -37,7 +41,7 @@ from app.models import (
 from app.tokens import hash_token, new_token
 
 # Bump when the feed's output changes shape: every stored ETag then changes with it.
-FEED_FORMAT = "1"
+FEED_FORMAT = "2"  # 2: 1:1 meetings
 # A cancellation stays in the feed this long: long enough for every calendar app's refresh
 # (hourly to daily) to see it and remove the event, short enough that the feed stays small.
 CANCELLED_DAYS = 30
@@ -217,7 +221,10 @@ def personal_entries(user: User, now: dt.datetime) -> list[IcsEntry]:
     Two queries, whatever the number of events.
     """
     criterion = Registration.email == user.email
-    rows = _feed_rows(criterion, now)
+    return _personal_event_entries(_feed_rows(criterion, now), criterion, now)
+
+
+def _personal_event_entries(rows: list[Registration], criterion, now: dt.datetime) -> list[IcsEntry]:
     positions = _waitlist_positions(criterion) if any(r.status == RegistrationStatus.WAITLISTED for r in rows) else {}
     _, cancelled_cutoff = _cutoffs(now)
     entries = []
@@ -254,7 +261,10 @@ def company_entries(company: Company, now: dt.datetime) -> list[IcsEntry]:
     if all are waitlisted, CANCELLED for CANCELLED_DAYS when all cancelled or the event was.
     Two queries, whatever the number of events."""
     criterion = Registration.company_id == company.id
-    rows = _feed_rows(criterion, now)
+    return _company_event_entries(_feed_rows(criterion, now), criterion, now)
+
+
+def _company_event_entries(rows: list[Registration], criterion, now: dt.datetime) -> list[IcsEntry]:
     positions = _waitlist_positions(criterion) if any(r.status == RegistrationStatus.WAITLISTED for r in rows) else {}
     _, cancelled_cutoff = _cutoffs(now)
     entries = []
@@ -286,10 +296,183 @@ def company_entries(company: Company, now: dt.datetime) -> list[IcsEntry]:
     return entries
 
 
-def feed_entries(token: CalendarToken, now: dt.datetime) -> list[IcsEntry]:
+def feed_entries(token: CalendarToken, now: dt.datetime) -> list[IcsEntry | IcsItem]:
+    """The events of the feed, then its 1:1 meetings (one query more than the events alone)."""
     if token.kind == CalendarTokenKind.PERSONAL:
-        return personal_entries(token.user, now)
-    return company_entries(token.company, now)
+        criterion = Registration.email == token.user.email
+        rows = _feed_rows(criterion, now)
+        return _personal_event_entries(rows, criterion, now) + personal_meeting_entries(token.user, now, rows)
+    criterion = Registration.company_id == token.company_id
+    rows = _feed_rows(criterion, now)
+    return _company_event_entries(rows, criterion, now) + company_meeting_entries(token.company, now)
+
+
+# --- 1:1 meetings ---------------------------------------------------------------------------
+#
+# A personal feed belongs to an account, and a meeting to two companies, whoever of their people
+# arranged it: the personal feed holds every accepted meeting of the company the person is
+# registered for at that event (their registration's company, so a colleague going to the same
+# event sees the company's meetings too), and the company feed every accepted meeting of the
+# company. A meeting that was accepted and then cancelled (by either side, or by staff removing
+# its table), at an event that was cancelled, or at an event the person is no longer registered
+# for, stays as STATUS:CANCELLED with a higher SEQUENCE for CANCELLED_DAYS. A meeting that was
+# only ever requested never appears. UID: meeting-<id>@ICAL_UID_DOMAIN.
+
+MEETING_CATEGORY = "1:1 미팅"
+
+
+def _meeting_scope(now: dt.datetime) -> list:
+    """Meetings a feed may show (before the owner's condition): accepted, or accepted and then
+    cancelled within CANCELLED_DAYS, at non-draft events that ended within PAST_DAYS."""
+    past_cutoff, cancelled_cutoff = _cutoffs(now)
+    return [
+        Event.status != EventStatus.DRAFT,
+        Event.ends_at >= past_cutoff,
+        or_(
+            Meeting.status == MeetingStatus.ACCEPTED,
+            and_(
+                Meeting.status == MeetingStatus.CANCELLED,
+                Meeting.responded_at.is_not(None),
+                Meeting.cancelled_at >= cancelled_cutoff,
+            ),
+        ),
+    ]
+
+
+def _personal_meeting_clause(email: str):
+    """The person has a registration (any status) at the meeting's event for one of its companies."""
+    mine = aliased(Registration)
+    return (
+        select(mine.id)
+        .where(
+            mine.event_id == Meeting.event_id,
+            mine.email == email,
+            or_(mine.company_id == Meeting.requester_company_id, mine.company_id == Meeting.invitee_company_id),
+        )
+        .exists()
+    )
+
+
+def _company_meeting_clause(company_id: int):
+    return or_(Meeting.requester_company_id == company_id, Meeting.invitee_company_id == company_id)
+
+
+def _feed_meetings(owner_clause, now: dt.datetime) -> list[Meeting]:
+    """The meetings with everything the VEVENT needs, in one query."""
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .join(Event, Event.id == Meeting.event_id)
+            .where(owner_clause, *_meeting_scope(now))
+            .options(
+                contains_eager(Meeting.event).joinedload(Event.host_cluster),
+                joinedload(Meeting.slot),
+                joinedload(Meeting.table),
+                joinedload(Meeting.requester),
+                joinedload(Meeting.invitee),
+            )
+            .order_by(Meeting.id)
+        ).unique()
+    )
+
+
+def _meeting_item(
+    meeting: Meeting, own_company_id: int, *, status: str, note: str | None, sequence: int, changed: dt.datetime
+) -> IcsItem:
+    event, slot = meeting.event, meeting.slot
+    other = meeting.other_company(own_company_id)
+    table = meeting.table.name if meeting.table is not None else None
+    url = public_url(f"/events/{event.id}")
+    cluster_name = event.host_cluster.name_ko
+    summary = f"1:1 미팅: {other.name}" + (f" · {table}" if table and status != "CANCELLED" else "")
+    lines = [f"{event.title_ko} · {MEETING_CATEGORY}", f"상대 기업: {other.name}"]
+    if table:
+        lines.append(f"테이블: {table}")
+    lines.append(f"시간: {kst_hhmm(slot.starts_at)}~{kst_hhmm(slot.ends_at)}")
+    if note:
+        lines.append(note)
+    lines += ["", f"행사 페이지: {url}"]
+    return IcsItem(
+        uid=f"meeting-{meeting.id}",
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        summary=summary,
+        description="\n".join(lines),
+        location=", ".join(p for p in (table if status != "CANCELLED" else None, event.venue_name) if p),
+        url=url,
+        status=status,
+        sequence=sequence,
+        created=meeting.responded_at or meeting.created_at,
+        last_modified=changed,
+        categories=(MEETING_CATEGORY, cluster_name),
+        organizer_name=f"Moim · {cluster_name}",
+    )
+
+
+def _meeting_cancellation(meeting: Meeting) -> tuple[str, dt.datetime] | None:
+    """Why and since when a meeting is off by itself (the meeting or its event cancelled)."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        return "미팅이 취소되었습니다.", meeting.cancelled_at or meeting.updated_at
+    if meeting.event.status == EventStatus.CANCELLED:
+        return "행사가 취소되었습니다.", meeting.event.updated_at
+    return None
+
+
+def personal_meeting_entries(user: User, now: dt.datetime, rows: list[Registration] | None = None) -> list[IcsItem]:
+    """The accepted meetings of the companies `user` is registered for (see above). `rows`: the
+    feed's registrations when already loaded (they decide "no longer registered" and SEQUENCE)."""
+    if rows is None:
+        rows = _feed_rows(Registration.email == user.email, now)
+    by_event: dict[int, list[Registration]] = {}
+    for registration in rows:
+        by_event.setdefault(registration.event_id, []).append(registration)
+    _, cancelled_cutoff = _cutoffs(now)
+    items = []
+    for meeting in _feed_meetings(_personal_meeting_clause(user.email), now):
+        registrations = by_event.get(meeting.event_id, [])
+        ours = [r for r in registrations if r.company_id in (meeting.requester_company_id, meeting.invitee_company_id)]
+        if not ours:
+            continue
+        active = [r for r in ours if r.status != RegistrationStatus.CANCELLED]
+        off = _meeting_cancellation(meeting)
+        if off is None and not active:
+            off = "참가 신청이 취소되었습니다.", max(r.cancelled_at or r.updated_at for r in ours)
+        if off is not None and off[1] < cancelled_cutoff:
+            continue
+        sequence = _sequence_bump(registrations) + (1 if _meeting_cancellation(meeting) else 0)
+        changed = max(meeting.updated_at, meeting.event.updated_at, _last_change(registrations))
+        items.append(
+            _meeting_item(
+                meeting,
+                ours[0].company_id,
+                status="CANCELLED" if off else "CONFIRMED",
+                note=off[0] if off else None,
+                sequence=sequence,
+                changed=changed,
+            )
+        )
+    return items
+
+
+def company_meeting_entries(company: Company, now: dt.datetime) -> list[IcsItem]:
+    """Every accepted meeting of the company (see above)."""
+    _, cancelled_cutoff = _cutoffs(now)
+    items = []
+    for meeting in _feed_meetings(_company_meeting_clause(company.id), now):
+        off = _meeting_cancellation(meeting)
+        if off is not None and off[1] < cancelled_cutoff:
+            continue
+        items.append(
+            _meeting_item(
+                meeting,
+                company.id,
+                status="CANCELLED" if off else "CONFIRMED",
+                note=off[0] if off else None,
+                sequence=1 if off else 0,
+                changed=max(meeting.updated_at, meeting.event.updated_at),
+            )
+        )
+    return items
 
 
 def feed_name(token: CalendarToken) -> str:
@@ -331,6 +514,12 @@ def feed_fingerprint(token: CalendarToken, now: dt.datetime) -> str:
     others_changed = (
         select(func.max(other.updated_at)).where(other.event_id.in_(waited_events)).correlate(None).scalar_subquery()
     )
+    meetings = _meeting_fingerprint(
+        _personal_meeting_clause(token.user.email)
+        if token.kind == CalendarTokenKind.PERSONAL
+        else _company_meeting_clause(token.company_id),
+        now,
+    )
     row = db.session.execute(
         select(
             func.count(Registration.id),
@@ -357,6 +546,7 @@ def feed_fingerprint(token: CalendarToken, now: dt.datetime) -> str:
             ),
             others_count,
             others_changed,
+            *meetings,
         )
         .select_from(Registration)
         .join(Event, Event.id == Registration.event_id)
@@ -365,6 +555,32 @@ def feed_fingerprint(token: CalendarToken, now: dt.datetime) -> str:
     # feed_etag() adds the builder's version and the settings written into the file.
     basis = "|".join(str(part) for part in (FEED_FORMAT, owner_key, *row))
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+def _meeting_fingerprint(owner_clause, now: dt.datetime) -> list:
+    """Scalar subqueries over the feed's meetings, for the fingerprint's one query: how many are
+    in the feed's windows (a cancellation aging out lowers it), their latest change, and the
+    latest change of their companies (a renamed company renames the entry)."""
+    requester, invitee = aliased(Company), aliased(Company)
+
+    def over_meetings(column):
+        return (
+            select(column)
+            .select_from(Meeting)
+            .join(Event, Event.id == Meeting.event_id)
+            .join(requester, requester.id == Meeting.requester_company_id)
+            .join(invitee, invitee.id == Meeting.invitee_company_id)
+            .where(owner_clause, *_meeting_scope(now))
+            .correlate(None)
+            .scalar_subquery()
+        )
+
+    return [
+        over_meetings(func.count(Meeting.id)),
+        over_meetings(func.max(Meeting.updated_at)),
+        over_meetings(func.max(requester.updated_at)),
+        over_meetings(func.max(invitee.updated_at)),
+    ]
 
 
 @dataclasses.dataclass(frozen=True)

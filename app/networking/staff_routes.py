@@ -15,6 +15,7 @@ from app.extensions import db
 from app.networking import participation
 from app.networking.blueprint import bp
 from app.networking.figures import event_figures
+from app.networking.meeting_forms import staff_meetings_context
 
 
 class NetworkingSettingsForm(FlaskForm):
@@ -27,8 +28,8 @@ class NetworkingSettingsForm(FlaskForm):
 
 
 def settings_context(event) -> dict:
-    """What the settings page shows besides the form (the meetings work adds slots and tables)."""
-    return {}
+    """What the settings page shows besides the form: the meetings part (slots, tables, counts, forms)."""
+    return staff_meetings_context(event)
 
 
 @bp.route("/staff/events/<int:event_id>/networking", methods=["GET", "POST"])

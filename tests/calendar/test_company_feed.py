@@ -185,4 +185,5 @@ def test_queries_per_company_feed_do_not_grow_with_events(app, client):
             assert get_feed(client, plain, **{"If-None-Match": response.headers["ETag"]}).status_code == 304
         counts[n] = (len(full), len(not_modified))
     assert counts[5] == counts[50]
-    assert counts[50][1] == 2 and counts[50][0] <= 4
+    # Token, fingerprint, registrations with events, waitlist places, 1:1 meetings.
+    assert counts[50][1] == 2 and counts[50][0] <= 5
