@@ -1,5 +1,9 @@
 """Name badges with the ticket QR code, as PDF: staff batches (A6 4-up or 90x60 mm inserts) and single badges.
 
+On an event with networking a badge also carries a second, smaller QR labelled 명함 교환: the
+contact code (app/events/tickets.py), which another attendee's phone scans to exchange contacts.
+It never equals the door code, so the door answers it as an unknown code.
+
 Services only: no request, no commit. The caller commits after `ensure_tickets` (inside
 `badge_pdf`) may have issued codes to old rows, and after `mark_printed`.
 """
@@ -17,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from app.events.tickets import code_from_salt, ensure_tickets, issue_ticket, ticket_key
+from app.events.tickets import code_from_salt, contact_code, ensure_tickets, issue_ticket, ticket_key
 from app.exports import clean_filename
 from app.extensions import db
 from app.i18n import format_kst_date
@@ -191,6 +195,8 @@ class Badge:
     role_label: str
     code: str
     qr: str  # image URL: a PNG data URI, or a placeholder for one (see with_qr_images)
+    # The contact-exchange QR (명함 교환) on events with networking, as an image URL like `qr`.
+    contact_qr: str | None = None
 
 
 def _display_width(text: str) -> float:
@@ -210,7 +216,9 @@ def _name_size(name: str, layout: str) -> int:
     return 4
 
 
-def build_badge(registration: Registration, layout: str, key: bytes, *, qr_image: bool = True) -> Badge:
+def build_badge(
+    registration: Registration, layout: str, key: bytes, *, qr_image: bool = True, contact: bool = False
+) -> Badge:
     company = registration.company
     if company is not None:
         cluster = company.cluster.name if company.cluster is not None else ""
@@ -218,6 +226,8 @@ def build_badge(registration: Registration, layout: str, key: bytes, *, qr_image
         cluster = str(GUEST_CLUSTER)
     role = registration.role_tag
     code = code_from_salt(registration.ticket_salt, key)
+    image = qr_data_uri if qr_image else qr_placeholder
+    contact_qr = image(contact_code(registration, key)) if contact else None
     return Badge(
         registration_id=registration.id,
         name=registration.name,
@@ -227,7 +237,8 @@ def build_badge(registration: Registration, layout: str, key: bytes, *, qr_image
         role=role,
         role_label=registration.role_label,
         code=code,
-        qr=qr_data_uri(code) if qr_image else qr_placeholder(code),
+        qr=image(code),
+        contact_qr=contact_qr,
     )
 
 
@@ -263,6 +274,7 @@ def badge_pdf(
         raise ValueError("no badges to render")
     ensure_tickets(registrations)
     key = ticket_key()
+    contact = event.networking_enabled
     context = _event_context(event)
     if workers is None:
         workers = current_app.config.get("PDF_WORKERS") or default_workers()
@@ -272,7 +284,10 @@ def badge_pdf(
 
     def chunks():
         for start in range(0, len(registrations), step):
-            badges = [build_badge(r, layout, key, qr_image=False) for r in registrations[start : start + step]]
+            badges = [
+                build_badge(r, layout, key, qr_image=False, contact=contact)
+                for r in registrations[start : start + step]
+            ]
             # The QR images are made where the chunk is rendered (in the pool, for large batches).
             yield functools.partial(with_qr_images, _render_sheets(badges, layout, context))
 
@@ -290,7 +305,7 @@ def _chunk_size(total: int, per_page: int, target: int, workers: int) -> int:
 def single_badge_pdf(registration: Registration) -> bytes:
     """One registration's badge on one A6 page (for the attendee to print at home)."""
     ensure_tickets([registration])
-    badge = build_badge(registration, "a6", ticket_key())
+    badge = build_badge(registration, "a6", ticket_key(), contact=registration.event.networking_enabled)
     html = render_template("pdf/badges.html", layout="single", pages=[[badge]], **_event_context(registration.event))
     return render_pdf(html)
 
