@@ -75,14 +75,13 @@ def _json_is_clean(body) -> bool:
 def reject_malformed_input() -> None:
     """before_request hook: input no view could store or show is a 400 page, before any view.
 
-    Refused: a NUL byte anywhere in the query string, form data, upload names, path parts
-    or a JSON body (PostgreSQL cannot store one in a text
-    column: "A string literal cannot contain NUL (0x00) characters"); a query string that is
-    not UTF-8 (Werkzeug raises UnicodeDecodeError when `request.args` is first read); lone
-    surrogates, which JSON can carry ("\\ud800") but no UTF-8 database or template can encode;
-    JSON nested deeper than MAX_JSON_DEPTH. Browsers never send any of these, so one place
-    covers every form, filter,
-    upload and API instead of each view on each backend.
+    Refused: a NUL byte anywhere in the query string, form data, upload names or a JSON body
+    (PostgreSQL cannot store one in a text column: "A string literal cannot contain NUL (0x00)
+    characters"); a query string that is not UTF-8 (Werkzeug raises UnicodeDecodeError when
+    `request.args` is first read); lone surrogates, which JSON can carry ("\\ud800") but no
+    UTF-8 database or template can encode; JSON nested deeper than MAX_JSON_DEPTH. Browsers
+    never send any of these, so one place covers every form, filter, upload and API instead of
+    each view on each backend. A NUL byte in a path is left to the view (a 404 with its words).
     """
     try:
         sources = (request.args, request.form)
@@ -94,9 +93,6 @@ def reject_malformed_input() -> None:
                 abort(400)
     for key, upload in request.files.items(multi=True):
         if not (_encodable(key) and _encodable(upload.filename or "")):
-            abort(400)
-    for value in (request.view_args or {}).values():
-        if isinstance(value, str) and not _encodable(value):
             abort(400)
     if request.is_json:
         try:
