@@ -14,15 +14,21 @@ from app.models import (
     CheckIn,
     Cluster,
     Company,
+    CompanyProfile,
+    Contact,
     CouncilProxy,
     Event,
     EventKind,
     EventStatus,
+    Meeting,
+    MeetingSlot,
+    NetworkingTag,
     Registration,
     RegistrationStatus,
     ResearchGroup,
     User,
     event_clusters,
+    profile_tags,
     research_group_members,
     staff_clusters,
     utcnow,
@@ -81,6 +87,15 @@ def _snapshot():
                 CouncilProxy.revoked_at,
             )
         ),
+        "profiles": rows(select(CompanyProfile.company_id, CompanyProfile.offers, CompanyProfile.is_discoverable)),
+        "profile_tags": rows(select(profile_tags)),
+        "tags": rows(select(NetworkingTag.cluster_id, NetworkingTag.label_ko)),
+        "slots": rows(select(MeetingSlot.event_id, MeetingSlot.starts_at)),
+        "meetings": rows(
+            select(Meeting.slot_id, Meeting.requester_company_id, Meeting.invitee_company_id, Meeting.status)
+        ),
+        "contacts": rows(select(Contact.owner_registration_id, Contact.other_registration_id, Contact.note)),
+        "consents": rows(select(Registration.id).where(Registration.networking_consent_at.is_not(None))),
     }
 
 

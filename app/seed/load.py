@@ -50,6 +50,7 @@ from app.seed.data import (
     VENUES,
     EventSeed,
 )
+from app.seed.networking import seed_networking
 from app.seed.plan import PlannedRegistration, event_key, event_times, in_window, plan_demo, registration_window
 
 
@@ -157,6 +158,7 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
         )
     }
     event_by_key: dict[tuple[str, str], Event] = {}
+    new_titles: set[str] = set()
     for s in EVENTS:
         host = clusters[s.host]
         key = event_key(s)
@@ -166,6 +168,7 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
             event = _new_event(s, host, clusters, group, users, now, has_registrations)
             session.add(event)
             created["events"] += 1
+            new_titles.add(s.title_ko)
         event_by_key[key] = event
     session.flush()
 
@@ -277,6 +280,9 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
         )
         created["checkins"] += 1
     session.flush()
+
+    # Networking: profiles, cluster words, slots, meetings, contacts (app/seed/networking.py)
+    created.update(seed_networking(clusters, {e.title_ko: e for e in event_by_key.values()}, new_titles))
     return created
 
 
