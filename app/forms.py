@@ -9,6 +9,7 @@ import re
 from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto as _FLASK_WTF_AUTO  # "read the request", Flask-WTF's default (pinned 1.x)
 from wtforms import SelectField
 from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import ValidationError
@@ -221,6 +222,22 @@ class ChoiceField(SelectField):
 _NO_VALUE = object()
 
 
-class ConfirmForm(FlaskForm):
+class Form(FlaskForm):
+    """The base of every form: input comes from a form post (or upload), never from a JSON body.
+
+    Flask-WTF would read a JSON body as form data, passing numbers, lists, objects and null to
+    fields that expect text (a crash in every filter and choice field), and a JSON array or string
+    body to ImmutableMultiDict (another). No form here is posted as JSON (the JSON endpoints read
+    their body themselves), so a JSON body is no data: the form answers with its errors.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is _FLASK_WTF_AUTO and request.is_json and not request.form and not request.files:
+                return None
+            return super().wrap_formdata(form, formdata)
+
+
+class ConfirmForm(Form):
     """The explicit second step of a destructive action: a POST carrying its CSRF token.
     The page renders its own button (see templates/_confirm.html)."""

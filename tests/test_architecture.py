@@ -159,3 +159,27 @@ def test_views_never_deliver_mail_themselves():
         if "deliver_pending" in path.read_text(encoding="utf-8") and path.parent.name != "mail"
     )
     assert callers == []
+
+
+def _flask_form_subclasses(root: Path) -> list[str]:
+    """Classes under root that subclass Flask-WTF's FlaskForm directly, as file:class."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                bases = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
+                if "FlaskForm" in bases:
+                    found.append(f"{path.relative_to(root).as_posix()}:{node.name}")
+    return found
+
+
+def test_every_form_takes_its_input_through_the_house_form():
+    """app.forms.Form never reads a JSON body as form data (issue 17); only it subclasses FlaskForm."""
+    assert _flask_form_subclasses(APP) == ["forms.py:Form"]
+
+
+def test_control_a_form_built_on_flask_form_directly_is_caught(tmp_path):
+    (tmp_path / "forms.py").write_text("class Form(FlaskForm):\n    pass\n")
+    (tmp_path / "area.py").write_text("class LoginForm(FlaskForm):\n    pass\n")
+    assert _flask_form_subclasses(tmp_path) == ["area.py:LoginForm", "forms.py:Form"]

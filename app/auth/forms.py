@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from app.forms import ChoiceField, strip
+from app.forms import ChoiceField, Form, strip
 from app.routing import db_id
 from app.validators import normalize_mobile
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("이메일"), validators=[DataRequired(_l("이메일을 입력해 주세요.")), Length(max=254)])
     password = PasswordField(_l("비밀번호"), validators=[DataRequired(_l("비밀번호를 입력해 주세요."))])
     remember = BooleanField(_l("로그인 상태 유지"))
@@ -27,7 +26,7 @@ def _mobile_check(_form, field):
             raise ValidationError(_l("휴대전화 번호 형식이 올바르지 않습니다 (예: 010-1234-5678).")) from None
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     name = StringField(_l("이름"), validators=[DataRequired(_l("이름을 입력해 주세요.")), Length(max=100)])
     mobile = StringField(_l("휴대전화 (선택)"), validators=[Optional(), Length(max=20), _mobile_check])
     password = PasswordField(_l("비밀번호"), validators=[DataRequired(_l("비밀번호를 입력해 주세요."))])
@@ -41,7 +40,7 @@ class SignupForm(FlaskForm):
     submit = SubmitField(_l("가입하기"))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(
         _l("초대할 이메일"),
         filters=[strip],
@@ -55,12 +54,12 @@ class InviteForm(FlaskForm):
     submit = SubmitField(_l("초대 메일 보내기"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = EmailField(_l("가입한 이메일"), validators=[DataRequired(_l("이메일을 입력해 주세요.")), Length(max=254)])
     submit = SubmitField(_l("재설정 링크 받기"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("새 비밀번호"), validators=[DataRequired(_l("비밀번호를 입력해 주세요."))])
     password2 = PasswordField(
         _l("새 비밀번호 확인"),

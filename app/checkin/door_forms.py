@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.checkin.devices import MAX_VALID_HOURS
 from app.events.consent import CONSENT_LABEL
-from app.forms import ChoiceField, one_line, strip
+from app.forms import ChoiceField, Form, one_line, strip
 from app.models import AttendeeRole
 from app.routing import bounded_int
 
 
-class DeviceForm(FlaskForm):
+class DeviceForm(Form):
     gate = StringField(
         _l("게이트 이름"),
         filters=[strip],
@@ -32,7 +31,7 @@ class DeviceForm(FlaskForm):
     submit = SubmitField(_l("스캐너 링크 만들기"))
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     # 0: an outside company, typed in below.
     company_id = ChoiceField(_l("입주기업 (디렉터리)"), coerce=bounded_int)
     guest_company_name = StringField(

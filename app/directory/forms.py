@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.forms import ChoiceField, strip
+from app.forms import ChoiceField, Form, strip
 from app.routing import db_id
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(Form):
     name = StringField(
         _l("기업명"), filters=[strip], validators=[DataRequired(_l("기업명을 입력해 주세요.")), Length(max=200)]
     )

@@ -6,7 +6,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
@@ -17,7 +16,7 @@ from app.directory.access import can_manage_cluster, require
 from app.directory.blueprint import bp
 from app.events.access import managed_clusters
 from app.extensions import db
-from app.forms import ChoiceField, ConfirmForm
+from app.forms import ChoiceField, ConfirmForm, Form
 from app.i18n import seoul_today
 from app.models import Cluster, Company, ResearchGroup
 from app.routing import MAX_DB_INT, page_arg
@@ -32,7 +31,7 @@ SEARCH_MAX = 100
 # that is no number at all is a form error (ChoiceField).
 
 
-class CouncilAddForm(FlaskForm):
+class CouncilAddForm(Form):
     company_id = ChoiceField(
         _l("기업"), coerce=int, validate_choice=False, validators=[InputRequired(_l("기업을 선택해 주세요."))]
     )
@@ -40,11 +39,11 @@ class CouncilAddForm(FlaskForm):
     submit = SubmitField(_l("협의회에 추가"))
 
 
-class CouncilDateForm(FlaskForm):
+class CouncilDateForm(Form):
     joined_on = DateField(_l("가입일"), validators=[InputRequired(_l("가입일을 입력해 주세요."))])
 
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     name = StringField(
         _l("연구회 이름"),
         validators=[
@@ -64,7 +63,7 @@ class GroupForm(FlaskForm):
     submit = SubmitField(_l("저장"))
 
 
-class GroupMemberForm(FlaskForm):
+class GroupMemberForm(Form):
     company_id = ChoiceField(
         _l("추가할 기업"), coerce=int, validate_choice=False, validators=[InputRequired(_l("기업을 선택해 주세요."))]
     )
@@ -74,7 +73,7 @@ class GroupMemberForm(FlaskForm):
 # --- Helpers --------------------------------------------------------------------------------
 
 
-def _flash_form_errors(form: FlaskForm) -> None:
+def _flash_form_errors(form: Form) -> None:
     for errors in form.errors.values():
         for message in errors:
             flash(str(message), "error")

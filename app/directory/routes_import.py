@@ -10,7 +10,6 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,7 +22,7 @@ from app.directory.access import can_manage_cluster, require
 from app.directory.blueprint import bp
 from app.events.access import managed_clusters
 from app.extensions import db
-from app.forms import ChoiceField
+from app.forms import ChoiceField, Form
 from app.models import Cluster, CompanyImport
 from app.routing import db_id, page_arg
 
@@ -43,13 +42,13 @@ _REFUSALS = {
 }
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(Form):
     cluster_id = ChoiceField(_l("가져올 클러스터"), coerce=db_id, validate_choice=False)
     file = FileField(_l("기업 목록 파일 (.xlsx 또는 .csv)"), validators=[FileRequired(_l("파일을 선택해 주세요."))])
     submit = SubmitField(_l("올리고 미리보기"))
 
 
-class ImportApplyForm(FlaskForm):
+class ImportApplyForm(Form):
     skip_errors = BooleanField(_l("오류 행을 제외하고 반영"))
     submit = SubmitField(_l("반영하기"))
 

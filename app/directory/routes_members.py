@@ -6,7 +6,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
@@ -15,13 +14,13 @@ from app.directory import members as service
 from app.directory.access import can_manage_members, require
 from app.directory.blueprint import bp
 from app.extensions import db
-from app.forms import ConfirmForm, strip
+from app.forms import ConfirmForm, Form, strip
 from app.models import Company, Invitation, Role, User
 
 # Werkzeug's int converter accepts any length; ids beyond the column's range are simply unknown.
 
 
-class MemberInviteForm(FlaskForm):
+class MemberInviteForm(Form):
     email = EmailField(
         _l("초대할 이메일"),
         filters=[strip],

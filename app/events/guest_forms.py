@@ -8,15 +8,14 @@ whichever way a guest registers.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.events.consent import CONSENT_LABEL
-from app.forms import strip
+from app.forms import Form, strip
 
 
-class GuestRegistrationForm(FlaskForm):
+class GuestRegistrationForm(Form):
     company_name = StringField(_l("소속 기업명"), filters=[strip], validators=[Optional(), Length(max=200)])
     brn = StringField(_l("사업자등록번호"), filters=[strip], validators=[Optional(), Length(max=20)])
     name = StringField(_l("이름"), filters=[strip], validators=[Optional(), Length(max=100)])
@@ -28,7 +27,7 @@ class GuestRegistrationForm(FlaskForm):
     submit = SubmitField(_l("외부 기업으로 참가 신청"))
 
 
-class GuestDetailsForm(FlaskForm):
+class GuestDetailsForm(Form):
     name = StringField(_l("이름"), filters=[strip], validators=[Optional(), Length(max=100)])
     email = StringField(_l("이메일"), filters=[strip], validators=[Optional(), Length(max=254)])
     mobile = StringField(_l("휴대전화"), filters=[strip], validators=[Optional(), Length(max=20)])
@@ -36,7 +35,7 @@ class GuestDetailsForm(FlaskForm):
     submit = SubmitField(_l("변경 내용 저장"))
 
 
-class ResendLinkForm(FlaskForm):
+class ResendLinkForm(Form):
     email = EmailField(
         _l("신청한 이메일"),
         filters=[strip],

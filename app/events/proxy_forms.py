@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 from wtforms.validators import InputRequired
 
-from app.forms import ChoiceField
+from app.forms import ChoiceField, Form
 from app.routing import db_id
 
 
-class GiveProxyForm(FlaskForm):
+class GiveProxyForm(Form):
     # Choices are the host cluster's council members; the service checks the value again.
     to_company = ChoiceField(
         _l("위임받을 회원사"),

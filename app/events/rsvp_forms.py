@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, StringField, SubmitField
+from wtforms import BooleanField, FieldList, FormField, StringField, SubmitField
+from wtforms import Form as SubForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from app.events.consent import CONSENT_LABEL
 from app.events.registration import AttendeeData
-from app.forms import ChoiceField, strip
+from app.forms import ChoiceField, Form, strip
 from app.models import AttendeeRole, Event, EventKind
 
 # Attendee rows shown when the event has no per-company limit.
 DEFAULT_ROWS = 5
 
 
-class AttendeeRowForm(Form):
+class AttendeeRowForm(SubForm):
     """One attendee; a row left entirely blank is ignored."""
 
     name = StringField(_l("이름"), filters=[strip], validators=[Optional(), Length(max=100)])
@@ -42,7 +42,7 @@ class AttendeeRowForm(Form):
         return not any((self.name.data, self.email.data, self.mobile.data, self.job_title.data))
 
 
-class RsvpForm(FlaskForm):
+class RsvpForm(Form):
     attendees = FieldList(FormField(AttendeeRowForm))
     # Separate, explicit and never pre-checked (PIPA): see app/events/consent.py for the text.
     consent = BooleanField(CONSENT_LABEL, default=False)
@@ -98,7 +98,7 @@ def attendees_from(form: RsvpForm, event: Event) -> list[AttendeeData]:
     return people
 
 
-class ReplaceAttendeeForm(FlaskForm):
+class ReplaceAttendeeForm(Form):
     """Swap one of the company's attendees for a colleague; the council role stays with the place."""
 
     name = StringField(_l("이름"), filters=[strip], validators=[Length(max=100)])
@@ -118,5 +118,5 @@ class ReplaceAttendeeForm(FlaskForm):
         )
 
 
-class CancelRegistrationForm(FlaskForm):
+class CancelRegistrationForm(Form):
     submit = SubmitField(_l("신청 취소"))

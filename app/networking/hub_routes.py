@@ -10,13 +10,12 @@ from flask import abort, current_app, flash, has_request_context, redirect, rend
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 from wtforms.validators import InputRequired
 
 from app.events.tickets import ensure_tickets
 from app.extensions import db
-from app.forms import ConfirmForm
+from app.forms import ConfirmForm, Form
 from app.models import utcnow
 from app.networking import consent, participation
 from app.networking.access import link_token, linked_attendee_or_404, networking_event_or_404, signed_in_attendee
@@ -29,7 +28,7 @@ from app.networking.people import people_panel
 _PRIVATE_PREFIX = "/networking/r/"
 
 
-class NetworkingConsentForm(FlaskForm):
+class NetworkingConsentForm(Form):
     consent = BooleanField(
         consent.CONSENT_LABEL, validators=[InputRequired(message=_l("네트워킹에 참여하려면 동의에 표시해 주세요."))]
     )

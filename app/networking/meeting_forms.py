@@ -12,11 +12,10 @@ import datetime as dt
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
-from app.forms import strip
+from app.forms import Form, strip
 from app.i18n import to_kst
 from app.models import Event
 from app.networking import slots
@@ -89,7 +88,7 @@ def _number_field(label, minimum: int, maximum: int):
     )
 
 
-class SlotGenerateForm(FlaskForm):
+class SlotGenerateForm(Form):
     day = _date_field(_l("날짜"))
     starts = _clock_field(_l("시작 시각 (서울 시간)"))
     ends = _clock_field(_l("끝 시각 (서울 시간)"))
@@ -97,14 +96,14 @@ class SlotGenerateForm(FlaskForm):
     submit = SubmitField(_l("시간대 만들기"))
 
 
-class SlotAddForm(FlaskForm):
+class SlotAddForm(Form):
     one_day = _date_field(_l("날짜"))
     one_starts = _clock_field(_l("시작 시각 (서울 시간)"))
     one_ends = _clock_field(_l("끝 시각 (서울 시간)"))
     submit = SubmitField(_l("시간대 하나 추가"))
 
 
-class TablesGenerateForm(FlaskForm):
+class TablesGenerateForm(Form):
     table_prefix = StringField(
         _l("테이블 이름 앞부분"),
         filters=[strip],
@@ -115,7 +114,7 @@ class TablesGenerateForm(FlaskForm):
     submit = SubmitField(_l("테이블 만들기"))
 
 
-class TableAddForm(FlaskForm):
+class TableAddForm(Form):
     table_name = StringField(
         _l("테이블 이름"),
         filters=[strip],
@@ -125,7 +124,7 @@ class TableAddForm(FlaskForm):
     submit = SubmitField(_l("테이블 추가"))
 
 
-class MeetingRequestForm(FlaskForm):
+class MeetingRequestForm(Form):
     """The company and slot come as ids (read in the view with db_id); the message is free text."""
 
     message = TextAreaField(

@@ -7,19 +7,18 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
 from app.extensions import db
-from app.forms import strip
+from app.forms import Form, strip
 from app.models import Company, ProfileSide
 from app.networking import profiles
 from app.networking.blueprint import bp
 from app.networking.tags import can_manage_vocabulary
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     is_discoverable = BooleanField(_l("네트워킹 행사에서 다른 참가 기업이 우리 기업을 찾을 수 있게 공개합니다"))
     fields = StringField(
         _l("사업 분야"),

@@ -5,20 +5,20 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SubmitField
 from wtforms.validators import NumberRange, Optional
 
 from app.auth.decorators import staff_required
 from app.events.access import managed_event
 from app.extensions import db
+from app.forms import Form
 from app.networking import participation
 from app.networking.blueprint import bp
 from app.networking.figures import event_figures
 from app.networking.meeting_forms import staff_meetings_context
 
 
-class NetworkingSettingsForm(FlaskForm):
+class NetworkingSettingsForm(Form):
     enabled = BooleanField(_l("이 행사에서 네트워킹 사용 (참가 기업 보기, 추천, 1:1 미팅, 명함 교환)"))
     meetings_per_company = IntegerField(
         _l("기업당 1:1 미팅 수 상한 (선택)"),

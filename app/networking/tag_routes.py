@@ -6,20 +6,19 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
 from app.auth.decorators import staff_required
 from app.extensions import db
-from app.forms import ConfirmForm, strip
+from app.forms import ConfirmForm, Form, strip
 from app.networking import tags
 from app.networking.blueprint import bp
 
 SHARED = "shared"
 
 
-class TagForm(FlaskForm):
+class TagForm(Form):
     label_ko = StringField(
         _l("태그 (한국어)"),
         filters=[strip],

@@ -6,7 +6,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -14,7 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.auth.decorators import admin_required
 from app.auth.services import AccountError, account_setup_hours
 from app.extensions import db
-from app.forms import ChoiceField, ConfirmForm, strip
+from app.forms import ChoiceField, ConfirmForm, Form, strip
 from app.models import Cluster, Role
 from app.routing import db_id, page_arg
 from app.staff import account_services as service
@@ -23,7 +22,7 @@ from app.staff.blueprint import bp
 # Werkzeug's int converter accepts any length; ids beyond the column's range are simply unknown.
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     name = StringField(
         _l("이름"), filters=[strip], validators=[DataRequired(_l("이름을 입력해 주세요.")), Length(max=100)]
     )

@@ -8,7 +8,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
@@ -37,7 +36,7 @@ from app.events.manage import (
     update_event,
 )
 from app.extensions import db
-from app.forms import ChoiceField, ConfirmForm, one_line
+from app.forms import ChoiceField, ConfirmForm, Form, one_line
 from app.i18n import SEOUL
 from app.models import Cluster, EventKind, ResearchGroup
 from app.routing import MAX_DB_INT, bounded_int, db_id
@@ -68,7 +67,7 @@ class EventDateTimeField(DateTimeLocalField):
             raise ValueError(self.gettext(_WTFORMS_INVALID_DATETIME))
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     kind = ChoiceField(_l("행사 종류"), enum=EventKind)
     host_cluster_id = ChoiceField(_l("주최 클러스터"), coerce=db_id)
     # The service checks that the group belongs to the host cluster (with its own message).
