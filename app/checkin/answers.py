@@ -169,7 +169,10 @@ ATTENDEE_COLUMNS = (
 
 
 def attendee_from_row(row) -> Attendee:
-    reg_id, _event_id, _status, role, name, company_id, guest_company, company_name, cl_ko, cl_en = row
+    # A lookup row may carry more after the attendee columns (the door's row: its check-in).
+    reg_id, _event_id, _status, role, name, company_id, guest_company, company_name, cl_ko, cl_en = row[
+        : len(ATTENDEE_COLUMNS)
+    ]
     cluster = (cl_en if str(get_locale()) == "en" and cl_en else cl_ko) or ""
     is_guest = company_id is None
     return Attendee(

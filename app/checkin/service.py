@@ -107,20 +107,34 @@ def _lookup_key(code: str | None, registration_id: int | None) -> tuple[str, obj
     return "hash", hash_token(normalized) if normalized is not None else ""
 
 
+# After the attendee columns of a lookup row: the check-in, if any (id, in at, gate, out at).
+CHECKIN_COLUMNS = (CheckIn.id, CheckIn.checked_in_at, CheckIn.gate, CheckIn.checked_out_at)
+_EXISTING_CHECKIN = select(*CHECKIN_COLUMNS).where(CheckIn.registration_id == bindparam("registration_id"))
+
+
+def _existing_checkin(row) -> tuple | None:
+    """The check-in a lookup row carries, or None when the registration has none."""
+    checkin = tuple(row[len(ATTENDEE_COLUMNS) :])
+    return checkin if checkin and checkin[0] is not None else None
+
+
 def _attendee_select(*leading, by: str, from_device: bool):
     """A prebuilt lookup (statements are built once: building a select costs more than running it)."""
     condition = (Registration.id == bindparam("key")) if by == "id" else (Registration.ticket_hash == bindparam("key"))
     if from_device:
         stmt = (
-            select(*leading, *ATTENDEE_COLUMNS)
+            select(*leading, *ATTENDEE_COLUMNS, *CHECKIN_COLUMNS)
             .select_from(DoorDevice)
             .join(Event, Event.id == DoorDevice.event_id)
             .outerjoin(Registration, condition)
         )
     else:
-        stmt = select(*ATTENDEE_COLUMNS).select_from(Registration)
-    stmt = stmt.outerjoin(Company, Company.id == Registration.company_id).outerjoin(
-        Cluster, Cluster.id == Company.cluster_id
+        stmt = select(*ATTENDEE_COLUMNS, *CHECKIN_COLUMNS).select_from(Registration)
+    # The registration's check-in comes along: a repeated scan answers from this one row.
+    stmt = (
+        stmt.outerjoin(Company, Company.id == Registration.company_id)
+        .outerjoin(Cluster, Cluster.id == Company.cluster_id)
+        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
     )
     if from_device:
         return stmt.where(DoorDevice.token_hash == bindparam("token_hash")).limit(1)
@@ -261,32 +275,38 @@ def _decide(event, row, *, mode, gate, method, device_id, user_id, now) -> ScanA
         return _check_out(event, attendee, gate=gate, now=now)
     if now < doors_open_at(event) or now > event.ends_at:
         return ScanAnswer(NOT_OPEN, mode, attendee)
-    inserted = _insert_ignoring_conflict(
-        CheckIn,
-        {
-            "registration_id": attendee.registration_id,
-            "event_id": event.id,
-            "checked_in_at": now,
-            "checked_in_by_id": user_id,
-            "device_id": device_id,
-            "gate": gate,
-            "method": method,
-        },
-    )
-    if inserted is not None:
-        return ScanAnswer(OK, mode, attendee, at=now, gate=gate)
-    existing = db.session.execute(
-        select(CheckIn.id, CheckIn.checked_in_at, CheckIn.gate, CheckIn.checked_out_at).where(
-            CheckIn.registration_id == attendee.registration_id
+    # A repeated scan (the most common refusal at a door) answers from the lookup row: no insert
+    # attempt, no second read. Only a first scan tries the insert, which a concurrent scan of the
+    # same badge may win (the unique key decides); then the winner's row is read.
+    existing = _existing_checkin(row)
+    if existing is None:
+        inserted = _insert_ignoring_conflict(
+            CheckIn,
+            {
+                "registration_id": attendee.registration_id,
+                "event_id": event.id,
+                "checked_in_at": now,
+                "checked_in_by_id": user_id,
+                "device_id": device_id,
+                "gate": gate,
+                "method": method,
+            },
         )
-    ).one()
-    if existing.checked_out_at is not None:
+        if inserted is not None:
+            return ScanAnswer(OK, mode, attendee, at=now, gate=gate)
+        existing = (
+            db.session.connection().execute(_EXISTING_CHECKIN, {"registration_id": attendee.registration_id}).first()
+        )
+        if existing is None:  # taken back (undo) between the two statements: let the scanner retry
+            raise ScanRequestError(_("다른 기기에서 방금 처리한 명찰입니다. 다시 스캔해 주세요."))
+    checkin_id, checked_in_at, checkin_gate, checked_out_at = existing
+    if checked_out_at is not None:
         # Coming back after a check-out: admitted again; the first arrival time is kept.
         db.session.execute(
-            update(CheckIn).where(CheckIn.id == existing.id).values(checked_out_at=None, checked_out_gate=None)
+            update(CheckIn).where(CheckIn.id == checkin_id).values(checked_out_at=None, checked_out_gate=None)
         )
-        return ScanAnswer(OK, mode, attendee, at=existing.checked_in_at, gate=existing.gate)
-    return ScanAnswer(ALREADY_CHECKED_IN, mode, attendee, at=existing.checked_in_at, gate=existing.gate)
+        return ScanAnswer(OK, mode, attendee, at=checked_in_at, gate=checkin_gate)
+    return ScanAnswer(ALREADY_CHECKED_IN, mode, attendee, at=checked_in_at, gate=checkin_gate)
 
 
 def _check_out(event, attendee, *, gate, now) -> ScanAnswer:
