@@ -123,6 +123,9 @@ class Config:
         "research": (14, 182, 365),
         "council": (),
     }
+    # PIPA: personal data is destroyed this many days after the event ends (the consent text
+    # says one year); `flask privacy purge` and the mail worker's daily run apply it.
+    RETENTION_DAYS = int(_env("RETENTION_DAYS", "365"))
     FOLLOWUP_LINK_DAYS = int(_env("FOLLOWUP_LINK_DAYS", "45"))
     FOLLOWUP_REMINDER_DAYS = int(_env("FOLLOWUP_REMINDER_DAYS", "7"))
 

@@ -26,6 +26,9 @@ def register(app: Flask) -> None:
     from app.reports.cli import attendance_report_command
 
     app.cli.add_command(attendance_report_command)
+    from app.privacy.cli import privacy_cli
+
+    app.cli.add_command(privacy_cli)
 
 
 @click.command("create-admin")
@@ -138,6 +141,7 @@ def mail_worker(interval: float | None, batch: int) -> None:
 
     from app.extensions import db
     from app.mail import send_due
+    from app.privacy.retention import purge_if_due
 
     interval = interval if interval is not None else current_app.config["MAIL_WORKER_INTERVAL"]
     stop = threading.Event()
@@ -148,8 +152,11 @@ def mail_worker(interval: float | None, batch: int) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     click.echo(f"Mail worker started (backend {current_app.config['MAIL_BACKEND']}, poll every {interval:g} s).")
+    last_purge = None
     while not stop.is_set():
         try:
+            # The daily retention purge runs in this process too: no cron, nothing in requests.
+            last_purge = purge_if_due(last_purge)
             sent = send_due(limit=batch)
         except Exception as exc:  # database away: keep running, try again after a pause
             db.session.rollback()

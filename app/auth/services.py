@@ -151,6 +151,7 @@ def accept_invitation(invitation: Invitation, name: str, password: str, mobile: 
         user.company = invitation.company
         user.set_password(password)
         user.is_active_account = True
+        user.deactivated_at = None
         user.end_all_sessions()
     else:
         raise AccountError(_("이미 가입된 이메일 주소입니다."))

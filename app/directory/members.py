@@ -115,5 +115,6 @@ def remove_member(member: User, now: dt.datetime | None = None) -> None:
     if member.role != Role.MEMBER:
         raise AccountError(_("기업 회원만 내보낼 수 있습니다."))
     member.is_active_account = False
+    member.deactivated_at = now or utcnow()
     member.end_all_sessions()
     void_password_links(member, now)

@@ -125,6 +125,8 @@ class Registration(db.Model):
     networking_consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # When a badge for this registration was last printed by staff (batch "not yet printed").
     badge_printed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the retention purge destroyed this person's data (app/privacy/retention.py).
+    purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Any change (status, cancellation, promotion, a replaced attendee) moves this: the

@@ -62,6 +62,10 @@ class User(UserMixin, db.Model):
     session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(8))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the account was deactivated (a member removed, staff leaving); the retention purge
+    # erases the person's data RETENTION_DAYS later and records purged_at.
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     company: Mapped[Company | None] = relationship()
     clusters: Mapped[list[Cluster]] = relationship(secondary=staff_clusters)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.services import AccountError, find_user_by_email, send_account_setup, void_password_links
 from app.extensions import db
-from app.models import Cluster, Role, User
+from app.models import Cluster, Role, User, utcnow
 
 STAFF_ROLES = (Role.STAFF, Role.ADMIN)
 
@@ -68,12 +68,14 @@ def deactivate_account(actor: User, user: User) -> None:
     if user.id == actor.id:
         raise AccountError(_("자신의 계정은 비활성화할 수 없습니다."))
     user.is_active_account = False
+    user.deactivated_at = utcnow()
     user.end_all_sessions()
     void_password_links(user)
 
 
 def reactivate_account(user: User) -> None:
     user.is_active_account = True
+    user.deactivated_at = None
 
 
 def resend_setup_link(user: User) -> None:
