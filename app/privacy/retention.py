@@ -119,7 +119,8 @@ def plan(now: dt.datetime | None = None) -> PurgeCounts:
     )
 
 
-def _purge_registrations(ids: list[int], now: dt.datetime, counts: PurgeCounts) -> None:
+def erase_registrations(ids: list[int], now: dt.datetime, counts: PurgeCounts) -> None:
+    """Destroy the persons of these registrations (the purge's rule; also a data subject's erasure)."""
     done = db.session.execute(
         update(Registration)
         .where(Registration.id.in_(ids))
@@ -153,7 +154,8 @@ def _purge_registrations(ids: list[int], now: dt.datetime, counts: PurgeCounts) 
     counts.registrations += done
 
 
-def _purge_accounts(ids: list[int], now: dt.datetime, counts: PurgeCounts) -> None:
+def erase_accounts(ids: list[int], now: dt.datetime, counts: PurgeCounts) -> None:
+    """Erase these accounts' persons; they can never sign in again."""
     for user_id in ids:
         db.session.execute(
             update(User)
@@ -165,6 +167,7 @@ def _purge_accounts(ids: list[int], now: dt.datetime, counts: PurgeCounts) -> No
                 # A password nobody knows: the account can never sign in again.
                 password_hash="!purged:" + secrets.token_hex(16),
                 session_nonce=secrets.token_hex(8),
+                is_active_account=False,
                 purged_at=now,
             )
         )
@@ -176,13 +179,13 @@ def purge(now: dt.datetime | None = None, *, batch: int = BATCH) -> PurgeCounts:
     now = now or utcnow()
     counts = PurgeCounts(events=plan(now).events)
     while ids := list(db.session.scalars(_due_registrations(now).limit(batch))):
-        _purge_registrations(ids, now, counts)
+        erase_registrations(ids, now, counts)
         db.session.commit()
     while ids := list(db.session.scalars(_due_outbox(now).limit(batch))):
         counts.outbox_messages += db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids))).rowcount
         db.session.commit()
     while ids := list(db.session.scalars(_due_accounts(now).limit(batch))):
-        _purge_accounts(ids, now, counts)
+        erase_accounts(ids, now, counts)
         db.session.commit()
     log.info("retention purge (%d days): %s", retention_days(), counts.as_dict())
     return counts
