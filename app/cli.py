@@ -29,6 +29,9 @@ def register(app: Flask) -> None:
     from app.privacy.cli import privacy_cli
 
     app.cli.add_command(privacy_cli)
+    from app.backup import backup_cli
+
+    app.cli.add_command(backup_cli)
 
 
 @click.command("create-admin")
