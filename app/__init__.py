@@ -55,6 +55,9 @@ def register_extensions(app: Flask) -> None:
 
     app.jinja_env.filters["mail_linkify"] = linkify
     init_mail(app)
+    from app.audit import init_audit
+
+    init_audit()
     with app.app_context():
         configure_engine(app)
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.audit import record_access
 from app.auth.decorators import staff_required
 from app.directory import queries
 from app.directory.access import can_manage_company, can_manage_members, can_see_private, require
@@ -55,6 +56,8 @@ def companies_export(fmt: str):
     filters = queries.parse_filters(request.args)
     companies = db.session.scalars(queries.company_query(current_user, filters).limit(EXPORT_LIMIT)).all()
     rows = queries.company_rows(current_user, list(companies))
+    record_access(f"companies {fmt.upper()}", count=len(rows))
+    db.session.commit()
     stamp = dt.datetime.now(SEOUL).strftime("%Y%m%d")
     if fmt == "csv":
         body, mimetype = companies_csv(rows), "text/csv; charset=utf-8"

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
+from app.models.audit import AuditEntry
 from app.models.calendar_token import CalendarToken, CalendarTokenKind
 from app.models.checkin import CheckIn, DoorDevice, ScanLog
 from app.models.cluster import Cluster
@@ -35,6 +36,7 @@ from app.models.types import UTCDateTime, utcnow
 from app.models.user import Invitation, PasswordReset, Role, User, staff_clusters
 
 __all__ = [
+    "AuditEntry",
     "AttendeeRole",
     "Attribution",
     "FollowUp",

@@ -188,6 +188,11 @@ def purge(now: dt.datetime | None = None, *, batch: int = BATCH) -> PurgeCounts:
         erase_accounts(ids, now, counts)
         db.session.commit()
     log.info("retention purge (%d days): %s", retention_days(), counts.as_dict())
+    if counts.total:
+        from app.audit import record
+
+        record("privacy.purge", ", ".join(f"{k} {v}" for k, v in counts.as_dict().items()))
+        db.session.commit()
     return counts
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from flask import render_template
 
+from app.audit import record_access
 from app.auth.decorators import staff_required
 from app.events.access import managed_event
 from app.events.door import event_phase
 from app.exports import inline_pdf, private_download
+from app.extensions import db
 from app.models import utcnow
 from app.reports import attendance, attendance_exports, attendance_pdf
 from app.reports.blueprint import bp
@@ -52,7 +54,10 @@ def sign_in_sheet(event_id: int):
 @staff_required
 def attendance_csv(event_id: int):
     event = managed_event(event_id)
-    data = attendance_exports.attendance_csv(attendance.attendance_rows(event))
+    rows = attendance.attendance_rows(event)
+    data = attendance_exports.attendance_csv(rows)
+    record_access("attendance CSV", cluster_id=event.host_cluster_id, count=len(rows))
+    db.session.commit()
     return private_download(data, "text/csv", *attendance_pdf.export_filename(event, "csv"))
 
 
@@ -60,5 +65,8 @@ def attendance_csv(event_id: int):
 @staff_required
 def attendance_xlsx(event_id: int):
     event = managed_event(event_id)
-    data = attendance_exports.attendance_xlsx(attendance.attendance_rows(event))
+    rows = attendance.attendance_rows(event)
+    data = attendance_exports.attendance_xlsx(rows)
+    record_access("attendance XLSX", cluster_id=event.host_cluster_id, count=len(rows))
+    db.session.commit()
     return private_download(data, _XLSX, *attendance_pdf.export_filename(event, "xlsx"))

@@ -9,6 +9,7 @@ from flask_login import current_user
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
+from app.audit import record_access
 from app.auth.decorators import staff_required
 from app.events.access import managed_clusters
 from app.exports import attachment_disposition
@@ -74,6 +75,8 @@ def privacy_subject_export(fmt: str):
     data = _subject_from(form)
     if data is None:
         return render_template("staff/privacy_subject.html", form=form, data=None, erase_form=None), 400
+    record_access(f"personal data {fmt.upper()}", count=len(data.registrations))
+    db.session.commit()
     if fmt == "json":
         body, mimetype = subject.as_json(data), "application/json"
     else:

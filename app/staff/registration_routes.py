@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.audit import record_access
 from app.auth.decorators import staff_required
 from app.events.access import event_registration_or_404, managed_event
 from app.events.registration import RegistrationError
@@ -70,6 +71,8 @@ def event_registrations_csv(event_id: int):
     event = managed_event(event_id)
     filters = queries.parse_filters(request.args)
     rows = queries.export_rows(event.id, filters, limit=EXPORT_LIMIT)
+    record_access("registrations CSV", cluster_id=event.host_cluster_id, count=len(rows))
+    db.session.commit()
     return Response(
         registrations_csv(event, rows),
         mimetype="text/csv",
