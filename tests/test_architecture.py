@@ -16,7 +16,7 @@ import pytest
 APP = Path(__file__).resolve().parent.parent / "app"
 # The composition root imports every area to register it; it is above all of them by design.
 COMPOSITION_ROOT = {"__init__"}
-AREAS_ABOVE_EVENTS = {"checkin", "calendar", "reports", "staff", "directory", "networking", "privacy"}
+AREAS_ABOVE_EVENTS = {"checkin", "calendar", "reports", "staff", "directory", "networking", "privacy", "outcomes"}
 
 
 def unit_of(path: Path, root: Path) -> str:
