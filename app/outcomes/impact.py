@@ -1,0 +1,209 @@
+"""The impact report: from attending to meeting to business, with the company network and its picture.
+
+For a cluster (or, for administrators, every cluster) and a period: the pipeline of companies
+attended -> met (a meeting held or cards exchanged) -> followed up (answered a follow-up) ->
+agreement -> contract or government project, the amounts won (confirmed apart from one-sided),
+the network figures against the period before, the ties between clusters, the brokers, and the
+outcome stories (events -> companies -> result). Reading is a fixed number of queries; the
+network picture is an SVG drawn here (networkx's spring layout, seeded, so it is stable).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter
+
+import networkx as nx
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Cluster, Company, Event, FollowUp, Outcome, OutcomeStage, outcome_events
+from app.outcomes import network
+
+# One colour per cluster, in cluster order (colour-blind safe: Okabe-Ito).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+SVG_WIDTH, SVG_HEIGHT, MARGIN = 720, 460, 24
+BUSINESS = (OutcomeStage.CONTRACT, OutcomeStage.GOV_PROJECT)
+MAX_DOTS = 499
+
+
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    key: str
+    companies: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Story:
+    outcome: Outcome
+    events: list[Event]
+    companies: list[Company]
+
+
+@dataclasses.dataclass
+class ImpactReport:
+    cluster: Cluster | None  # None: every cluster
+    start: dt.datetime
+    end: dt.datetime
+    pipeline: list[Stage]
+    amount_confirmed: int
+    amount_one_sided: int
+    figures: network.NetworkFigures
+    previous: network.NetworkFigures
+    clusters: list[Cluster]
+    matrix: dict[tuple[int, int], int]  # (cluster a, cluster b), a <= b -> ties
+    brokers: list[tuple[Company, network.Broker]]
+    stories: list[Story]
+    svg: str
+
+    @property
+    def is_empty(self) -> bool:
+        return self.figures.companies == 0 and not self.stories
+
+
+def _outcomes(start: dt.datetime, end: dt.datetime, cluster_id: int | None) -> list[Outcome]:
+    """Outcomes attributed to events of the period (hosted by the cluster, if given)."""
+    events = select(Event.id).where(Event.starts_at >= start, Event.starts_at < end)
+    if cluster_id is not None:
+        events = events.where(Event.host_cluster_id == cluster_id)
+    return list(
+        db.session.scalars(
+            select(Outcome)
+            .where(Outcome.id.in_(select(outcome_events.c.outcome_id).where(outcome_events.c.event_id.in_(events))))
+            .options(selectinload(Outcome.parties), selectinload(Outcome.events))
+            .order_by(Outcome.occurred_on.desc(), Outcome.id)
+        )
+    )
+
+
+def _followed_up(start: dt.datetime, end: dt.datetime, cluster_id: int | None) -> set[int]:
+    query = (
+        select(FollowUp.company_id)
+        .join(Event, Event.id == FollowUp.event_id)
+        .where(Event.starts_at >= start, Event.starts_at < end, FollowUp.answered_at.is_not(None))
+    )
+    if cluster_id is not None:
+        query = query.where(Event.host_cluster_id == cluster_id)
+    return set(db.session.scalars(query))
+
+
+def network_svg(figures: network.NetworkFigures, colour_of: dict[int, str], names: dict[int, str]) -> str:
+    """Companies as dots coloured by cluster, ties as lines (thicker for heavier ties)."""
+    graph = nx.Graph()
+    graph.add_nodes_from(colour_of)
+    for (a, b), weight in figures.pairs.items():
+        graph.add_edge(a, b, weight=weight)
+    if graph.number_of_nodes() == 0:
+        return ""
+    if graph.number_of_nodes() > MAX_DOTS:
+        # The picture keeps the best-connected companies (networkx's dense layout, below 500
+        # nodes, needs no SciPy); the figures above it always count everyone.
+        keep = sorted(graph.nodes, key=lambda n: (-graph.degree(n), n))[:MAX_DOTS]
+        graph = graph.subgraph(keep).copy()
+    # Spring layout: connected companies close together; k spreads a few hundred dots readably.
+    k = 1.6 / max(graph.number_of_nodes(), 1) ** 0.5
+    positions = nx.spring_layout(graph, seed=20261203, k=k, iterations=60)
+    xs = [p[0] for p in positions.values()]
+    ys = [p[1] for p in positions.values()]
+    span_x, span_y = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
+
+    def point(node) -> tuple[float, float]:
+        x, y = positions[node]
+        return (
+            round(MARGIN + (x - min(xs)) / span_x * (SVG_WIDTH - 2 * MARGIN), 1),
+            round(MARGIN + (y - min(ys)) / span_y * (SVG_HEIGHT - 2 * MARGIN), 1),
+        )
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SVG_WIDTH} {SVG_HEIGHT}" '
+        f'width="{SVG_WIDTH}" height="{SVG_HEIGHT}" role="img" class="network">'
+    ]
+    for (a, b), weight in sorted(figures.pairs.items()):
+        if a not in positions or b not in positions:
+            continue
+        (x1, y1), (x2, y2) = point(a), point(b)
+        width = min(0.6 + 0.4 * weight, 4)
+        parts.append(
+            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#888" stroke-opacity=".55" '
+            f'stroke-width="{width:.1f}"/>'
+        )
+    radius = 5 if graph.number_of_nodes() <= 150 else 3.5
+    for node in sorted(graph.nodes):
+        x, y = point(node)
+        name = _escape(names.get(node, str(node)))
+        parts.append(
+            f'<circle cx="{x}" cy="{y}" r="{radius}" fill="{colour_of.get(node, "#999")}" '
+            f'stroke="#fff" stroke-width="1"><title>{name}</title></circle>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def impact_report(cluster: Cluster | None, start: dt.datetime, end: dt.datetime) -> ImpactReport:
+    cluster_id = cluster.id if cluster is not None else None
+    ties, attended = network.collect_ties(start, end, cluster_id)
+    before = (start - (end - start), start)
+    before_ties, before_attended = network.collect_ties(*before, cluster_id)
+    previous_pairs = {(t.a, t.b) for t in before_ties if t.a != t.b}
+    outcomes = _outcomes(start, end, cluster_id)
+    party_ids = {p.company_id for o in outcomes for p in o.parties}
+    nodes = attended | {t.a for t in ties} | {t.b for t in ties} | party_ids
+    before_nodes = before_attended | {t.a for t in before_ties} | {t.b for t in before_ties}
+    companies = {c.id: c for c in db.session.scalars(select(Company).where(Company.id.in_(nodes | before_nodes)))}
+    cluster_of = {cid: c.cluster_id for cid, c in companies.items()}
+    figures = network.network_figures(ties, cluster_of, previous_pairs, attended)
+    previous = network.network_figures(before_ties, cluster_of, set(), before_attended)
+
+    met = {c for t in ties if t.kind in (network.MEETING, network.CONTACT) for c in (t.a, t.b)}
+    followed = _followed_up(start, end, cluster_id)
+    agreed = {p.company_id for o in outcomes if o.stage.is_outcome for p in o.parties}
+    won = {p.company_id for o in outcomes if o.stage in BUSINESS for p in o.parties}
+    pipeline = [
+        Stage("attended", len(attended)),
+        Stage("met", len(met)),
+        Stage("followed_up", len(followed)),
+        Stage("agreement", len(agreed)),
+        Stage("business", len(won)),
+    ]
+    clusters = list(db.session.scalars(select(Cluster).order_by(Cluster.id)))
+    colour = {c.id: PALETTE[i % len(PALETTE)] for i, c in enumerate(clusters)}
+    matrix: Counter = Counter()
+    for a, b in figures.pairs:
+        ca, cb = sorted((cluster_of.get(a) or 0, cluster_of.get(b) or 0))
+        matrix[(ca, cb)] += 1
+    stories = [
+        Story(o, list(o.events), [companies[p.company_id] for p in o.parties if p.company_id in companies])
+        for o in outcomes
+        if o.stage.is_outcome
+    ]
+    graph_nodes = attended | {t.a for t in ties} | {t.b for t in ties}
+    svg = network_svg(
+        figures,
+        {n: colour.get(cluster_of.get(n), "#999") for n in graph_nodes},
+        {n: companies[n].name for n in graph_nodes if n in companies},
+    )
+    return ImpactReport(
+        cluster=cluster,
+        start=start,
+        end=end,
+        pipeline=pipeline,
+        amount_confirmed=sum(o.amount_won or 0 for o in outcomes if o.confirmed),
+        amount_one_sided=sum(o.amount_won or 0 for o in outcomes if not o.confirmed),
+        figures=figures,
+        previous=previous,
+        clusters=clusters,
+        matrix=dict(matrix),
+        brokers=[(companies[b.company_id], b) for b in figures.brokers if b.company_id in companies],
+        stories=stories,
+        svg=svg,
+    )
+
+
+def cluster_colours(clusters: list[Cluster]) -> dict[int, str]:
+    return {c.id: PALETTE[i % len(PALETTE)] for i, c in enumerate(clusters)}
