@@ -135,3 +135,20 @@ def test_staff_see_the_event_figures(app, runner, client, auth):
     html = client.get(f"/staff/events/{past.id}/networking/meetings").get_data(as_text=True)
     assert f"확정 미팅 {accepted}건" in html
     assert client.get(f"/staff/events/{past.id}/networking/schedule.pdf").status_code == 200
+
+
+def test_the_demo_outcomes_give_the_impact_report_its_stories(app, runner, client, auth):
+    from app.models import Outcome, OutcomeStage
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    outcomes = db.session.scalars(select(Outcome)).all()
+    assert {o.stage for o in outcomes} >= {OutcomeStage.GOV_PROJECT, OutcomeStage.AGREEMENT, OutcomeStage.CONTRACT}
+    assert any(not o.confirmed for o in outcomes)  # one waits for the other company
+    assert max(o.amount_won or 0 for o in outcomes) > 5_000_000_000
+    for o in outcomes:
+        assert o.events and len(o.parties) >= 2 and o.changes
+        assert all(e.ends_at.date() <= o.occurred_on for e in o.events)  # after the events, never in the future
+        assert o.occurred_on <= utcnow().date()
+    auth.login("admin@moim.example", DEMO_PASSWORD)
+    html = client.get("/staff/reports/impact?cluster=all").get_data(as_text=True)
+    assert "공공데이터 활용 AI 실증 과제 수주" in html and "웹툰 원작 영상화 업무협약" in html

@@ -51,6 +51,7 @@ from app.seed.data import (
     EventSeed,
 )
 from app.seed.networking import seed_networking
+from app.seed.outcomes import seed_outcomes
 from app.seed.plan import PlannedRegistration, event_key, event_times, in_window, plan_demo, registration_window
 
 
@@ -283,6 +284,8 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
 
     # Networking: profiles, cluster words, slots, meetings, contacts (app/seed/networking.py)
     created.update(seed_networking(clusters, {e.title_ko: e for e in event_by_key.values()}, new_titles))
+    # Outcomes of the past meetings, for the impact report (app/seed/outcomes.py)
+    created["outcomes"] = seed_outcomes(now)
     return created
 
 
