@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
-from flask_login import current_user
+from flask import abort, render_template
 
 from app.auth.decorators import staff_required
-from app.events.access import managed_clusters
 from app.exports import inline_pdf
 from app.i18n import seoul_today
 from app.models import utcnow
 from app.pdf import render_pdf
 from app.reports import activity
 from app.reports.blueprint import bp
+from app.reports.scope import load_scope
 
 
 def _load():
-    """(clusters the user may pick, the chosen cluster or None, period, notice); 404 for an
-    unknown cluster, 403 for one the user does not manage."""
-    clusters = managed_clusters(current_user)
-    slug = request.args.get("cluster", "")
-    if slug:
-        cluster = activity.cluster_by_slug(slug)
-        if cluster is None:
-            abort(404)
-        if not current_user.can_manage_cluster(cluster.id):
-            abort(403)
-    else:
-        cluster = clusters[0] if clusters else None
-    period, notice = activity.parse_period(request.args, seoul_today())
+    """(clusters the user may pick, the chosen cluster or None, period, notice)."""
+    clusters, cluster, _every, period, notice = load_scope()
     return clusters, cluster, period, notice
 
 
