@@ -27,6 +27,7 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 SVG_WIDTH, SVG_HEIGHT, MARGIN = 720, 460, 24
 BUSINESS = (OutcomeStage.CONTRACT, OutcomeStage.GOV_PROJECT)
 MAX_DOTS = 499
+MAX_LINES = 3000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,23 +108,26 @@ def network_svg(figures: network.NetworkFigures, colour_of: dict[int, str], name
     positions = nx.spring_layout(graph, seed=20261203, k=k, iterations=60)
     xs = [p[0] for p in positions.values()]
     ys = [p[1] for p in positions.values()]
-    span_x, span_y = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
-
-    def point(node) -> tuple[float, float]:
-        x, y = positions[node]
-        return (
-            round(MARGIN + (x - min(xs)) / span_x * (SVG_WIDTH - 2 * MARGIN), 1),
-            round(MARGIN + (y - min(ys)) / span_y * (SVG_HEIGHT - 2 * MARGIN), 1),
-        )
+    min_x, min_y = min(xs), min(ys)
+    scale_x = (SVG_WIDTH - 2 * MARGIN) / ((max(xs) - min_x) or 1.0)
+    scale_y = (SVG_HEIGHT - 2 * MARGIN) / ((max(ys) - min_y) or 1.0)
+    points = {
+        node: (round(MARGIN + (x - min_x) * scale_x, 1), round(MARGIN + (y - min_y) * scale_y, 1))
+        for node, (x, y) in positions.items()
+    }
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SVG_WIDTH} {SVG_HEIGHT}" '
         f'width="{SVG_WIDTH}" height="{SVG_HEIGHT}" role="img" class="network">'
     ]
-    for (a, b), weight in sorted(figures.pairs.items()):
-        if a not in positions or b not in positions:
-            continue
-        (x1, y1), (x2, y2) = point(a), point(b)
+    # The heaviest ties first, at most MAX_LINES of them: a picture of every co-attendance of a
+    # big forum would be a grey block (the figures count them all).
+    drawn = sorted(
+        ((pair, w) for pair, w in figures.pairs.items() if pair[0] in points and pair[1] in points),
+        key=lambda item: (-item[1], item[0]),
+    )[:MAX_LINES]
+    for (a, b), weight in sorted(drawn):
+        (x1, y1), (x2, y2) = points[a], points[b]
         width = min(0.6 + 0.4 * weight, 4)
         parts.append(
             f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#888" stroke-opacity=".55" '
@@ -131,7 +135,7 @@ def network_svg(figures: network.NetworkFigures, colour_of: dict[int, str], name
         )
     radius = 5 if graph.number_of_nodes() <= 150 else 3.5
     for node in sorted(graph.nodes):
-        x, y = point(node)
+        x, y = points[node]
         name = _escape(names.get(node, str(node)))
         parts.append(
             f'<circle cx="{x}" cy="{y}" r="{radius}" fill="{colour_of.get(node, "#999")}" '
