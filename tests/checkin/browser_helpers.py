@@ -110,3 +110,15 @@ def live_server(app):
     # the test commits its data first and ends its own read transaction before checking results.
     with LiveServer(app) as server:
         yield server
+
+
+# --- signing in ------------------------------------------------------------------------------------
+
+
+def sign_in(page, base: str, email: str, password: str) -> None:
+    """The sign-in form in <main> (the header has a language form too), then wait to leave it."""
+    page.goto(f"{base}/auth/login")
+    page.fill("main input[name=email]", email)
+    page.fill("main input[name=password]", password)
+    page.click("main form [type=submit]")
+    page.wait_for_url(lambda url: "/auth/login" not in url)

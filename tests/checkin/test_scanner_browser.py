@@ -30,6 +30,7 @@ from tests.checkin.browser_helpers import (
     live_server,
     needs_chromium,
     playwright,
+    sign_in,
 )
 from tests.factories import PASSWORD, make_cluster, make_company, make_event, make_registration, make_user
 from tests.helpers import see_committed
@@ -82,17 +83,9 @@ def door_link(event_id: int, gate: str) -> tuple[int, str]:
     return device.id, token
 
 
-def sign_in(page, base: str, email: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.fill("main input[name=email]", email)
-    page.fill("main input[name=password]", PASSWORD)
-    page.click("main form [type=submit]")
-    page.wait_for_url(lambda url: "/auth/login" not in url)
-
-
 def open_staff_scanner(context, base: str, door: dict):
     page = context.new_page()
-    sign_in(page, base, door["staff_email"])
+    sign_in(page, base, door["staff_email"], PASSWORD)
     page.goto(f"{base}/staff/events/{door['event_id']}/scanner")
     expect(page.locator("#code-input")).to_be_visible()
     return page
@@ -226,7 +219,7 @@ def test_camera_scan_on_the_door_device_then_on_the_staff_page(app, live_server,
 def test_hid_scanner_admits_then_says_already_checked_in(app, live_server, door, laptop):
     page = laptop.new_page()
     jsqr_loads = watch_jsqr(page)
-    sign_in(page, live_server.url, door["staff_email"])
+    sign_in(page, live_server.url, door["staff_email"], PASSWORD)
     page.goto(f"{live_server.url}/staff/events/{door['event_id']}/scanner")
     page.fill("#gate-input", "정문")
     page.locator("#gate-input").dispatch_event("change")

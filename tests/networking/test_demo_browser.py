@@ -20,6 +20,7 @@ from tests.checkin.browser_helpers import (
     live_server,  # noqa: F401  (fixture)
     needs_chromium,
     playwright,  # noqa: F401  (fixture)
+    sign_in,
 )
 from tests.helpers import see_committed
 
@@ -35,14 +36,6 @@ def _save(page_or_locator, name: str) -> None:
     if os.environ.get("MOIM_SAVE_SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
         page_or_locator.screenshot(path=str(SHOTS / name))
-
-
-def _sign_in(page, base: str, email: str) -> None:
-    page.goto(base + "/auth/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.press("input[name=password]", "Enter")
-    page.wait_for_url(lambda url: "/auth/login" not in url, timeout=TIMEOUT_MS)
 
 
 def test_member_sees_suggestions_and_schedule_and_accepts_a_request(app, live_server, playwright, font_env):
@@ -64,7 +57,7 @@ def test_member_sees_suggestions_and_schedule_and_accepts_a_request(app, live_se
         errors = collect_page_errors(context)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
-        _sign_in(page, live_server.url, MEMBER)
+        sign_in(page, live_server.url, MEMBER, DEMO_PASSWORD)
         page.goto(f"{live_server.url}/events/{event_id}/networking")
         people = page.locator("#people")
         expect(people).to_contain_text("추천")
@@ -96,7 +89,7 @@ def test_staff_print_the_meeting_schedule(app, live_server, playwright, font_env
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR", accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
-        _sign_in(page, live_server.url, STAFF)
+        sign_in(page, live_server.url, STAFF, DEMO_PASSWORD)
         response = page.request.get(f"{live_server.url}/staff/events/{event_id}/networking/schedule.pdf")
         assert response.status == 200 and response.headers["content-type"].startswith("application/pdf")
         pdf = response.body()

@@ -19,6 +19,7 @@ from tests.checkin.browser_helpers import (
     live_server,  # noqa: F401  (fixture)
     needs_chromium,
     playwright,  # noqa: F401  (fixture)
+    sign_in,
 )
 from tests.outcomes.test_impact import _research_project
 
@@ -39,11 +40,7 @@ def test_the_impact_report_draws_its_network(app, live_server, playwright, font_
         errors = collect_page_errors(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
-        page.goto(live_server.url + "/auth/login")
-        page.fill("input[name=email]", "admin@moim.example")
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.press("input[name=password]", "Enter")
-        page.wait_for_url(lambda url: "/auth/login" not in url)
+        sign_in(page, live_server.url, "admin@moim.example", DEMO_PASSWORD)
         page.goto(f"{live_server.url}/staff/reports/impact?{query}")
         picture = page.locator("figure.network svg")
         expect(picture).to_be_visible()

@@ -24,6 +24,7 @@ from tests.checkin.browser_helpers import (
     live_server,
     needs_chromium,
     playwright,
+    sign_in,
 )
 from tests.factories import (
     PASSWORD,
@@ -217,11 +218,7 @@ def open_as_staff(chromium, live_server, office):
         page_errors = collect_page_errors(context)
         contexts.append((context, page_errors))
         page = context.new_page()
-        page.goto(f"{live_server.url}/auth/login")
-        page.fill("main input[name=email]", office.staff_email)
-        page.fill("main input[name=password]", PASSWORD)
-        page.click("main form [type=submit]")
-        page.wait_for_url(lambda url: "/auth/login" not in url)
+        sign_in(page, live_server.url, office.staff_email, PASSWORD)
         page.goto(f"{live_server.url}{path}")
         return page
 
