@@ -145,7 +145,8 @@ def _object_of_request() -> tuple[str | None, int | None]:
     return None, None
 
 
-def _cluster_of(object_type: str | None, object_id: int | None) -> int | None:
+def _cluster_of() -> int | None:
+    """The cluster of the object the request's URL names (its event, company, group, registration or cluster)."""
     args = request.view_args or {}
     if "event_id" in args:
         return db.session.scalar(select(Event.host_cluster_id).where(Event.id == args["event_id"]))
@@ -199,7 +200,7 @@ def _before_commit(session) -> None:
         summary=_summary(lines),
         object_type=object_type,
         object_id=object_id,
-        cluster_id=_cluster_of(object_type, object_id),
+        cluster_id=_cluster_of(),
         user=_acting_user(),
     )
 
@@ -218,7 +219,7 @@ def record_access(what: str, *, cluster_id: int | None = None, count: int | None
     object_type, object_id = _object_of_request()
     summary = what if count is None else f"{what}: {count} rows"
     if cluster_id is None:
-        cluster_id = _cluster_of(object_type, object_id)
+        cluster_id = _cluster_of()
     _add_entry(
         db.session,
         action=request.endpoint or request.path,

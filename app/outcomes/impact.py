@@ -15,6 +15,7 @@ import datetime as dt
 from collections import Counter
 
 import networkx as nx
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -136,7 +137,7 @@ def network_svg(figures: network.NetworkFigures, colour_of: dict[int, str], name
     radius = 5 if graph.number_of_nodes() <= 150 else 3.5
     for node in sorted(graph.nodes):
         x, y = points[node]
-        name = _escape(names.get(node, str(node)))
+        name = escape(names.get(node, str(node)))
         parts.append(
             f'<circle cx="{x}" cy="{y}" r="{radius}" fill="{colour_of.get(node, "#999")}" '
             f'stroke="#fff" stroke-width="1"><title>{name}</title></circle>'
@@ -145,24 +146,21 @@ def network_svg(figures: network.NetworkFigures, colour_of: dict[int, str], name
     return "".join(parts)
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
 def impact_report(cluster: Cluster | None, start: dt.datetime, end: dt.datetime) -> ImpactReport:
     cluster_id = cluster.id if cluster is not None else None
-    ties, attended = network.collect_ties(start, end, cluster_id)
-    before = (start - (end - start), start)
-    before_ties, before_attended = network.collect_ties(*before, cluster_id)
-    previous_pairs = {(t.a, t.b) for t in before_ties if t.a != t.b}
+    period = network.period_ties(start, end, cluster_id)
+    ties, attended = period.ties, period.attended
     outcomes = _outcomes(start, end, cluster_id)
     party_ids = {p.company_id for o in outcomes for p in o.parties}
-    nodes = attended | {t.a for t in ties} | {t.b for t in ties} | party_ids
-    before_nodes = before_attended | {t.a for t in before_ties} | {t.b for t in before_ties}
-    companies = {c.id: c for c in db.session.scalars(select(Company).where(Company.id.in_(nodes | before_nodes)))}
+    companies = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Company).where(Company.id.in_(period.nodes | party_ids | period.before_nodes))
+        )
+    }
     cluster_of = {cid: c.cluster_id for cid, c in companies.items()}
-    figures = network.network_figures(ties, cluster_of, previous_pairs, attended)
-    previous = network.network_figures(before_ties, cluster_of, set(), before_attended)
+    figures = network.network_figures(ties, cluster_of, period.previous_pairs, attended)
+    previous = network.network_figures(period.before_ties, cluster_of, set(), period.before_attended)
 
     met = {c for t in ties if t.kind in (network.MEETING, network.CONTACT) for c in (t.a, t.b)}
     followed = _followed_up(start, end, cluster_id)
@@ -176,7 +174,7 @@ def impact_report(cluster: Cluster | None, start: dt.datetime, end: dt.datetime)
         Stage("business", len(won)),
     ]
     clusters = list(db.session.scalars(select(Cluster).order_by(Cluster.id)))
-    colour = {c.id: PALETTE[i % len(PALETTE)] for i, c in enumerate(clusters)}
+    colour = cluster_colours(clusters)
     matrix: Counter = Counter()
     for a, b in figures.pairs:
         ca, cb = sorted((cluster_of.get(a) or 0, cluster_of.get(b) or 0))
@@ -186,7 +184,7 @@ def impact_report(cluster: Cluster | None, start: dt.datetime, end: dt.datetime)
         for o in outcomes
         if o.stage.is_outcome
     ]
-    graph_nodes = attended | {t.a for t in ties} | {t.b for t in ties}
+    graph_nodes = period.nodes
     svg = network_svg(
         figures,
         {n: colour.get(cluster_of.get(n), "#999") for n in graph_nodes},

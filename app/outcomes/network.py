@@ -214,17 +214,46 @@ def cluster_map(company_ids: Iterable[int]) -> dict[int, int]:
     return dict(db.session.execute(select(Company.id, Company.cluster_id).where(Company.id.in_(ids))).all())
 
 
+@dataclasses.dataclass(frozen=True)
+class PeriodTies:
+    """A period's ties and attending companies, and those of the period of the same length before."""
+
+    ties: list[Tie]
+    attended: set[int]
+    before_ties: list[Tie]
+    before_attended: set[int]
+
+    @property
+    def previous_pairs(self) -> set[tuple[int, int]]:
+        return {(t.a, t.b) for t in self.before_ties if t.a != t.b}
+
+    @property
+    def nodes(self) -> set[int]:
+        return self.attended | {t.a for t in self.ties} | {t.b for t in self.ties}
+
+    @property
+    def before_nodes(self) -> set[int]:
+        return self.before_attended | {t.a for t in self.before_ties} | {t.b for t in self.before_ties}
+
+
+def period_ties(
+    start: dt.datetime,
+    end: dt.datetime,
+    cluster_id: int | None = None,
+    previous: tuple[dt.datetime, dt.datetime] | None = None,
+) -> PeriodTies:
+    """The ties of [start, end) and of ``previous`` (default: the period of the same length just before)."""
+    ties, attended = collect_ties(start, end, cluster_id)
+    before_ties, before_attended = collect_ties(*(previous or (start - (end - start), start)), cluster_id)
+    return PeriodTies(ties, attended, before_ties, before_attended)
+
+
 def period_network(
     start: dt.datetime,
     end: dt.datetime,
     cluster_id: int | None = None,
     previous: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> NetworkFigures:
-    """The figures of a period, its new ties counted against ``previous`` (default: the period
-    of the same length just before)."""
-    ties, attended = collect_ties(start, end, cluster_id)
-    before_start, before_end = previous or (start - (end - start), start)
-    before_ties, _ = collect_ties(before_start, before_end, cluster_id)
-    previous_pairs = {(t.a, t.b) for t in before_ties if t.a != t.b}
-    nodes = attended | {t.a for t in ties} | {t.b for t in ties}
-    return network_figures(ties, cluster_map(nodes), previous_pairs, attended)
+    """The figures of a period, its new ties counted against the period before (see period_ties)."""
+    period = period_ties(start, end, cluster_id, previous)
+    return network_figures(period.ties, cluster_map(period.nodes), period.previous_pairs, period.attended)

@@ -547,14 +547,10 @@ def _contacts(event: Event, seed: NetworkingEventSeed, created: dict) -> None:
         .order_by(Registration.id)
     ).all()
     rng = random.Random(SEED + event.id)
-    pairs: set[tuple[int, int]] = set()
     candidates = [(a, b) for i, a in enumerate(rows) for b in rows[i + 1 :] if _firm(a[0]) != _firm(b[0])]
     rng.shuffle(candidates)
     for (a, a_in), (b, b_in) in candidates[: seed.contact_pairs]:
         at = max(a_in, b_in) + dt.timedelta(minutes=rng.randint(5, 80))
-        if (a.id, b.id) in pairs:
-            continue
-        pairs.add((a.id, b.id))
         scanner, other = (a, b) if rng.random() < 0.5 else (b, a)
         note = rng.choice(CONTACT_NOTES)
         db.session.add_all(
