@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from collections.abc import Iterable
@@ -30,6 +31,49 @@ def csv_bytes(header: list[str], rows: Iterable[list]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+@dataclasses.dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: a bold frozen header, formula-safe rows, column widths in order.
+
+    ``datetime_columns`` (letters) get a date-and-time format; ``autofilter`` adds filters.
+    """
+
+    title: str
+    header: list[str]
+    rows: Iterable[list]
+    widths: Iterable[float] = ()
+    datetime_columns: Iterable[str] = ()
+    autofilter: bool = False
+
+
+def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
+    """A workbook of one or more sheets (see Sheet)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet.title[:31])
+        ws.append([safe_cell(v) for v in sheet.header])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in sheet.rows:
+            ws.append([safe_cell(v) for v in row])
+        for column in sheet.datetime_columns:
+            for cell in ws[column][1:]:
+                cell.number_format = "yyyy-mm-dd hh:mm"
+        ws.freeze_panes = "A2"
+        if sheet.autofilter:
+            ws.auto_filter.ref = ws.dimensions
+        for index, width in enumerate(sheet.widths, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = width
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 def xlsx_bytes(
     title: str,
     header: list[str],
@@ -39,33 +83,8 @@ def xlsx_bytes(
     datetime_columns: Iterable[str] = (),
     autofilter: bool = False,
 ) -> bytes:
-    """A one-sheet workbook: bold frozen header, formula-safe cells, column widths in order.
-
-    ``datetime_columns`` (letters) get a date-and-time format; ``autofilter`` adds filters.
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([safe_cell(v) for v in row])
-    for column in datetime_columns:
-        for cell in ws[column][1:]:
-            cell.number_format = "yyyy-mm-dd hh:mm"
-    ws.freeze_panes = "A2"
-    if autofilter:
-        ws.auto_filter.ref = ws.dimensions
-    for index, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    """A one-sheet workbook (see Sheet)."""
+    return workbook_bytes([Sheet(title, header, rows, widths, datetime_columns, autofilter)])
 
 
 def clean_filename(name: str, max_length: int = 120) -> str:

@@ -12,15 +12,28 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections import Counter
+import statistics
+from collections import Counter, defaultdict
 
 import networkx as nx
+from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Cluster, Company, Event, FollowUp, Outcome, OutcomeStage, outcome_events
+from app.i18n import to_kst
+from app.models import (
+    Attribution,
+    Cluster,
+    Company,
+    Event,
+    FollowUp,
+    FollowUpAnswer,
+    Outcome,
+    OutcomeStage,
+    outcome_events,
+)
 from app.outcomes import network
 
 # One colour per cluster, in cluster order (colour-blind safe: Okabe-Ito).
@@ -29,6 +42,22 @@ SVG_WIDTH, SVG_HEIGHT, MARGIN = 720, 460, 24
 BUSINESS = (OutcomeStage.CONTRACT, OutcomeStage.GOV_PROJECT)
 MAX_DOTS = 499
 MAX_LINES = 3000
+# Time from the first event an outcome is attributed to, to the outcome: the city asks how long
+# business takes to grow out of a meeting (months, not days).
+TIME_BUCKETS = ((91, "under_3m"), (182, "3_6m"), (365, "6_12m"), (None, "over_12m"))
+TIME_BUCKET_LABELS = {
+    "under_3m": _l("3개월 미만"),
+    "3_6m": _l("3~6개월"),
+    "6_12m": _l("6~12개월"),
+    "over_12m": _l("12개월 이상"),
+}
+PIPELINE_LABELS = {
+    "attended": _l("참석 기업"),
+    "met": _l("만난 기업 (미팅·명함)"),
+    "followed_up": _l("후속 설문 응답"),
+    "agreement": _l("협약 이상"),
+    "business": _l("계약·정부과제"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +71,48 @@ class Story:
     outcome: Outcome
     events: list[Event]
     companies: list[Company]
+
+    @property
+    def days_to_outcome(self) -> int | None:
+        """Days from the first attributed event (Seoul date) to the outcome's date."""
+        if not self.events:
+            return None
+        first = min(to_kst(e.starts_at).date() for e in self.events)
+        return max((self.outcome.occurred_on - first).days, 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class EventRow:
+    """The pipeline of one event: companies that attended, met, answered its follow-up, agreed, won."""
+
+    event: Event
+    attended: int
+    met: int
+    followed_up: int
+    agreement: int
+    business: int
+    amount_confirmed: int
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeToOutcome:
+    count: int
+    median_days: float | None
+    min_days: int | None
+    max_days: int | None
+    buckets: dict[str, int]  # TIME_BUCKETS key -> outcomes
+
+
+@dataclasses.dataclass(frozen=True)
+class Attributions:
+    """ "Would this have happened without the event?": the follow-up answers and the ledger's outcomes."""
+
+    answers: dict[Attribution, int]
+    outcomes: dict[Attribution, int]
+
+    @property
+    def answered(self) -> int:
+        return sum(self.answers.values())
 
 
 @dataclasses.dataclass
@@ -59,6 +130,9 @@ class ImpactReport:
     brokers: list[tuple[Company, network.Broker]]
     stories: list[Story]
     svg: str
+    by_event: list[EventRow] = dataclasses.field(default_factory=list)
+    time_to_outcome: TimeToOutcome | None = None
+    attributions: Attributions | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -80,15 +154,85 @@ def _outcomes(start: dt.datetime, end: dt.datetime, cluster_id: int | None) -> l
     )
 
 
-def _followed_up(start: dt.datetime, end: dt.datetime, cluster_id: int | None) -> set[int]:
+def _followed_up(start: dt.datetime, end: dt.datetime, cluster_id: int | None) -> set[tuple[int, int]]:
+    """(event, company) pairs of answered follow-ups of the period's events."""
     query = (
-        select(FollowUp.company_id)
+        select(FollowUp.event_id, FollowUp.company_id)
         .join(Event, Event.id == FollowUp.event_id)
         .where(Event.starts_at >= start, Event.starts_at < end, FollowUp.answered_at.is_not(None))
     )
     if cluster_id is not None:
         query = query.where(Event.host_cluster_id == cluster_id)
-    return set(db.session.scalars(query))
+    return {(event_id, company_id) for event_id, company_id in db.session.execute(query.distinct())}
+
+
+def _answer_attributions(start: dt.datetime, end: dt.datetime, cluster_id: int | None) -> dict[Attribution, int]:
+    """How the follow-up answers of the period's events rated the event's part, counted per answer."""
+    query = (
+        select(FollowUpAnswer.attribution, func.count())
+        .join(FollowUp, FollowUp.id == FollowUpAnswer.follow_up_id)
+        .join(Event, Event.id == FollowUp.event_id)
+        .where(Event.starts_at >= start, Event.starts_at < end, FollowUpAnswer.attribution.is_not(None))
+        .group_by(FollowUpAnswer.attribution)
+    )
+    if cluster_id is not None:
+        query = query.where(Event.host_cluster_id == cluster_id)
+    return {attribution: count for attribution, count in db.session.execute(query)}
+
+
+def time_to_outcome(stories: list[Story]) -> TimeToOutcome:
+    days = sorted(d for d in (s.days_to_outcome for s in stories) if d is not None)
+    buckets = dict.fromkeys((key for _, key in TIME_BUCKETS), 0)
+    for d in days:
+        buckets[next(key for limit, key in TIME_BUCKETS if limit is None or d < limit)] += 1
+    return TimeToOutcome(
+        count=len(days),
+        median_days=statistics.median(days) if days else None,
+        min_days=days[0] if days else None,
+        max_days=days[-1] if days else None,
+        buckets=buckets,
+    )
+
+
+def _by_event(
+    events: list[Event],
+    present: dict[int, set[int]],
+    ties: list[network.Tie],
+    followed: set[tuple[int, int]],
+    outcomes: list[Outcome],
+) -> list[EventRow]:
+    met: dict[int, set[int]] = defaultdict(set)
+    for t in ties:
+        if t.kind in (network.MEETING, network.CONTACT) and t.event_id is not None:
+            met[t.event_id] |= {t.a, t.b}
+    answered: dict[int, set[int]] = defaultdict(set)
+    for event_id, company_id in followed:
+        answered[event_id].add(company_id)
+    agreed: dict[int, set[int]] = defaultdict(set)
+    won: dict[int, set[int]] = defaultdict(set)
+    amount: Counter = Counter()
+    for o in outcomes:
+        parties = {p.company_id for p in o.parties}
+        for e in o.events:
+            if o.stage.is_outcome:
+                agreed[e.id] |= parties
+            if o.stage in BUSINESS:
+                won[e.id] |= parties
+            if o.confirmed and o.amount_won:
+                # An outcome attributed to several events counts its amount under each of them.
+                amount[e.id] += o.amount_won
+    return [
+        EventRow(
+            event=e,
+            attended=len(present.get(e.id, ())),
+            met=len(met[e.id]),
+            followed_up=len(answered[e.id]),
+            agreement=len(agreed[e.id]),
+            business=len(won[e.id]),
+            amount_confirmed=amount[e.id],
+        )
+        for e in events
+    ]
 
 
 def network_svg(figures: network.NetworkFigures, colour_of: dict[int, str], names: dict[int, str]) -> str:
@@ -163,7 +307,8 @@ def impact_report(cluster: Cluster | None, start: dt.datetime, end: dt.datetime)
     previous = network.network_figures(period.before_ties, cluster_of, set(), period.before_attended)
 
     met = {c for t in ties if t.kind in (network.MEETING, network.CONTACT) for c in (t.a, t.b)}
-    followed = _followed_up(start, end, cluster_id)
+    followed_pairs = _followed_up(start, end, cluster_id)
+    followed = {company_id for _, company_id in followed_pairs}
     agreed = {p.company_id for o in outcomes if o.stage.is_outcome for p in o.parties}
     won = {p.company_id for o in outcomes if o.stage in BUSINESS for p in o.parties}
     pipeline = [
@@ -184,6 +329,10 @@ def impact_report(cluster: Cluster | None, start: dt.datetime, end: dt.datetime)
         for o in outcomes
         if o.stage.is_outcome
     ]
+    event_ids = set(period.present) | {e.id for o in outcomes for e in o.events if start <= e.starts_at < end}
+    period_events = list(
+        db.session.scalars(select(Event).where(Event.id.in_(event_ids)).order_by(Event.starts_at, Event.id))
+    )
     graph_nodes = period.nodes
     svg = network_svg(
         figures,
@@ -204,6 +353,12 @@ def impact_report(cluster: Cluster | None, start: dt.datetime, end: dt.datetime)
         brokers=[(companies[b.company_id], b) for b in figures.brokers if b.company_id in companies],
         stories=stories,
         svg=svg,
+        by_event=_by_event(period_events, period.present, ties, followed_pairs, outcomes),
+        time_to_outcome=time_to_outcome(stories),
+        attributions=Attributions(
+            answers=_answer_attributions(start, end, cluster_id),
+            outcomes=dict(Counter(o.attribution for o in outcomes if o.attribution is not None)),
+        ),
     )
 
 

@@ -148,6 +148,14 @@ def _events_in(start: dt.datetime, end: dt.datetime, cluster_id: int | None):
 def collect_ties(start: dt.datetime, end: dt.datetime, cluster_id: int | None = None) -> tuple[list[Tie], set[int]]:
     """Every tie of events starting in [start, end) (hosted by the cluster, if given) and of outcomes
     dated in the period; and the companies that attended. Four queries, whatever the size."""
+    ties, present = _ties_and_presence(start, end, cluster_id)
+    return ties, {c for companies in present.values() for c in companies}
+
+
+def _ties_and_presence(
+    start: dt.datetime, end: dt.datetime, cluster_id: int | None
+) -> tuple[list[Tie], dict[int, set[int]]]:
+    """collect_ties, with the attending companies per event."""
     events = _events_in(start, end, cluster_id).scalar_subquery()
     ties: list[Tie] = []
 
@@ -203,8 +211,7 @@ def collect_ties(start: dt.datetime, end: dt.datetime, cluster_id: int | None = 
     for companies in parties.values():
         ties += [Tie.of(a, b, OUTCOME, None) for a, b in itertools.combinations(sorted(set(companies)), 2)]
 
-    attended = {c for companies in present.values() for c in companies}
-    return ties, attended
+    return ties, dict(present)
 
 
 def cluster_map(company_ids: Iterable[int]) -> dict[int, int]:
@@ -222,6 +229,7 @@ class PeriodTies:
     attended: set[int]
     before_ties: list[Tie]
     before_attended: set[int]
+    present: dict[int, set[int]] = dataclasses.field(default_factory=dict)  # event -> attending companies
 
     @property
     def previous_pairs(self) -> set[tuple[int, int]]:
@@ -243,9 +251,10 @@ def period_ties(
     previous: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> PeriodTies:
     """The ties of [start, end) and of ``previous`` (default: the period of the same length just before)."""
-    ties, attended = collect_ties(start, end, cluster_id)
+    ties, present = _ties_and_presence(start, end, cluster_id)
     before_ties, before_attended = collect_ties(*(previous or (start - (end - start), start)), cluster_id)
-    return PeriodTies(ties, attended, before_ties, before_attended)
+    attended = {c for companies in present.values() for c in companies}
+    return PeriodTies(ties, attended, before_ties, before_attended, present)
 
 
 def period_network(
