@@ -132,6 +132,17 @@ def mail_status() -> None:
     click.echo(f"Waiting: {unsent} message(s), {failing} of them failed at least once.")
 
 
+@mail_cli.command("lifecycle")
+def mail_lifecycle() -> None:
+    """Queue the reminders and thank-yous due now, once each (the worker does this every few minutes)."""
+    from app.events.lifecycle import send_lifecycle_mail
+    from app.extensions import db
+
+    counts = send_lifecycle_mail()
+    db.session.commit()
+    click.echo("Queued: " + ", ".join(f"{kind} {n}" for kind, n in counts.items()))
+
+
 @mail_cli.command("worker")
 @click.option("--interval", type=float, default=None, help="Seconds between polls when idle (MAIL_WORKER_INTERVAL).")
 @click.option("--batch", type=int, default=50, show_default=True, help="Messages claimed per round.")
@@ -142,6 +153,7 @@ def mail_worker(interval: float | None, batch: int) -> None:
 
     from flask import current_app
 
+    from app.events.lifecycle import lifecycle_if_due
     from app.extensions import db
     from app.mail import send_due
     from app.privacy.retention import purge_if_due
@@ -155,11 +167,13 @@ def mail_worker(interval: float | None, batch: int) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     click.echo(f"Mail worker started (backend {current_app.config['MAIL_BACKEND']}, poll every {interval:g} s).")
-    last_purge = None
+    last_purge = last_lifecycle = None
     while not stop.is_set():
         try:
             # The daily retention purge runs in this process too: no cron, nothing in requests.
             last_purge = purge_if_due(last_purge)
+            # Reminders and thank-yous (app/events/lifecycle.py) every few minutes, each mail once.
+            last_lifecycle = lifecycle_if_due(last_lifecycle)
             sent = send_due(limit=batch)
         except Exception as exc:  # database away: keep running, try again after a pause
             db.session.rollback()

@@ -17,10 +17,11 @@ from app.directory.blueprint import bp
 from app.directory.companies import CompanyData, DirectoryError, create_company, set_company_active, update_company
 from app.directory.exports import companies_csv, companies_xlsx
 from app.directory.forms import CompanyForm
+from app.events.lifecycle import no_show_counts
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.i18n import SEOUL
-from app.models import Cluster, Company, Role, User
+from app.models import Cluster, Company, Role, User, utcnow
 from app.routing import page_arg
 
 PER_PAGE = 50
@@ -184,6 +185,9 @@ def company_detail(company_id: int):
             company=company,
             members=members,
             history=queries.attendance_history(company.id),
+            no_shows=no_show_counts(utcnow(), company_ids=[company.id]).get(company.id, (0, 0))
+            if current_user.is_staff
+            else None,
             can_edit=can_manage_company(current_user, company),
             can_manage_members=can_manage_members(current_user, company),
             confirm_form=ConfirmForm(),

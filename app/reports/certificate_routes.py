@@ -11,7 +11,7 @@ from app.auth.decorators import staff_required
 from app.events.access import attendee_registration, managed_event
 from app.events.guest import registration_by_token
 from app.exports import inline_pdf
-from app.extensions import limiter
+from app.extensions import db, limiter
 from app.models import Registration, utcnow
 from app.pdf import render_pdf
 from app.reports import certificates, council
@@ -82,6 +82,22 @@ def guest_certificate(token: str):
     registration = registration_by_token(token)
     if registration is None:
         abort(404)
+    return _certificate_response(registration)
+
+
+@bp.get("/certificates/<int:registration_id>/<token>.pdf")
+def linked_certificate(registration_id: int, token: str):
+    """The certificate link of the thank-you mail (app/events/lifecycle.py): no sign-in, the
+    link's secret is the key; it dies with the ticket, as the badge link does."""
+    from app.events.lifecycle import certificate_link_matches
+
+    registration = db.session.get(Registration, registration_id)
+    if not certificate_link_matches(registration, token):
+        return _error(
+            404,
+            _("사용할 수 없는 참가확인서 링크입니다"),
+            _("링크가 잘못되었거나 만료되었습니다. 참가확인서는 로그인한 뒤 행사 페이지에서도 받을 수 있습니다."),
+        )
     return _certificate_response(registration)
 
 
