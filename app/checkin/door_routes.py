@@ -3,11 +3,12 @@ links per gate, walk-in registration and the scan log."""
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from app.auth.decorators import staff_required
 from app.checkin import answers, walkins
@@ -58,7 +59,22 @@ def _scanner_config(event: Event, *, device: DoorDevice | None, token: str | Non
         "event_when": format_kst_range(event.starts_at, event.ends_at),
         "gate": device.gate if device is not None else None,
         "is_staff": device is None,
+        # Offline (docs/CHECKIN_API.md): the roster, the batch upload, the service worker.
+        "roster_url": _served(f"/api/checkin/events/{event.id}/roster", "GET"),
+        "upload_url": _served(f"/api/checkin/events/{event.id}/scans", "POST"),
+        "sw_url": url_for("checkin.door_service_worker"),
+        "sw_scope": "/door/" if device is not None else url_for("checkin.staff_scanner", event_id=event.id),
+        "link_expires_at": device.expires_at.isoformat() if device is not None else None,
     }
+
+
+def _served(path: str, method: str) -> str | None:
+    # The roster and upload endpoints are optional for the page: without them it queues as before.
+    try:
+        current_app.url_map.bind("").match(path, method=method)
+    except HTTPException:
+        return None
+    return path
 
 
 # --- the hub -----------------------------------------------------------------------------------

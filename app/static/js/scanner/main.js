@@ -10,6 +10,8 @@ import { fetchWithTimeout, readBody } from "./net.js";
 import { createScanQueue, newNonce } from "./queue.js";
 import { signal, unlockAudioOnFirstGesture } from "./sound.js";
 import { browserStorage, createStore } from "./store.js";
+import { codeHash, createRoster, createSync } from "./roster.js";
+import { forgetThisPage, installHint, registerWorker } from "./pwa.js";
 
 const config = JSON.parse(document.getElementById("scanner-config").textContent);
 const S = JSON.parse(document.getElementById("scanner-strings").textContent);
@@ -210,21 +212,69 @@ function request(url, options) {
   return fetchWithTimeout(window.fetch.bind(window), url, options);
 }
 
+// A request slower than this counts as the network being down (issue 14): the scan is answered
+// from the local roster instead.
+const SLOW_MS = 3000;
+
 const queue = createScanQueue({
   url: config.scan_url,
+  batchUrl: config.upload_url || null,
   key: storePrefix + "queue",
   storage,
   fetch: window.fetch.bind(window),
   headers: headers(true),
+  timeoutMs: SLOW_MS,
   onChange: updateBanner,
   // An answer arrived for a scan that waited: it is on screen only if it is still the one shown.
-  onSettled: (item, outcome) => deliver(item, viewOf(outcome, item.body.mode), shownNonce === item.nonce),
+  onSettled: (item, outcome) => deliver(item, settledView(item, outcome), shownNonce === item.nonce),
 });
+
+// ---- the local roster and the online/offline switch ----
+const roster = config.roster_url && window.indexedDB
+  ? createRoster({ idb: window.indexedDB, name: "moim-roster:" + storePrefix })
+  : null;
+let rosterReady = false;
+let erasedLink = false;
+
+const sync = roster ? createSync({
+  roster,
+  fetch: window.fetch.bind(window),
+  url: config.roster_url,
+  headers: headers(false),
+  slowMs: SLOW_MS,
+  // Back online: what was scanned meanwhile goes up first, then the roster is fetched again.
+  upload: () => queue.flush().then(() => {
+    if (queue.count()) throw new Error("uploads still waiting");
+  }),
+  onState: updateBanner,
+  onErase: () => {
+    erasedLink = true;
+    forgetThisPage();
+    updateBanner();
+  },
+}) : null;
+
+function offlineMode() {
+  return Boolean(sync && rosterReady && sync.state() === "offline");
+}
 
 function updateBanner() {
   const banner = $("net-banner");
-  const offline = navigator.onLine === false;
   const waiting = queue.count();
+  document.body.toggleAttribute("data-offline", offlineMode());
+  if (erasedLink) {
+    banner.textContent = S.link_erased;
+    banner.hidden = false;
+    return;
+  }
+  if (offlineMode()) {
+    const synced = roster.syncedAt();
+    const time = synced ? clock(new Date(synced)).slice(0, 5) : S.offline_never;
+    banner.textContent = fmt(S.offline_banner, { time, count: waiting });
+    banner.hidden = false;
+    return;
+  }
+  const offline = navigator.onLine === false;
   if (!waiting && !offline) {
     banner.hidden = true;
     banner.textContent = "";
@@ -236,9 +286,75 @@ function updateBanner() {
 
 window.addEventListener("online", () => {
   updateBanner();
-  queue.wake();
+  if (sync) sync.tick(); else queue.wake();
 });
-window.addEventListener("offline", updateBanner);
+window.addEventListener("offline", () => {
+  if (sync) sync.failed();
+  updateBanner();
+});
+
+// The sentence of a local answer, with the server's own wording (the page has it translated).
+function localMessage(answer, mode) {
+  const time = answer.at ? clock(new Date(answer.at)).slice(0, 5) : "";
+  switch (answer.result) {
+    case "ok": return mode === "out" ? S.r_ok_out : S.r_ok;
+    case "already_checked_in":
+      return answer.gate ? fmt(S.r_already_checked_in, { time, gate: answer.gate }) : fmt(S.r_already_checked_in_time, { time });
+    case "already_checked_out": return fmt(S.r_already_checked_out, { time });
+    case "not_checked_in": return S.r_not_checked_in;
+    case "cancelled": return S.r_cancelled;
+    case "waitlisted": return S.r_waitlisted;
+    default: return S.r_unknown_code;
+  }
+}
+
+function localView(answer, mode) {
+  const view = describe(Object.assign({}, answer, { message: localMessage(answer, mode), mode }), mode);
+  view.detail = S.offline_detail;
+  view.local = true;
+  return view;
+}
+
+const TONE_OF = { ok: "ok", already_checked_in: "warn", not_checked_in: "warn", already_checked_out: "warn" };
+
+// The server's answer to a queued scan; one answered offline says when the server saw it otherwise.
+function settledView(item, outcome) {
+  if (outcome.kind === "answer" && !outcome.body.tone) {
+    outcome = Object.assign({}, outcome, {
+      body: Object.assign({ tone: TONE_OF[outcome.body.result] || "error" }, outcome.body),
+    });
+  }
+  const view = viewOf(outcome, item.body.mode);
+  const local = item.body.local_result;
+  if (outcome.kind === "answer" && local) {
+    if (!view.title || view.title === S.server_error) view.title = localMessage(outcome.body, item.body.mode);
+    if (outcome.body.conflict) view.detail = S.upload_conflict;
+    else if (outcome.body.result !== local) view.detail = fmt(S.upload_differs, { message: view.title });
+    view.uploaded = true;
+  }
+  return view;
+}
+
+// Answer a scanned code from the roster, at once, and keep the scan for the upload.
+async function answerLocally(item) {
+  const body = item.body;
+  if (!roster.syncedAt()) {
+    // Never synced: nothing to answer from. The scan waits for the network as before.
+    queue.hold(item);
+    const view = Object.assign(pendingView(item), { detail: S.offline_no_roster });
+    remember(item.nonce, view);
+    showAnswer(view, item.nonce);
+    return view;
+  }
+  const hash = await codeHash(body.code);
+  const { answer } = roster.answer(hash, body.mode, config.gate || currentGate());
+  body.local_result = answer.result;
+  queue.hold(item);
+  const view = localView(answer, body.mode);
+  remember(item.nonce, view);
+  showAnswer(view, item.nonce);
+  return view;
+}
 
 // An answer arrived: into the history; on screen too when it is the one being shown.
 function deliver(item, view, onScreen) {
@@ -248,19 +364,33 @@ function deliver(item, view, onScreen) {
 }
 
 function scan(fields) {
-  const body = { nonce: newNonce(), mode: currentMode(), method: fields.method };
+  const body = { nonce: newNonce(), mode: currentMode(), method: fields.method, scanned_at: new Date().toISOString() };
   if (fields.code) body.code = fields.code;
   if (fields.registration_id) body.registration_id = fields.registration_id;
   const gate = currentGate();
   if (config.is_staff && gate) body.gate = gate;
   const item = { nonce: body.nonce, body, label: fields.label || "" };
+  if (offlineMode() && body.code) {
+    answerLocally(item);
+    return;
+  }
   queue.submit(item).then((outcome) => {
     if (outcome.kind === "queued") {
+      // Failed or slower than 3 s: the network is down. A code is answered from the roster.
+      if (sync) sync.failed();
+      if (offlineMode() && body.code) {
+        answerLocally(item);
+        return;
+      }
       showAnswer(pendingView(item), item.nonce);
       remember(item.nonce, pendingView(item));
       return;
     }
     deliver(item, viewOf(outcome, body.mode), true);
+    if (roster && rosterReady && body.code && outcome.kind === "answer" && outcome.body.result === "ok") {
+      // Known on this device at once, before the next roster refresh: a repeat offline is amber.
+      codeHash(body.code).then((hash) => roster.answer(hash, body.mode, config.gate || currentGate()));
+    }
   });
 }
 
@@ -387,5 +517,20 @@ const camera = createCamera({
 renderHistory();
 updateBanner();
 queue.start();
+registerWorker(config.sw_url, config.sw_scope);
+installHint($("install-hint"), $("install-button"), $("install-close"), store);
+if (roster) {
+  roster.load().then(() => {
+    // A device link past its expiry keeps no roster (its queued scans stay, for the grace period).
+    if (config.link_expires_at && Date.now() >= Date.parse(config.link_expires_at)) return roster.erase();
+    return undefined;
+  }).then(() => {
+    rosterReady = true;
+    window.moimRoster = roster; // for the browser tests and the benchmark
+    window.moimSync = sync;
+    updateBanner();
+    return sync.start();
+  }).catch(() => { rosterReady = false; });
+}
 if (store.load("camera", "off") === "on") camera.start();
 refocus();

@@ -71,6 +71,10 @@ export function createScanQueue(options) {
   const timeoutMs = options.timeoutMs || REQUEST_TIMEOUT_MS;
   const onChange = options.onChange || function () {};
   const onSettled = options.onSettled || function () {};
+  // The batch upload (POST .../scans, docs/CHECKIN_API.md), when the server has one: every waiting
+  // scan in one request, each with its own nonce, scan time and local answer.
+  const batchUrl = options.batchUrl || null;
+  const BATCH_SIZE = 100;
 
   let items = validItems(readJSON(storage, key, []));
   let delay = RETRY_MIN_MS;
@@ -103,9 +107,50 @@ export function createScanQueue(options) {
     try { onSettled(item, outcome); } catch (e) { Promise.reject(e); }
   }
 
+  function flushBatch() {
+    flushing = true;
+    clock.clearTimeout(timer);
+    timer = null;
+    const batch = items.slice(0, BATCH_SIZE);
+    const options = {
+      method: "POST",
+      headers: Object.assign({ Accept: "application/json", "Content-Type": "application/json" }, headers),
+      body: JSON.stringify({ scans: batch.map((item) => item.body) }),
+    };
+    return fetchWithTimeout(fetchFn, batchUrl, options, timeoutMs, clock).then((response) => readBody(response).then((answer) => {
+      flushing = false;
+      if (response.ok && answer && Array.isArray(answer.results)) {
+        const byNonce = {};
+        answer.results.forEach((r) => { if (r && r.nonce) byNonce[r.nonce] = r; });
+        const sent = batch.filter((item) => byNonce[item.nonce]);
+        items = items.filter((q) => !byNonce[q.nonce]);
+        persist();
+        delay = RETRY_MIN_MS;
+        sent.forEach((item) => settle(item, { kind: "answer", status: response.status, body: byNonce[item.nonce] }));
+        return items.length && sent.length ? flush() : undefined;
+      }
+      if (RETRY_STATUSES.indexOf(response.status) === -1 && response.status !== 0 && response.status !== 404) {
+        // Refused as a whole (a malformed batch, a dead link past the grace period): report each.
+        items = items.filter((q) => batch.indexOf(q) === -1);
+        persist();
+        batch.forEach((item) => settle(item, { kind: "refused", status: response.status, body: answer }));
+        return items.length ? flush() : undefined;
+      }
+      delay = nextRetryDelay(delay);
+      schedule(delay * (0.75 + random() * 0.5));
+      return undefined;
+    }), () => {
+      flushing = false;
+      delay = nextRetryDelay(delay);
+      schedule(delay * (0.75 + random() * 0.5));
+      return undefined;
+    });
+  }
+
   // Send the oldest waiting scan; on success the next follows at once, so order is kept.
   function flush() {
     if (flushing || !items.length) return Promise.resolve();
+    if (batchUrl) return flushBatch();
     flushing = true;
     clock.clearTimeout(timer);
     timer = null;
@@ -145,6 +190,10 @@ export function createScanQueue(options) {
   return {
     submit,
     flush,
+    // A scan answered on the device (offline): it waits for the upload without a first attempt.
+    hold(item) {
+      enqueue(item);
+    },
     // The network is back: no reason to wait out the backoff.
     wake() {
       delay = RETRY_MIN_MS;
