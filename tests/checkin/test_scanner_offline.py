@@ -250,3 +250,114 @@ def test_scanner_pages_link_the_manifest(client, door):
     staff_html = client.get(f"/staff/events/{door.event.id}/scanner").get_data(as_text=True)
     assert '<link rel="manifest"' in staff_html
     assert f'"sw_scope": "/staff/events/{door.event.id}/scanner"' in staff_html
+
+
+# --- the device page offline, end to end -------------------------------------------------------------
+
+SCREENSHOT = REPO / "docs" / "screenshots" / "door-offline-green-390.png"
+
+
+def stand_in_roster(app, world):
+    """Until the server's roster endpoint is in this tree (docs/CHECKIN_API.md), a full roster of the
+    door world by the contract, served on its path; with the real endpoint present it is used instead."""
+    path = "/api/checkin/events/<int:event_id>/roster"
+    if any(rule.rule == path for rule in app.url_map.iter_rules()):
+        return
+    people = {"confirmed": "ok", "voter": "ok", "guest": "ok", "waitlisted": "waitlisted", "cancelled": "cancelled"}
+    names = {k: getattr(world, k).name for k in people}
+    ids = {k: getattr(world, k).id for k in people}
+    event = {"id": world.event.id, "title": world.event.title, "ends_at": None, "erase_after": None}
+
+    def roster(event_id):
+        entries = [
+            {
+                "h": h(world.codes[k]),
+                "id": ids[k],
+                "n": names[k],
+                "c": "",
+                "r": "guest",
+                "rl": "",
+                "s": s,
+                "in": None,
+                "g": None,
+                "out": None,
+            }
+            for k, s in people.items()
+        ]
+        return {"event": event, "server_time": None, "cursor": "1", "full": True, "entries": entries, "revoked": []}
+
+    app.add_url_rule(path, "test_roster_stand_in", roster)
+
+
+def test_device_page_offline_answers_then_uploads(app, door, live_server, chromium):
+    from sqlalchemy import select
+
+    from app.events.registration import cancel
+    from app.extensions import db
+    from app.models import CheckIn, utcnow
+    from tests.helpers import see_committed
+
+    stand_in_roster(app, door)
+    phone = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="ko-KR")
+    phone.set_default_timeout(15_000)
+    errors = collect_page_errors(phone)
+    page = phone.new_page()
+    link = f"{live_server.url}/door/{door.device_token}"
+    page.goto(link)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("window.moimRoster && window.moimRoster.size() === 5")
+    page.wait_for_function(
+        "async () => Boolean(await (await caches.open('moim-scanner-pages')).match(location.href))", polling=200
+    )
+
+    # The network goes; the page reloads from the service worker and the roster from IndexedDB.
+    phone.set_offline(True)
+    page.reload()
+    expect(page.locator(".gate-fixed")).to_have_text("A게이트")
+    page.wait_for_function("window.moimRoster && window.moimRoster.size() === 5")
+    banner = page.locator("#net-banner")
+    expect(banner).to_contain_text("오프라인으로 작동 중")
+
+    page.locator("#code-input").focus()
+    page.keyboard.type(door.codes["confirmed"])
+    page.keyboard.press("Enter")
+    overlay = page.locator("#answer")
+    expect(overlay).to_have_class(re.compile(r"\btone-ok\b"))
+    expect(overlay).to_contain_text("김민수")
+    expect(overlay).to_contain_text("오프라인 확인")
+    if os.environ.get("MOIM_SAVE_SCREENSHOTS") == "1" or not SCREENSHOT.exists():
+        page.screenshot(path=str(SCREENSHOT))
+    overlay.click()
+
+    # Meanwhile the server cancels one registration: this phone does not know yet.
+    cancel(door.voter.id, now=utcnow(), by_staff=True)
+    db.session.commit()
+
+    for code, tone, text in [
+        (door.codes["confirmed"], "warn", "이미 체크인됨"),
+        (door.codes["cancelled"], "error", "취소된 신청"),
+        (fake_code(1), "error", "등록되지 않은 코드"),
+        (door.codes["voter"], "ok", "체크인 완료"),
+    ]:
+        page.locator("#code-input").focus()
+        page.keyboard.type(code)
+        page.keyboard.press("Enter")
+        expect(overlay).to_have_class(re.compile(rf"\btone-{tone}\b"))
+        expect(overlay).to_contain_text(text)
+        overlay.click()
+    expect(banner).to_contain_text("업로드 대기 5건")
+
+    # The network returns: the scans go up, then the roster; the cancelled one is flagged.
+    phone.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(banner).to_be_hidden(timeout=20_000)
+    see_committed()
+    admitted = {c.registration_id for c in db.session.scalars(select(CheckIn).where(CheckIn.event_id == door.event.id))}
+    assert admitted == {door.confirmed.id}
+    # The one cancelled meanwhile, green offline, is red in the history with the server's answer.
+    flagged = page.locator("#history li", has_text="박지영")
+    expect(flagged).to_have_attribute("data-result", "cancelled")
+    expect(flagged).to_have_class(re.compile(r"\btone-error\b"))
+    expect(page.locator("#history li", has_text="김민수").first).to_have_class(re.compile(r"\btone-warn\b"))
+    phone.close()
+    assert errors == []

@@ -7,7 +7,13 @@ export const PAGES_CACHE = "moim-scanner-pages";
 // Service workers need a secure context (HTTPS, or localhost/127.0.0.1 while developing).
 export function registerWorker(swUrl, scope) {
   if (!swUrl || !("serviceWorker" in navigator) || !window.isSecureContext) return Promise.resolve(null);
-  return navigator.serviceWorker.register(swUrl, { scope }).catch(() => null);
+  return navigator.serviceWorker.register(swUrl, { scope })
+    .then(() => navigator.serviceWorker.ready)
+    // The first visit came before the worker: keep this page now, so it opens offline next time.
+    .then((registration) => caches.open(PAGES_CACHE).then((cache) => cache.match(window.location.href)
+      .then((kept) => (kept ? undefined : cache.add(window.location.href))))
+      .then(() => registration))
+    .catch(() => null);
 }
 
 // A dead link's page must not open again from the cache.
