@@ -269,6 +269,13 @@ def stand_in_roster(app, world):
     event = {"id": world.event.id, "title": world.event.title, "ends_at": None, "erase_after": None}
 
     def roster(event_id):
+        from flask import request
+
+        from app.checkin.devices import device_for_token
+        from app.models import utcnow
+
+        if device_for_token(request.headers.get("X-Door-Token", ""), utcnow()) is None:
+            return {"error": "token", "erase": True}, 401
         entries = [
             {
                 "h": h(world.codes[k]),
@@ -361,3 +368,34 @@ def test_device_page_offline_answers_then_uploads(app, door, live_server, chromi
     expect(page.locator("#history li", has_text="김민수").first).to_have_class(re.compile(r"\btone-warn\b"))
     phone.close()
     assert errors == []
+
+
+def test_a_revoked_links_roster_is_erased(app, door, live_server, chromium):
+    from app.checkin.devices import revoke_device
+    from app.extensions import db
+    from app.models import DoorDevice, utcnow
+
+    stand_in_roster(app, door)
+    phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR")
+    phone.set_default_timeout(15_000)
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/door/{door.device_token}")
+    page.wait_for_function("window.moimRoster && window.moimRoster.size() === 5")
+    page.wait_for_function(
+        "async () => Boolean(await (await caches.open('moim-scanner-pages')).match(location.href))", polling=200
+    )
+    from tests.helpers import see_committed
+
+    see_committed()
+    revoke_device(db.session.get(DoorDevice, door.device_id), utcnow())
+    db.session.commit()
+    page.evaluate("window.moimSync.tick().then(() => true)")
+    assert page.evaluate("window.moimRoster.size()") == 0
+    expect(page.locator("#net-banner")).to_contain_text("더 이상 쓸 수 없습니다")
+    page.wait_for_function(
+        "async () => !(await (await caches.open('moim-scanner-pages')).match(location.href))", polling=200
+    )
+    # The link itself is dead: the page is the server's refusal, not the copy kept.
+    response = page.goto(f"{live_server.url}/door/{door.device_token}")
+    assert response.status == 404
+    phone.close()
