@@ -68,6 +68,10 @@ class Config:
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    # Redis, when the deployment has one (redis://host:6379/0): /readyz checks it is reachable.
+    REDIS_URL = _env("REDIS_URL", "")
+    # "json": one JSON object per log line with the request id (production default); "text" otherwise.
+    LOG_FORMAT = _env("LOG_FORMAT", "text")
     # Number of trusted proxies in front (nginx: 1). Their X-Forwarded-For/-Proto are
     # believed, so the login rate limit counts real client addresses. 0: no proxy.
     PROXY_FIX_X_FOR = int(_env("PROXY_FIX_X_FOR", "0"))
@@ -167,6 +171,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    LOG_FORMAT = _env("LOG_FORMAT", "json")
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
     def __init__(self) -> None:

@@ -38,6 +38,9 @@ def register_extensions(app: Flask) -> None:
     from app.forms import reject_nul_input
 
     app.before_request(reject_nul_input)
+    from app.logs import init_logging
+
+    init_logging(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
@@ -71,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from app.checkin.routes import bp as checkin_bp
     from app.directory.routes import bp as directory_bp
     from app.events.routes import bp as events_bp
+    from app.health import bp as health_bp
     from app.i18n import bp as i18n_bp
     from app.networking.routes import bp as networking_bp
     from app.reports.routes import bp as reports_bp
@@ -85,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(networking_bp)
+    app.register_blueprint(health_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
