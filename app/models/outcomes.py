@@ -111,10 +111,7 @@ class FollowUp(db.Model):
     # Days after the event's end: 14, 182, 365 (per event kind, configurable).
     stage_days: Mapped[int] = mapped_column(Integer)
     respondent_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="SET NULL"))
-    # The link's token is HMAC(ticket key, link_salt) like a badge code (app/events/tickets.py):
-    # the reminder can repeat the same link, and a leaked database gives no usable link, since
-    # only the salt and the token's SHA-256 (to find the row) are stored.
-    link_salt: Mapped[str | None] = mapped_column(String(32))
+    # Only the SHA-256 of the link's random token is stored (the link is in the mail).
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
