@@ -6,7 +6,6 @@ from app.models.checkin import CheckIn, DoorDevice, ScanLog
 from app.models.cluster import Cluster
 from app.models.company import Company, CompanyImport, ResearchGroup, company_sort_name, research_group_members
 from app.models.event import Event, EventKind, EventStatus, event_clusters
-from app.models.job import Job, JobStatus
 from app.models.networking import (
     CompanyProfile,
     Contact,
@@ -64,8 +63,6 @@ __all__ = [
     "EventKind",
     "EventStatus",
     "Invitation",
-    "Job",
-    "JobStatus",
     "Meeting",
     "MeetingSeat",
     "MeetingSlot",
