@@ -141,9 +141,7 @@ class ImpactReport:
 
 def _outcomes(start: dt.datetime, end: dt.datetime, cluster_id: int | None) -> list[Outcome]:
     """Outcomes attributed to events of the period (hosted by the cluster, if given)."""
-    events = select(Event.id).where(Event.starts_at >= start, Event.starts_at < end)
-    if cluster_id is not None:
-        events = events.where(Event.host_cluster_id == cluster_id)
+    events = network.events_in(start, end, cluster_id)
     return list(
         db.session.scalars(
             select(Outcome)
@@ -156,13 +154,9 @@ def _outcomes(start: dt.datetime, end: dt.datetime, cluster_id: int | None) -> l
 
 def _followed_up(start: dt.datetime, end: dt.datetime, cluster_id: int | None) -> set[tuple[int, int]]:
     """(event, company) pairs of answered follow-ups of the period's events."""
-    query = (
-        select(FollowUp.event_id, FollowUp.company_id)
-        .join(Event, Event.id == FollowUp.event_id)
-        .where(Event.starts_at >= start, Event.starts_at < end, FollowUp.answered_at.is_not(None))
+    query = select(FollowUp.event_id, FollowUp.company_id).where(
+        FollowUp.event_id.in_(network.events_in(start, end, cluster_id)), FollowUp.answered_at.is_not(None)
     )
-    if cluster_id is not None:
-        query = query.where(Event.host_cluster_id == cluster_id)
     return {(event_id, company_id) for event_id, company_id in db.session.execute(query.distinct())}
 
 
@@ -171,12 +165,12 @@ def _answer_attributions(start: dt.datetime, end: dt.datetime, cluster_id: int |
     query = (
         select(FollowUpAnswer.attribution, func.count())
         .join(FollowUp, FollowUp.id == FollowUpAnswer.follow_up_id)
-        .join(Event, Event.id == FollowUp.event_id)
-        .where(Event.starts_at >= start, Event.starts_at < end, FollowUpAnswer.attribution.is_not(None))
+        .where(
+            FollowUp.event_id.in_(network.events_in(start, end, cluster_id)),
+            FollowUpAnswer.attribution.is_not(None),
+        )
         .group_by(FollowUpAnswer.attribution)
     )
-    if cluster_id is not None:
-        query = query.where(Event.host_cluster_id == cluster_id)
     return {attribution: count for attribution, count in db.session.execute(query)}
 
 

@@ -138,7 +138,8 @@ def network_figures(
 # --- reading the ties of a period ----------------------------------------------------------------
 
 
-def _events_in(start: dt.datetime, end: dt.datetime, cluster_id: int | None):
+def events_in(start: dt.datetime, end: dt.datetime, cluster_id: int | None):
+    """The ids of events starting in [start, end), hosted by the cluster if given (a subquery)."""
     query = select(Event.id).where(Event.starts_at >= start, Event.starts_at < end)
     if cluster_id is not None:
         query = query.where(Event.host_cluster_id == cluster_id)
@@ -156,7 +157,7 @@ def _ties_and_presence(
     start: dt.datetime, end: dt.datetime, cluster_id: int | None
 ) -> tuple[list[Tie], dict[int, set[int]]]:
     """collect_ties, with the attending companies per event."""
-    events = _events_in(start, end, cluster_id).scalar_subquery()
+    events = events_in(start, end, cluster_id).scalar_subquery()
     ties: list[Tie] = []
 
     # Co-attendance: companies with someone checked in at the same event.
