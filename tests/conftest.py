@@ -3,6 +3,7 @@ the app, a client, a CLI runner, a real SMTP server (aiosmtpd) and a sign-in hel
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import socket
 import threading
@@ -116,10 +117,39 @@ def app(migrated, smtp_server):
     limiter.reset()
     with application.app_context():
         yield application
-        db.session.remove()
-        _empty_all_tables()
-        db.session.remove()
-        db.engine.dispose()
+        _reset_database()
+
+
+def _reset_database() -> None:
+    """After a test: no session left open, every table empty, no pooled connection kept."""
+    db.session.remove()
+    _empty_all_tables()
+    db.session.remove()
+    db.engine.dispose()
+
+
+@contextlib.contextmanager
+def app_for_races(migrated: str, smtp_server, *, connections: int, wait_s: int = 60):
+    """An app for concurrency tests: room for ``connections`` database connections at once, and
+    writers that wait up to ``wait_s`` for SQLite's write lock (BEGIN IMMEDIATE queues them) or a
+    pooled connection; the tables are emptied afterwards as after the app fixture."""
+    controller, _sink = smtp_server
+    application = create_app(
+        make_config(
+            migrated,
+            MAIL_PORT=controller.port,
+            SQLITE_BUSY_TIMEOUT_MS=wait_s * 1000,
+            SQLALCHEMY_ENGINE_OPTIONS={
+                "pool_pre_ping": True,
+                "pool_size": connections,
+                "max_overflow": 0,
+                "pool_timeout": wait_s,
+            },
+        )
+    )
+    with application.app_context():
+        yield application
+        _reset_database()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from app.checkin.devices import create_device
 from app.events.tickets import issue_ticket
 from app.extensions import db
 from app.models import CheckIn, ScanLog, utcnow
-from tests.conftest import IsolatedClient, _empty_all_tables, make_config
+from tests.conftest import IsolatedClient, app_for_races
 from tests.factories import make_cluster, make_event, make_registration
 
 SCANNERS = 50
@@ -29,27 +29,9 @@ RACE_WINDOW_S = 0.05
 
 @pytest.fixture
 def race_app(migrated, smtp_server):
-    controller, _sink = smtp_server
-    application = create_app(
-        make_config(
-            migrated,
-            MAIL_PORT=controller.port,
-            SQLITE_BUSY_TIMEOUT_MS=60_000,
-            SQLALCHEMY_ENGINE_OPTIONS={
-                "pool_pre_ping": True,
-                "pool_size": SCANNERS + 4,
-                "max_overflow": 0,
-                "pool_timeout": 60,
-            },
-        )
-    )
-    application.test_client_class = IsolatedClient
-    with application.app_context():
+    with app_for_races(migrated, smtp_server, connections=SCANNERS + 4) as application:
+        application.test_client_class = IsolatedClient
         yield application
-        db.session.remove()
-        _empty_all_tables()
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _badge():

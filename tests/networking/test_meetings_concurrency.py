@@ -26,7 +26,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Meeting, MeetingSeat, MeetingSlot, MeetingStatus, MeetingTable, utcnow
 from app.networking import meetings
-from tests.conftest import _empty_all_tables, make_config
+from tests.conftest import app_for_races
 from tests.factories import make_cluster, make_company, make_event, make_registration
 
 RACERS = 8
@@ -35,26 +35,8 @@ RACE_WINDOW_S = 0.1
 
 @pytest.fixture
 def race_app(migrated, smtp_server):
-    controller, _sink = smtp_server
-    application = create_app(
-        make_config(
-            migrated,
-            MAIL_PORT=controller.port,
-            SQLITE_BUSY_TIMEOUT_MS=60_000,
-            SQLALCHEMY_ENGINE_OPTIONS={
-                "pool_pre_ping": True,
-                "pool_size": RACERS + 4,
-                "max_overflow": 0,
-                "pool_timeout": 60,
-            },
-        )
-    )
-    with application.app_context():
+    with app_for_races(migrated, smtp_server, connections=RACERS + 4) as application:
         yield application
-        db.session.remove()
-        _empty_all_tables()
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _person(event, company, n: int):

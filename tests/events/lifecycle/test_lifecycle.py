@@ -31,7 +31,7 @@ from app.models import (
     RegistrationStatus,
     Role,
 )
-from tests.conftest import _empty_all_tables, make_config
+from tests.conftest import app_for_races
 from tests.factories import make_checkin, make_cluster, make_company, make_event, make_registration, make_user
 from tests.helpers import body_of, csrf_token, login, pdf_text, see_committed, wait_for_mail
 from tests.query_counter import count_queries
@@ -186,21 +186,8 @@ def test_the_worker_step_runs_every_few_minutes_and_commits(world):
 
 @pytest.fixture
 def race_app(migrated, smtp_server):
-    controller, _sink = smtp_server
-    application = create_app(
-        make_config(
-            migrated,
-            MAIL_PORT=controller.port,
-            SQLITE_BUSY_TIMEOUT_MS=60_000,
-            SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": 16, "max_overflow": 0, "pool_timeout": 60},
-        )
-    )
-    with application.app_context():
+    with app_for_races(migrated, smtp_server, connections=16) as application:
         yield application
-        db.session.remove()
-        _empty_all_tables()
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_concurrent_schedulers_send_each_mail_once(race_app):

@@ -17,7 +17,7 @@ from app import create_app
 from app.events.registration import AttendeeData, register
 from app.extensions import db
 from app.models import Company, Registration, RegistrationStatus, utcnow
-from tests.conftest import _empty_all_tables, make_config
+from tests.conftest import app_for_races
 from tests.factories import make_cluster, make_company, make_event
 
 ATTEMPTS = 300
@@ -30,21 +30,8 @@ RACE_WINDOW_S = 0.1
 def race_app(migrated, smtp_server):
     """The app with room for many simultaneous connections and a long SQLite busy timeout:
     with BEGIN IMMEDIATE the 300 writers queue for the write lock one after another."""
-    controller, _sink = smtp_server
-    application = create_app(
-        make_config(
-            migrated,
-            MAIL_PORT=controller.port,
-            SQLITE_BUSY_TIMEOUT_MS=120_000,
-            SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": 64, "max_overflow": 0, "pool_timeout": 120},
-        )
-    )
-    with application.app_context():
+    with app_for_races(migrated, smtp_server, connections=64, wait_s=120) as application:
         yield application
-        db.session.remove()
-        _empty_all_tables()
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _fire(app, lock: bool) -> tuple[int, list[BaseException], float]:
