@@ -31,9 +31,9 @@ class JsonFormatter(logging.Formatter):
         }
         if has_request_context():
             line["request_id"] = g.get("request_id")
-            line.setdefault("method", request.method)
-            line.setdefault("path", request.path)
-        for key in ("status", "duration_ms", "user_id", "method", "path"):
+            line["method"] = request.method
+            line["path"] = request.path
+        for key in ("status", "duration_ms", "user_id"):
             if hasattr(record, key):
                 line[key] = getattr(record, key)
         if record.exc_info:
@@ -63,8 +63,6 @@ def _finish(response):
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 "user_id": user_id,
-                "method": request.method,
-                "path": request.path,
             },
         )
     return response
