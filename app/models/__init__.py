@@ -6,6 +6,7 @@ from app.models.checkin import CheckIn, DoorDevice, ScanLog
 from app.models.cluster import Cluster
 from app.models.company import Company, CompanyImport, ResearchGroup, company_sort_name, research_group_members
 from app.models.event import Event, EventKind, EventStatus, event_clusters
+from app.models.job import Job, JobStatus
 from app.models.networking import (
     CompanyProfile,
     Contact,
@@ -63,6 +64,8 @@ __all__ = [
     "EventKind",
     "EventStatus",
     "Invitation",
+    "Job",
+    "JobStatus",
     "Meeting",
     "MeetingSeat",
     "MeetingSlot",
