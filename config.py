@@ -119,6 +119,37 @@ class Config:
     # Processes rendering large PDF batches (badges); 0: one per core, at most 2.
     PDF_WORKERS = int(_env("PDF_WORKERS", "0"))
 
+    # Background jobs (app/jobs): badge and certificate batches and large reports.
+    # "inprocess": a small thread pool in the web process (development, tests: `make run` needs
+    # nothing else); "redis": Dramatiq on REDIS_URL, run by `flask worker` (production default
+    # when REDIS_URL is set).
+    JOB_BACKEND = _env("JOB_BACKEND", "inprocess")
+    # Threads running jobs (in the web process, or in each `flask worker`); a job's PDF chunks
+    # are rendered by PDF_WORKERS processes besides.
+    JOB_THREADS = int(_env("JOB_THREADS", "1"))
+    # A finished job's file can be fetched this long, then the worker's sweep deletes it.
+    JOB_FILE_HOURS = float(_env("JOB_FILE_HOURS", "24"))
+    # Rows of finished jobs (no file left) are deleted after this many days.
+    JOB_KEEP_DAYS = int(_env("JOB_KEEP_DAYS", "30"))
+    # A running job refreshes its heartbeat this often; one whose heartbeat is older than
+    # JOB_STALE_SECONDS lost its worker and is re-queued.
+    JOB_HEARTBEAT_SECONDS = float(_env("JOB_HEARTBEAT_SECONDS", "5"))
+    JOB_STALE_SECONDS = float(_env("JOB_STALE_SECONDS", "60"))
+    # The worker's sweep (expired files, stale jobs) runs this often.
+    JOB_SWEEP_SECONDS = float(_env("JOB_SWEEP_SECONDS", "30"))
+    # A job running longer than this is stopped and fails with a Korean message.
+    JOB_TIME_LIMIT_SECONDS = int(_env("JOB_TIME_LIMIT_SECONDS", "1800"))
+    # `flask worker` stopping (SIGTERM) lets a running job finish this long; after that it is queued again.
+    JOB_SHUTDOWN_SECONDS = int(_env("JOB_SHUTDOWN_SECONDS", "30"))
+    # Dramatiq's Redis keys start with this (a test run uses its own); its broker re-queues the
+    # messages of a worker silent for JOB_BROKER_HEARTBEAT_MS.
+    JOB_REDIS_NAMESPACE = _env("JOB_REDIS_NAMESPACE", "moim-jobs")
+    JOB_BROKER_HEARTBEAT_MS = int(_env("JOB_BROKER_HEARTBEAT_MS", "60000"))
+    # From these sizes on a batch becomes a job with a progress page; smaller ones answer at once.
+    JOB_BADGES_FROM = int(_env("JOB_BADGES_FROM", "200"))
+    JOB_CERTIFICATES_FROM = int(_env("JOB_CERTIFICATES_FROM", "100"))
+    JOB_REPORT_FROM = int(_env("JOB_REPORT_FROM", "300"))
+
     # Staged follow-ups after an event, in days after its end, per event kind (issue 16); a
     # kind with no stages gets no follow-ups. FOLLOWUP_LINK_DAYS: how long a link answers.
     FOLLOWUP_STAGES_DAYS = {
@@ -172,6 +203,8 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     LOG_FORMAT = _env("LOG_FORMAT", "json")
+    # Jobs go to the Redis queue when there is one (`flask worker` runs them).
+    JOB_BACKEND = _env("JOB_BACKEND", "redis" if _env("REDIS_URL") else "inprocess")
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
     def __init__(self) -> None:

@@ -58,6 +58,9 @@ def register_extensions(app: Flask) -> None:
 
     app.jinja_env.filters["mail_linkify"] = linkify
     init_mail(app)
+    from app.jobs import init_jobs
+
+    init_jobs(app)
     from app.audit import init_audit
 
     init_audit()
@@ -76,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from app.events.routes import bp as events_bp
     from app.health import bp as health_bp
     from app.i18n import bp as i18n_bp
+    from app.jobs.routes import bp as jobs_bp
     from app.networking.routes import bp as networking_bp
     from app.reports.routes import bp as reports_bp
     from app.staff.routes import bp as staff_bp
@@ -90,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(networking_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(jobs_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -99,6 +104,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.cli import register
+    from app.cli import mail_worker, register
+    from app.jobs.cli import register as register_jobs
 
     register(app)
+    # `flask worker` runs the mail loop of `flask mail worker` beside the jobs.
+    register_jobs(app, mail_worker)

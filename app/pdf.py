@@ -169,20 +169,48 @@ def _pool_context():
     return context
 
 
-def render_pdf_chunks(chunks: Iterable[Chunk], workers: int = 1) -> bytes:
+def render_pdf_chunks(
+    chunks: Iterable[Chunk], workers: int = 1, progress: Callable[[int], None] | None = None
+) -> bytes:
     """Render page-aligned HTML documents and join them, in order, into one PDF.
 
     With ``workers > 1`` a pool of that many processes (see `_pool_context`) renders the
     chunks while this one goes on making the next; the children need only WeasyPrint and
     what a chunk function imports, not the app. (As with any spawn or forkserver pool, a
     script that gets here must guard its own code with ``if __name__ == "__main__"``.)
+
+    ``progress``, when given, is called in this thread with the number of chunks rendered so
+    far (in order) each time that number grows: a job's progress bar (app/jobs).
     """
     if workers <= 1:
-        return join_pdfs([render_chunk(chunk) for chunk in chunks])
+        parts = []
+        for chunk in chunks:
+            parts.append(render_chunk(chunk))
+            if progress is not None:
+                progress(len(parts))
+        return join_pdfs(parts)
     context = _pool_context()
     futures: list[Future] = []
+    reported = 0
+
+    def report_finished() -> None:
+        nonlocal reported
+        if progress is None:
+            return
+        done = reported
+        while done < len(futures) and futures[done].done():
+            done += 1
+        if done > reported:
+            reported = done
+            progress(done)
+
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for chunk in chunks:
             futures.append(pool.submit(render_chunk, chunk))
-        parts = [f.result() for f in futures]
+            report_finished()
+        parts = []
+        for future in futures:
+            parts.append(future.result())
+            if len(parts) > reported:
+                report_finished()
     return join_pdfs(parts)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from app.auth.decorators import staff_required
-from app.checkin import badges
+from app.checkin import badge_jobs, badges
 from app.checkin.blueprint import bp
 from app.events.access import attendee_registration, event_registration_or_404, has_badge, managed_event
 from app.events.guest import registration_by_token
@@ -15,6 +15,7 @@ from app.events.tickets import badge_link_matches, badge_link_token
 from app.exports import inline_pdf
 from app.extensions import db
 from app.forms import ConfirmForm
+from app.jobs import threshold
 from app.models import Registration, RegistrationStatus, utcnow
 
 
@@ -60,6 +61,13 @@ def badges_pdf(event_id: int):
     if request.method == "POST" and request.form.get("action") == "count":
         # The form's "recount" button: back to the page with these options (no token in its URL).
         return redirect(url_for("checkin.badges_page", event_id=event.id, **options.as_args()))
+    if request.method == "POST":
+        count = badges.count_badges(event, options)
+        if count >= threshold("JOB_BADGES_FROM"):
+            # A large batch is made by a job: its page shows the pages rendered, then the file.
+            job = badge_jobs.badges_job(current_user, event, options, count, mark_printed=True)
+            db.session.commit()
+            return redirect(url_for("jobs.job_page", job_id=job.id))
     registrations = badges.select_badges(event, options)
     if not registrations:
         flash(_("인쇄할 명찰이 없습니다"), "info")

@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import functools
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
@@ -169,7 +169,11 @@ def mark_printed(registrations: Sequence[Registration], now: dt.datetime) -> Non
 
     A few UPDATE ... WHERE id IN (...) statements, not one per badge.
     """
-    ids = [r.id for r in registrations]
+    mark_printed_ids([r.id for r in registrations], now)
+
+
+def mark_printed_ids(ids: Sequence[int], now: dt.datetime) -> None:
+    """`mark_printed` by registration ids (a job keeps the ids, not the loaded rows)."""
     for start in range(0, len(ids), 500):
         db.session.execute(
             update(Registration)
@@ -260,13 +264,15 @@ def badge_pdf(
     workers: int | None = None,
     chunk_badges: int | None = None,
     pool_min_badges: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> bytes:
     """The badges of ``registrations`` (in that order) on A4 sheets, as PDF bytes.
 
     Registrations without a ticket code get one (the caller commits). Batches are rendered in
     page-aligned chunks of about CHUNK_BADGES; from POOL_MIN_BADGES on by a pool of ``workers``
     processes (PDF_WORKERS, else one per core up to 2) while this process builds the next
-    chunk's HTML. The QR images are made where a chunk is rendered.
+    chunk's HTML. The QR images are made where a chunk is rendered. ``progress`` is called
+    with the number of badges rendered so far, chunk by chunk (a job's progress bar).
     """
     if layout not in LAYOUTS:
         raise BadgeOptionError(_("명찰 양식(layout)은 a6 또는 insert 중 하나여야 합니다."))
@@ -291,7 +297,9 @@ def badge_pdf(
             # The QR images are made where the chunk is rendered (in the pool, for large batches).
             yield functools.partial(with_qr_images, _render_sheets(badges, layout, context))
 
-    return render_pdf_chunks(chunks(), workers=min(workers, -(-len(registrations) // step)))
+    total = len(registrations)
+    chunk_progress = None if progress is None else (lambda chunks_done: progress(min(chunks_done * step, total)))
+    return render_pdf_chunks(chunks(), workers=min(workers, -(-total // step)), progress=chunk_progress)
 
 
 def _chunk_size(total: int, per_page: int, target: int, workers: int) -> int:

@@ -6,7 +6,7 @@ only, so plain GETs (no state changes, nothing to protect with CSRF).
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import redirect, render_template, url_for
 
 from app.audit import record_access
 from app.auth.decorators import staff_required
@@ -14,8 +14,9 @@ from app.events.access import managed_event
 from app.events.door import event_phase
 from app.exports import inline_pdf, private_download
 from app.extensions import db
+from app.jobs import threshold
 from app.models import utcnow
-from app.reports import attendance, attendance_exports, attendance_pdf
+from app.reports import attendance, attendance_exports, attendance_pdf, report_jobs
 from app.reports.blueprint import bp
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,6 +39,9 @@ def event_reports(event_id: int):
 @staff_required
 def attendance_report(event_id: int):
     event = managed_event(event_id)
+    if report_jobs.count_attendees(event) >= threshold("JOB_REPORT_FROM"):
+        # A large report is made by a job, after a confirming POST (reports/job_routes.py).
+        return redirect(url_for("reports.start_attendance_report", event_id=event.id))
     data = attendance_pdf.attendance_report_pdf(event, utcnow())
     return inline_pdf(data, attendance_pdf.report_filename(event))
 

@@ -3,7 +3,7 @@ batches) with their public verification page."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -12,9 +12,10 @@ from app.events.access import attendee_registration, managed_event
 from app.events.guest import registration_by_token
 from app.exports import inline_pdf
 from app.extensions import db, limiter
+from app.jobs import threshold
 from app.models import Registration, utcnow
 from app.pdf import render_pdf
-from app.reports import certificates, council
+from app.reports import certificates, council, report_jobs
 from app.reports.blueprint import bp
 
 
@@ -111,6 +112,9 @@ def event_certificates_pdf(event_id: int):
         if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
             return _error(400, _("잘못된 요청입니다"), _("기업 번호(company_id)가 올바르지 않습니다."))
         company_id = int(raw)
+    if report_jobs.count_certificates(event, company_id) >= threshold("JOB_CERTIFICATES_FROM"):
+        # A large batch is made by a job, after a confirming POST (reports/job_routes.py).
+        return redirect(url_for("reports.start_certificates", event_id=event.id, company_id=company_id))
     pairs = certificates.event_certificates(event, company_id)
     if not pairs:
         return _error(404, _("참가확인서가 없습니다"), _("체크인한 참가자가 없어 발급할 참가확인서가 없습니다."))

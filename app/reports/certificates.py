@@ -185,9 +185,15 @@ def _render(certificates: list[Certificate]) -> str:
 
 
 def certificates_pdf(
-    pairs: Sequence[tuple[Registration, CheckIn]], verify_url: VerifyUrl, *, workers: int | None = None
+    pairs: Sequence[tuple[Registration, CheckIn]],
+    verify_url: VerifyUrl,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> bytes:
-    """One A4 page per certificate, in the given order, as PDF bytes (chunked for large batches)."""
+    """One A4 page per certificate, in the given order, as PDF bytes (chunked for large batches).
+
+    ``progress`` is called with the number of certificates (pages) rendered so far."""
     if not pairs:
         raise ValueError("no certificates to render")
     if workers is None:
@@ -199,7 +205,9 @@ def certificates_pdf(
         for start in range(0, len(pairs), CHUNK_PAGES):
             yield _render([build_certificate(r, c, verify_url) for r, c in pairs[start : start + CHUNK_PAGES]])
 
-    return render_pdf_chunks(chunks(), workers=workers)
+    total = len(pairs)
+    chunk_progress = None if progress is None else (lambda chunks_done: progress(min(chunks_done * CHUNK_PAGES, total)))
+    return render_pdf_chunks(chunks(), workers=workers, progress=chunk_progress)
 
 
 def event_certificates(event: Event, company_id: int | None = None) -> list[tuple[Registration, CheckIn]]:
