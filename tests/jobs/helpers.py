@@ -1,11 +1,12 @@
-"""Shared pieces of the job tests: waiting for a job's row, starting a badge batch job."""
+"""Shared pieces of the job tests: waiting for a job's row, starting a badge batch job, many registrations."""
 
 from __future__ import annotations
 
 import time
 
+from app.events.tickets import issue_ticket
 from app.extensions import db
-from app.models import Job, JobStatus
+from app.models import Job, JobStatus, Registration, RegistrationStatus
 from tests.helpers import post_form, see_committed
 
 
@@ -38,3 +39,21 @@ def start_badge_job(client, event, **options) -> int:
     location = response.headers["Location"]
     assert location.startswith("/jobs/"), location
     return int(location.rsplit("/", 1)[1])
+
+
+def many_confirmed(world, n: int) -> None:
+    """n more confirmed registrations, in one flush."""
+    company = world.companies["다온"]
+    rows = []
+    for i in range(n):
+        registration = Registration(
+            event=world.event,
+            company=company,
+            name=f"참가자{i:04d}",
+            email=f"bulk{i}@example.com",
+            status=RegistrationStatus.CONFIRMED,
+        )
+        issue_ticket(registration)
+        rows.append(registration)
+    db.session.add_all(rows)
+    db.session.commit()

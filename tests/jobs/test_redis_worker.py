@@ -18,14 +18,13 @@ from pathlib import Path
 import pytest
 import redis
 
-from app.events.tickets import issue_ticket
 from app.extensions import db
 from app.jobs import create_job
-from app.models import Job, JobStatus, Registration, RegistrationStatus
+from app.models import Job, JobStatus
 from tests.checkin.badge_helpers import make_world
 from tests.factories import PASSWORD
 from tests.helpers import pdf_pages
-from tests.jobs.helpers import job_row, start_badge_job, wait_for_job
+from tests.jobs.helpers import job_row, many_confirmed, start_badge_job, wait_for_job
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -92,24 +91,6 @@ class Worker:
         return output
 
 
-def _many_confirmed(world, n: int) -> None:
-    """n more confirmed registrations, in one flush."""
-    company = world.companies["다온"]
-    rows = []
-    for i in range(n):
-        registration = Registration(
-            event=world.event,
-            company=company,
-            name=f"참가자{i:04d}",
-            email=f"bulk{i}@example.com",
-            status=RegistrationStatus.CONFIRMED,
-        )
-        issue_ticket(registration)
-        rows.append(registration)
-    db.session.add_all(rows)
-    db.session.commit()
-
-
 def test_the_worker_runs_jobs_from_redis_and_failures_show_a_korean_message(app, client, auth, namespace):
     world = make_world()
     db.session.commit()
@@ -139,7 +120,7 @@ def test_the_worker_runs_jobs_from_redis_and_failures_show_a_korean_message(app,
 
 def test_a_job_survives_its_worker_being_killed_mid_job(app, client, auth, namespace):
     world = make_world()
-    _many_confirmed(world, 1191)  # 1,200 badges: 300 A6 sheets, six chunks over two processes
+    many_confirmed(world, 1191)  # 1,200 badges: 300 A6 sheets, six chunks over two processes
     auth.login(world.host_staff.email, PASSWORD)
     job_id = start_badge_job(client, world.event, layout="a6")
     first = Worker(app, namespace)
