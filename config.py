@@ -67,7 +67,15 @@ class Config:
     # Uploads (company lists) larger than this get a Korean 413 page.
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 
+    # Rate-limit counters (login, guest registration, certificate pages). memory://: each process
+    # counts on its own (development: `make run` needs nothing). Several gunicorn workers or
+    # instances share them only in Redis: redis://host:6379/0 (the production default is REDIS_URL).
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    # The counters' Redis keys contain this (instances that share a limit use the same prefix).
+    RATELIMIT_KEY_PREFIX = _env("RATELIMIT_KEY_PREFIX", "moim-limits")
+    # Redis unreachable: each process counts in memory meanwhile (and goes back once it answers)
+    # rather than refusing logins with a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Redis, when the deployment has one (redis://host:6379/0): /readyz checks it is reachable.
     REDIS_URL = _env("REDIS_URL", "")
     # "json": one JSON object per log line with the request id (production default); "text" otherwise.
@@ -203,6 +211,8 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     LOG_FORMAT = _env("LOG_FORMAT", "json")
+    # Rate limits are counted in Redis when there is one: shared by every worker and instance.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL") or "memory://")
     # Jobs go to the Redis queue when there is one (`flask worker` runs them).
     JOB_BACKEND = _env("JOB_BACKEND", "redis" if _env("REDIS_URL") else "inprocess")
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
