@@ -312,53 +312,87 @@ def test_revoked_device_link_says_so(app, live_server, door, laptop):
     assert checkins(door["registration_id"]) == []
 
 
-def test_offline_scan_waits_and_is_sent_once(app, live_server, door, laptop):
+def sent_nonces(request) -> list[str]:
+    """The nonces a scan request carries: one for POST .../scan, each scan's for the batch .../scans."""
+    if request.method != "POST":
+        return []
+    body = request.post_data_json or {}
+    if request.url.rstrip("/").endswith("/scans"):
+        return [s.get("nonce") for s in body.get("scans", [])]
+    return [body.get("nonce")]
+
+
+def queued_counts(page) -> list[int]:
+    return page.evaluate(
+        "Object.keys(localStorage).filter(k => k.endsWith(':queue'))"
+        ".map(k => JSON.parse(localStorage.getItem(k)).length)"
+    )
+
+
+def test_offline_scan_is_answered_from_the_roster_and_sent_once(app, live_server, door, laptop):
     page = open_staff_scanner(laptop, live_server.url, door)
     expect(page.locator("#code-input")).to_be_focused()
+    page.wait_for_function("window.moimRoster && window.moimRoster.size() === 1")
+    sent: list[str] = []
+    page.on("request", lambda request: sent.extend(sent_nonces(request)) if "/api/checkin/" in request.url else None)
     laptop.set_offline(True)
     type_code(page, door["code"])
-    expect_answer(page, "pending", "전송 대기")
+    # No network: the roster answers at once, green, and says it was checked offline.
+    expect_answer(page, "ok", "김민수", "오프라인 확인")
     banner = page.locator("#net-banner")
     expect(banner).to_be_visible()
-    expect(banner).to_have_text("네트워크 연결 끊김 · 1건 재시도 대기 중")
+    expect(banner).to_contain_text("오프라인으로 작동 중")
+    expect(banner).to_contain_text("업로드 대기 1건")
     assert checkins(door["registration_id"]) == []
+    assert queued_counts(page) == [1]
+    nonce = page.evaluate(
+        "JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith(':queue'))))[0].nonce"
+    )
 
     laptop.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(banner).to_be_hidden(timeout=ANSWER_TIMEOUT_MS)
     first = page.locator("#history li").first
     expect(first).to_have_class(re.compile(r"\btone-ok\b"))
     expect(first).to_contain_text("김민수")
-    assert len(checkins(door["registration_id"])) == 1
-    assert page.evaluate(
-        "Object.keys(localStorage).filter(k => k.endsWith(':queue'))"
-        ".map(k => JSON.parse(localStorage.getItem(k)).length)"
-    ) == [0]
+    rows = checkins(door["registration_id"])
+    assert len(rows) == 1
+    assert queued_counts(page) == [0]
+    # Sent exactly once (the offline attempt, if any, never reached the server), logged once.
+    assert sent.count(nonce) == 1
+    assert db.session.scalar(select(func.count()).select_from(ScanLog).where(ScanLog.nonce == nonce)) == 1
 
 
 def test_lost_answer_is_retried_with_the_same_nonce(app, live_server, door, laptop):
     """The server admits the badge but the answer never reaches the phone: the retry must not admit twice."""
     page = open_staff_scanner(laptop, live_server.url, door)
     expect(page.locator("#code-input")).to_be_focused()
-    bodies = []
+    page.wait_for_function("window.moimRoster && window.moimRoster.size() === 1")
+    nonces: list[str] = []
 
     def lose_first_answer(route):
-        bodies.append(route.request.post_data_json)
-        if len(bodies) == 1:
+        nonces.extend(sent_nonces(route.request))
+        if len(nonces) == 1:
             route.fetch()  # reaches the server, which commits the check-in
             route.abort("connectionreset")
         else:
             route.continue_()
 
-    page.route("**/api/checkin/events/*/scan", lose_first_answer)
+    page.route(re.compile(r".*/api/checkin/events/\d+/scans?$"), lose_first_answer)
     type_code(page, door["code"])
-    expect_answer(page, "pending", "전송 대기")
+    # The answer is lost: the page takes the network for down and answers from its roster.
+    expect_answer(page, "ok", "김민수", "오프라인 확인")
+    assert len(checkins(door["registration_id"])) == 1  # the server did admit
     first = page.locator("#history li").first
+    expect(page.locator("#net-banner")).to_be_hidden(timeout=ANSWER_TIMEOUT_MS)
     expect(first).to_have_class(re.compile(r"\btone-ok\b"), timeout=ANSWER_TIMEOUT_MS)
-    assert len(bodies) == 2
-    assert bodies[0]["nonce"] == bodies[1]["nonce"]
-    assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", bodies[0]["nonce"])
+    assert len(nonces) == 2
+    assert nonces[0] == nonces[1]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", nonces[0])
+    # The retry was answered from the log: one check-in, one logged scan, nothing waits.
     assert len(checkins(door["registration_id"])) == 1
-    assert db.session.scalar(select(func.count()).select_from(ScanLog).where(ScanLog.nonce == bodies[0]["nonce"])) == 1
+    assert db.session.scalar(select(func.count()).select_from(ScanLog).where(ScanLog.nonce == nonces[0])) == 1
+    assert queued_counts(page) == [0]
 
 
 def test_search_by_name_checks_in_and_staff_can_undo(app, live_server, door, laptop):
