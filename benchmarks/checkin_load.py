@@ -77,8 +77,11 @@ def bench_app():
 # --- the database ------------------------------------------------------------------------
 
 
-def seed(db_url: str, scans: int, ticket_key: str) -> tuple[int, str, list[str]]:
-    """One event with doors open, `scans` confirmed registrations, a device link; the codes."""
+def seed(
+    db_url: str, scans: int, ticket_key: str, slug: str = "dmc", first_company: int = 0
+) -> tuple[int, str, list[str]]:
+    """One event with doors open, `scans` confirmed registrations, a device link; the codes.
+    A second call on one database needs another cluster `slug` and `first_company` (+100)."""
     from app import create_app
     from app.checkin.devices import create_device
     from app.events.tickets import code_from_salt, new_ticket_salt
@@ -92,9 +95,10 @@ def seed(db_url: str, scans: int, ticket_key: str) -> tuple[int, str, list[str]]
     app = create_app(cfg)
     key = ticket_key.encode()
     with app.app_context():
-        cluster = Cluster(slug="dmc", name_ko="상암 DMC", name_en="Sangam DMC", field_ko="미디어", field_en="Media")
+        cluster = Cluster(slug=slug, name_ko="상암 DMC", name_en="Sangam DMC", field_ko="미디어", field_en="Media")
         companies = [
-            Company(name=f"벤치기업{i:03d}", brn=valid_brn(i), cluster=cluster, industry="콘텐츠") for i in range(100)
+            Company(name=f"벤치기업{i:04d}", brn=valid_brn(i), cluster=cluster, industry="콘텐츠")
+            for i in range(first_company, first_company + 100)
         ]
         starts = utcnow().replace(microsecond=0) + dt.timedelta(minutes=10)
         event = Event(
@@ -130,7 +134,10 @@ def seed(db_url: str, scans: int, ticket_key: str) -> tuple[int, str, list[str]]
             )
         db.session.execute(Registration.__table__.insert(), rows)
         _device, token = create_device(event, gate="A게이트", valid_hours=12, created_by_id=None, now=utcnow())
-        db.session.execute(text("CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, hits INTEGER NOT NULL)"))
+        db.session.execute(
+            text("CREATE TABLE IF NOT EXISTS bench_rows (id INTEGER PRIMARY KEY, hits INTEGER NOT NULL)")
+        )
+        db.session.execute(text("DELETE FROM bench_rows"))
         db.session.execute(text("INSERT INTO bench_rows (id, hits) VALUES (:id, 0)"), [{"id": i} for i in range(scans)])
         db.session.commit()
         event_id = event.id

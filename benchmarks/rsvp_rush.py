@@ -106,8 +106,9 @@ def server_env(db_url: str, tmp: Path) -> dict:
     return env
 
 
-def seed_event(db_url: str, capacity: int) -> int:
-    """One published networking event open to guests, registration open, no per-company limit."""
+def seed_event(db_url: str, capacity: int, slug: str = "dmc") -> int:
+    """One published networking event open to guests, registration open, no per-company limit
+    (with a new cluster `slug`: a second call on one database gives another one)."""
     from app import create_app
     from app.extensions import db
     from app.models import Cluster, Event, EventKind, EventStatus, utcnow
@@ -117,7 +118,7 @@ def seed_event(db_url: str, capacity: int) -> int:
     cfg.SQLALCHEMY_DATABASE_URI = db_url
     app = create_app(cfg)
     with app.app_context():
-        cluster = Cluster(slug="dmc", name_ko="상암 DMC", name_en="Sangam DMC", field_ko="미디어", field_en="Media")
+        cluster = Cluster(slug=slug, name_ko="상암 DMC", name_en="Sangam DMC", field_ko="미디어", field_en="Media")
         starts = utcnow().replace(microsecond=0) + dt.timedelta(days=7)
         event = Event(
             kind=EventKind.NETWORKING,
@@ -177,13 +178,22 @@ def bare_app(environ, start_response):
 
 
 def start_gunicorn(
-    env: dict, workers: int, port: int, log_path: Path, target: str = "wsgi:app", chdir: Path = ROOT
+    env: dict,
+    workers: int,
+    port: int,
+    log_path: Path,
+    target: str = "wsgi:app",
+    chdir: Path = ROOT,
+    new_session: bool = False,
 ) -> subprocess.Popen:
+    """gunicorn serving `target`; new_session: in a process group of its own (os.killpg kills all)."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     cmd = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
     cmd += ["-w", str(workers), "-b", f"{HOST}:{port}", "--backlog", "2048", target]
     log = open(log_path, "ab")
-    return subprocess.Popen(cmd, cwd=chdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        cmd, cwd=chdir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=new_session
+    )
 
 
 def stop(server: subprocess.Popen | None) -> None:
