@@ -157,6 +157,8 @@ class Config:
     JOB_BADGES_FROM = int(_env("JOB_BADGES_FROM", "200"))
     JOB_CERTIFICATES_FROM = int(_env("JOB_CERTIFICATES_FROM", "100"))
     JOB_REPORT_FROM = int(_env("JOB_REPORT_FROM", "300"))
+    # A company-list import of this many rows is applied by a job (its file: the result per row).
+    JOB_IMPORT_FROM = int(_env("JOB_IMPORT_FROM", "1000"))
 
     # Staged follow-ups after an event, in days after its end, per event kind (issue 16); a
     # kind with no stages gets no follow-ups. FOLLOWUP_LINK_DAYS: how long a link answers.

@@ -231,9 +231,26 @@ def record_access(what: str, *, cluster_id: int | None = None, count: int | None
     )
 
 
-def record(action: str, summary: str) -> None:
-    """A command's action (no request, no user), e.g. the retention purge; the caller commits."""
-    _add_entry(db.session, action=action, summary=_summary([summary]))
+def record(
+    action: str,
+    summary: str,
+    *,
+    user: User | None = None,
+    cluster_id: int | None = None,
+    object_type: str | None = None,
+    object_id: int | None = None,
+) -> None:
+    """An action outside a request: a command's (no user, e.g. the retention purge) or a
+    background job's, on behalf of the staff member who started it; the caller commits."""
+    _add_entry(
+        db.session,
+        action=action,
+        summary=_summary([summary]),
+        user=user,
+        cluster_id=cluster_id,
+        object_type=object_type,
+        object_id=object_id,
+    )
 
 
 def init_audit() -> None:

@@ -17,29 +17,18 @@ from wtforms import BooleanField, SubmitField
 
 from app.auth.decorators import staff_required
 from app.database import begin_write
-from app.directory import importer
+from app.directory import import_jobs, importer
 from app.directory.access import can_manage_cluster, require
 from app.directory.blueprint import bp
 from app.events.access import managed_clusters
 from app.extensions import db
 from app.forms import ChoiceField, Form
+from app.jobs import threshold
 from app.models import Cluster, CompanyImport
 from app.routing import db_id, page_arg
 
 PREVIEW_PER_PAGE = 100
 RECENT_IMPORTS = 20
-
-_REFUSALS = {
-    importer.Refusal.ALREADY_APPLIED: _l("이미 반영된 파일입니다. 다시 반영하려면 파일을 새로 올려 주세요."),
-    importer.Refusal.ROW_ERRORS: _l(
-        "오류가 있는 행이 있어 아무것도 반영하지 않았습니다. "
-        "오류 행을 빼고 반영하려면 '오류 행을 제외하고 반영'을 선택해 주세요."
-    ),
-    importer.Refusal.NOTHING_TO_APPLY: _l("반영할 수 있는 행이 없습니다. 파일을 고쳐 다시 올려 주세요."),
-    importer.Refusal.CONFLICT: _l(
-        "반영하는 중에 다른 변경과 충돌해 아무것도 반영하지 않았습니다. 미리보기를 다시 확인한 뒤 반영해 주세요."
-    ),
-}
 
 
 class ImportUploadForm(Form):
@@ -187,8 +176,21 @@ def import_apply(import_id: int):
     form = ImportApplyForm()
     if not form.validate_on_submit():
         abort(400)
+    skip_errors = bool(form.skip_errors.data)
+    if record.applied_at is None:
+        try:
+            rows = import_jobs.row_count(record)
+        except importer.ImportFileError as exc:
+            flash(str(exc), "error")
+            return redirect(preview)
+        if rows >= threshold("JOB_IMPORT_FROM"):
+            # A large file is applied by a job; its page shows when it is done and offers the
+            # row-by-row result (app/directory/import_jobs.py).
+            job = import_jobs.active_job(record) or import_jobs.import_job(current_user, record, rows, skip_errors)
+            db.session.commit()
+            return redirect(url_for("jobs.job_page", job_id=job.id))
     try:
-        result = importer.run_import(record, current_user, skip_errors=bool(form.skip_errors.data))
+        result = importer.run_import(record, current_user, skip_errors=skip_errors)
     except importer.ImportFileError as exc:
         flash(str(exc), "error")
         return redirect(preview)
@@ -203,7 +205,7 @@ def import_apply(import_id: int):
             # The failed write left the session unusable. The other refusals wrote nothing,
             # and the request's end rolls back (sooner would expire current_user for nothing).
             db.session.rollback()
-        flash(str(_REFUSALS[refusal]), "error")
+        flash(str(importer.REFUSAL_MESSAGES[refusal]), "error")
         return redirect(preview)
     flash(_("기업 목록을 반영했습니다: %(summary)s", summary=importer.summary_text(result.counts)), "success")
     return redirect(preview)

@@ -65,7 +65,9 @@ class JobResult:
     fallback_filename: str
     pages: int
     # Changes that belong with the file (badges marked printed), made in the commit that stores it.
-    finalize: Callable[[], None] | None = None
+    # When the file depends on what finalize wrote (an import's row report), finalize returns
+    # the JobResult to store instead.
+    finalize: Callable[[], JobResult | None] | None = None
 
 
 # A kind: (job, its params, progress(done, total)) -> JobResult. Run inside an app context in
@@ -73,13 +75,17 @@ class JobResult:
 # a Korean message for what the requester can fix, and, like a service, never commits.
 Kind = Callable[[Job, dict, Callable[..., None]], JobResult]
 KINDS: dict[str, Kind] = {}
+# What a kind's done/total count: "pages" rendered (PDF batches) or "rows" (imports).
+UNITS: dict[str, str] = {}
 
 
-def job_kind(name: str) -> Callable[[Kind], Kind]:
-    """Register a kind of job (the areas register theirs: app/checkin/badge_jobs.py, app/reports/report_jobs.py)."""
+def job_kind(name: str, unit: str = "pages") -> Callable[[Kind], Kind]:
+    """Register a kind of job (the areas register theirs: app/checkin/badge_jobs.py,
+    app/reports/report_jobs.py, app/directory/import_jobs.py)."""
 
     def register(function: Kind) -> Kind:
         KINDS[name] = function
+        UNITS[name] = unit
         return function
 
     return register

@@ -68,11 +68,12 @@ def _progress_label(job: Job, expired: bool) -> str:
         return _("대기 중입니다. 앞의 작업이 끝나면 시작합니다.")
     if job.status == JobStatus.FAILED:
         return _("실패했습니다.")
+    rows = jobs.UNITS.get(job.kind) == "rows"
     if job.status == JobStatus.DONE:
-        return _("완료: %(n)d쪽", n=job.total)
-    if job.total:
+        return _("완료: %(n)d행", n=job.total) if rows else _("완료: %(n)d쪽", n=job.total)
+    if job.total and not rows:
         return _("%(done)d / %(total)d쪽 만드는 중", done=job.done, total=job.total)
-    return _("만드는 중입니다…")
+    return _("반영하는 중입니다…") if rows else _("만드는 중입니다…")
 
 
 @bp.get("/jobs/<int:job_id>")

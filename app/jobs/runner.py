@@ -164,7 +164,7 @@ def _finish(job_id: int, token: str, result) -> None:
     db.session.commit()  # what the kind read; then the last transaction, as a writer
     begin_write()
     if result.finalize is not None:
-        result.finalize()
+        result = result.finalize() or result
     now = utcnow()
     stored = db.session.execute(
         update(Job)

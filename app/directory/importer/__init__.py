@@ -15,6 +15,7 @@ which they would never see, fails instead of passing silently.
 """
 
 from app.directory.importer.apply import (
+    REFUSAL_MESSAGES,
     ImportRefused,
     ImportResult,
     Refusal,
@@ -56,6 +57,7 @@ __all__ = [
     "KOREAN_HEADERS",
     "MAX_FILE_BYTES",
     "OUTCOME_LABELS",
+    "REFUSAL_MESSAGES",
     "Change",
     "ImportFileError",
     "ImportPlan",

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.database import begin_write
@@ -28,6 +29,20 @@ class Refusal(str, enum.Enum):
     NOTHING_TO_APPLY = "nothing_to_apply"
     # Writing hit a change made meanwhile (the same 사업자등록번호, ...): the caller must roll back.
     CONFLICT = "conflict"
+
+
+# How the import page and its job word a refusal (the command line words its own).
+REFUSAL_MESSAGES = {
+    Refusal.ALREADY_APPLIED: _l("이미 반영된 파일입니다. 다시 반영하려면 파일을 새로 올려 주세요."),
+    Refusal.ROW_ERRORS: _l(
+        "오류가 있는 행이 있어 아무것도 반영하지 않았습니다. "
+        "오류 행을 빼고 반영하려면 '오류 행을 제외하고 반영'을 선택해 주세요."
+    ),
+    Refusal.NOTHING_TO_APPLY: _l("반영할 수 있는 행이 없습니다. 파일을 고쳐 다시 올려 주세요."),
+    Refusal.CONFLICT: _l(
+        "반영하는 중에 다른 변경과 충돌해 아무것도 반영하지 않았습니다. 미리보기를 다시 확인한 뒤 반영해 주세요."
+    ),
+}
 
 
 @dataclass
