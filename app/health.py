@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -37,31 +35,19 @@ def _database() -> tuple[bool, str]:
 
 
 def redis_ping(url: str, timeout: float = REDIS_TIMEOUT_S) -> tuple[bool, str]:
-    """PING over RESP (with AUTH when the URL has a password): no client library is needed for one command."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
-        return False, "REDIS_URL is not a redis:// address"
-    if parts.scheme == "rediss":
-        return False, "rediss:// (TLS) is not checked here"
-    commands = b""
-    if parts.password:
-        args = [b"AUTH"] + ([parts.username.encode()] if parts.username else []) + [parts.password.encode()]
-        commands += b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
-    commands += b"*1\r\n$4\r\nPING\r\n"
+    """PING with the redis client the job queue and the rate limits use (AUTH, TLS from the URL)."""
+    import redis
+
     try:
-        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=timeout) as conn:
-            conn.sendall(commands)
-            answer = b""
-            while answer.count(b"\r\n") < (2 if parts.password else 1):
-                chunk = conn.recv(256)
-                if not chunk:
-                    break
-                answer += chunk
-    except OSError as exc:
+        client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    except ValueError:
+        return False, "REDIS_URL is not a redis:// address"
+    try:
+        return (True, "ok") if client.ping() else (False, "no PONG")
+    except redis.RedisError as exc:
         return False, f"unreachable: {type(exc).__name__}"
-    if answer.rstrip().endswith(b"+PONG"):
-        return True, "ok"
-    return False, "unexpected answer: " + answer[:60].decode("latin-1").strip()
+    finally:
+        client.close()
 
 
 @bp.get("/readyz")
