@@ -39,7 +39,7 @@ MAX_AMOUNT = 2**63 - 1  # BigInteger
 TITLE_MAX = 200
 URL_MAX = 500
 SOURCES = ("staff", "followup")
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_MAX_BYTES = 5 * 1024 * 1024  # the request limit (MAX_CONTENT_LENGTH) is 10 MB
 # Documents people scan or export: PDF, images, office files. Checked by extension and magic bytes.
 EVIDENCE_TYPES = {
     "pdf": ("application/pdf", (b"%PDF-",)),
@@ -381,7 +381,7 @@ def evidence_type(filename: str, data: bytes) -> str:
     if not data:
         raise OutcomeError(_("빈 파일은 올릴 수 없습니다."))
     if len(data) > EVIDENCE_MAX_BYTES:
-        raise OutcomeError(_("증빙 파일은 10MB 이하만 올릴 수 있습니다."))
+        raise OutcomeError(_("증빙 파일은 5MB 이하만 올릴 수 있습니다."))
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     allowed = EVIDENCE_TYPES.get(extension)
     if allowed is None or not data.startswith(allowed[1]):
@@ -398,6 +398,19 @@ def attach_evidence(outcome: Outcome, *, filename: str, data: bytes, by_user: Us
     now = utcnow()
     outcome.updated_at = now
     outcome.changes.append(OutcomeChange(at=now, what="evidence", summary=name, by_user_id=_user_id(by_user)))
+    db.session.flush()
+
+
+def set_evidence_url(outcome: Outcome, url: str, *, by_user: User | None = None) -> None:
+    """Keep a link to the evidence (an announcement, a contract registry); staff-visible only."""
+    outcome.evidence_url = _url(url)
+    if outcome.evidence_url is None:
+        raise OutcomeError(_("증빙 파일을 고르거나 링크를 입력해 주세요."))
+    now = utcnow()
+    outcome.updated_at = now
+    outcome.changes.append(
+        OutcomeChange(at=now, what="evidence", summary=outcome.evidence_url, by_user_id=_user_id(by_user))
+    )
     db.session.flush()
 
 

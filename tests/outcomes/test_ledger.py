@@ -212,7 +212,7 @@ def test_evidence_files_are_limited_by_size_and_type(world):
     for name, data, message in [
         ("a.exe", b"MZ....", "PDF, PNG"),
         ("fake.pdf", b"<html>", "PDF, PNG"),
-        ("big.pdf", b"%PDF-" + b"0" * ledger.EVIDENCE_MAX_BYTES, "10MB"),
+        ("big.pdf", b"%PDF-" + b"0" * ledger.EVIDENCE_MAX_BYTES, "5MB"),
         ("empty.pdf", b"", "빈 파일"),
     ]:
         with pytest.raises(OutcomeError) as exc:
