@@ -170,7 +170,8 @@ def test_guest_needs_valid_brn_and_company_name(app):
     event = make_event(make_cluster(), open_to_guests=True)
     db.session.commit()
     person = [AttendeeData(name="외부인", email="guest@example.com")]
-    bad = valid_brn()[:9] + str((int(valid_brn()[9]) + 1) % 10)
+    good = valid_brn()
+    bad = good[:9] + str((int(good[9]) + 1) % 10)  # one number, its check digit made wrong
     _refused(
         "invalid_brn",
         register,
