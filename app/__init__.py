@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from app.i18n import bp as i18n_bp
     from app.jobs.routes import bp as jobs_bp
     from app.networking.routes import bp as networking_bp
+    from app.outcomes.ledger_routes import bp as outcomes_bp
     from app.reports.routes import bp as reports_bp
     from app.staff.routes import bp as staff_bp
 
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(networking_bp)
+    app.register_blueprint(outcomes_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(jobs_bp)
 

@@ -37,7 +37,7 @@ from app.models import (
     utcnow,
 )
 from app.outcomes import ledger
-from app.reports.blueprint import bp
+from app.outcomes.blueprint import bp
 from app.routing import int_arg, page_arg
 
 PER_PAGE = 50
@@ -340,7 +340,7 @@ def ledger_new():
         else:
             db.session.commit()
             flash(_("성과를 기록했습니다. 기업들의 확인을 받으면 전체 집계에 들어갑니다."), "success")
-            return redirect(url_for("reports.ledger_detail", outcome_id=outcome.id), code=303)
+            return redirect(url_for("outcomes.ledger_detail", outcome_id=outcome.id), code=303)
     elif request.method == "POST":
         error = _("보안 확인에 실패했습니다. 페이지를 새로고침한 뒤 다시 시도해 주세요.")
     return (
@@ -414,7 +414,7 @@ def ledger_advance(outcome_id: int):
         stage = OutcomeStage(raw)
     except ValueError:
         flash(_("단계를 목록에서 골라 주세요."), "error")
-        return redirect(url_for("reports.ledger_detail", outcome_id=outcome.id), code=303)
+        return redirect(url_for("outcomes.ledger_detail", outcome_id=outcome.id), code=303)
     form = AdvanceForm()
     error = None
     if stage.rank <= outcome.stage.rank:
@@ -435,7 +435,7 @@ def ledger_advance(outcome_id: int):
         else:
             db.session.commit()
             flash(_("단계를 %(stage)s(으)로 옮겼습니다.", stage=stage.label), "success")
-            return redirect(url_for("reports.ledger_detail", outcome_id=outcome.id), code=303)
+            return redirect(url_for("outcomes.ledger_detail", outcome_id=outcome.id), code=303)
     elif request.method == "POST":
         error = _("보안 확인에 실패했습니다. 페이지를 새로고침한 뒤 다시 시도해 주세요.")
     return (
@@ -456,7 +456,7 @@ def ledger_confirm(outcome_id: int, company_id: int):
         ledger.confirm_outcome(outcome, company_id, by_user=current_user)
         db.session.commit()
         flash(_("%(company)s의 확인을 기록했습니다.", company=party.company.name), "success")
-        return redirect(url_for("reports.ledger_detail", outcome_id=outcome.id), code=303)
+        return redirect(url_for("outcomes.ledger_detail", outcome_id=outcome.id), code=303)
     return render_template("outcomes/ledger_confirm.html", outcome=outcome, party=party, form=form)
 
 
@@ -467,7 +467,7 @@ def ledger_link_events(outcome_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("보안 확인에 실패했습니다. 페이지를 새로고침한 뒤 다시 시도해 주세요."), "error")
-        return redirect(url_for("reports.ledger_detail", outcome_id=outcome.id), code=303)
+        return redirect(url_for("outcomes.ledger_detail", outcome_id=outcome.id), code=303)
     ids = ledger._ids(request.form.getlist("event"))
     try:
         allowed = {e.id for e in _pickable_events()}
@@ -482,7 +482,7 @@ def ledger_link_events(outcome_id: int):
     else:
         db.session.commit()
         flash(_("행사 %(n)d개를 연결했습니다.", n=added), "success")
-    return redirect(url_for("reports.ledger_detail", outcome_id=outcome.id), code=303)
+    return redirect(url_for("outcomes.ledger_detail", outcome_id=outcome.id), code=303)
 
 
 @bp.post("/staff/outcomes/<int:outcome_id>/evidence")
@@ -492,7 +492,7 @@ def ledger_evidence(outcome_id: int):
     form = EvidenceForm()
     if not form.validate_on_submit():
         flash(_("보안 확인에 실패했습니다. 페이지를 새로고침한 뒤 다시 시도해 주세요."), "error")
-        return redirect(url_for("reports.ledger_detail", outcome_id=outcome.id), code=303)
+        return redirect(url_for("outcomes.ledger_detail", outcome_id=outcome.id), code=303)
     try:
         upload = _evidence_upload(form)
         url = (form.evidence_url.data or "").strip()
@@ -508,7 +508,7 @@ def ledger_evidence(outcome_id: int):
     else:
         db.session.commit()
         flash(_("증빙을 저장했습니다."), "success")
-    return redirect(url_for("reports.ledger_detail", outcome_id=outcome.id), code=303)
+    return redirect(url_for("outcomes.ledger_detail", outcome_id=outcome.id), code=303)
 
 
 @bp.get("/staff/outcomes/<int:outcome_id>/evidence")

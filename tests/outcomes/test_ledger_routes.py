@@ -345,7 +345,7 @@ def test_the_export_is_the_filtered_ledger_and_is_audited(world, client):
     assert rows[1][2] == "영상 공동제작 협약" and rows[1][5] == 30_000_000 and "가람미디어" in rows[1][6]
     assert rows[1][4] == "한쪽 보고 (확인 대기)" and rows[1][12] == "김운영"
     see_committed()
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "reports.ledger_xlsx"))
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "outcomes.ledger_xlsx"))
     assert entry is not None and entry.user_id == world["staff"].id and "1 rows" in entry.summary
     rows = list(load_workbook(io.BytesIO(client.get("/staff/outcomes.xlsx?stage=contract").data)).active.iter_rows())
     assert len(rows) == 1  # the header only
