@@ -312,6 +312,9 @@ def test_device_page_offline_answers_then_uploads(app, door, live_server, chromi
     link = f"{live_server.url}/door/{door.device_token}"
     page.goto(link)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    # The worker has finished activating and controls the page (as on a phone that opened the link
+    # once, a while ago): before that a reload may not reach it.
+    page.wait_for_function("navigator.serviceWorker.controller !== null", polling=100)
     page.wait_for_function("window.moimRoster && window.moimRoster.size() === 5")
     page.wait_for_function(
         "async () => Boolean(await (await caches.open('moim-scanner-pages')).match(location.href))", polling=200
