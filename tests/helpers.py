@@ -22,6 +22,8 @@ from app.models import OutboxMessage
 from tests.factories import PASSWORD
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+# Redis for the job queue, shared rate limits and scale-out tests (this machine and CI run one).
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ON_POSTGRES = PG_URL.startswith("postgresql")
 MM = 72 / 25.4  # PDF points per millimetre
 
@@ -179,3 +181,18 @@ def scratch_database(tmp_path: Path, name: str = "scratch") -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         admin.dispose()
+
+
+def redis_or_skip():
+    """A connected Redis client; Redis unreachable: the test is skipped, except on CI (a failure)."""
+    import pytest
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis at {REDIS_URL} is unreachable on CI: {exc}")
+        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
+    return client

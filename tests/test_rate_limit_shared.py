@@ -28,20 +28,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from rsvp_rush import HOST, free_port, server_env, start_gunicorn, stop, wait_until_up  # noqa: E402
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from tests.helpers import REDIS_URL, redis_or_skip  # noqa: E402
+
 LIMIT = 5
 PATH = "/certificates/verify?code=nothing-here"
-
-
-def redis_or_skip() -> redis.Redis:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis at {REDIS_URL} is unreachable on CI: {exc}")
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
-    return client
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ON_POSTGRES, PG_URL
-from tests.test_rate_limit_shared import REDIS_URL, redis_or_skip
+from tests.helpers import ON_POSTGRES, PG_URL, REDIS_URL, redis_or_skip
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPACITY, ATTEMPTS, TICKETS, LIMIT = 12, 36, 80, 8

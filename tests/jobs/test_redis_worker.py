@@ -23,11 +23,10 @@ from app.jobs import create_job
 from app.models import Job, JobStatus
 from tests.checkin.badge_helpers import make_world
 from tests.factories import PASSWORD
-from tests.helpers import pdf_pages
+from tests.helpers import REDIS_URL, pdf_pages
 from tests.jobs.helpers import job_row, many_confirmed, start_badge_job, wait_for_job
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
