@@ -12,12 +12,14 @@ commands (the retention purge) with ``record``.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 from flask import g, has_request_context, request
 from sqlalchemy import event, inspect, select
 
 from app.extensions import db
+from app.i18n import SEOUL
 from app.models import AuditEntry, Cluster, Company, Event, Registration, ResearchGroup, Role, User
 
 SUMMARY_MAX = 1000
@@ -85,6 +87,11 @@ def _hidden(column: str) -> bool:
 def _shown(column: str, value) -> str:
     if column in MASKED:
         return "…"
+    if isinstance(value, dt.datetime):
+        # Times as staff read them: Seoul time to the second (stored in UTC).
+        if value.tzinfo is not None:
+            value = value.astimezone(SEOUL)
+        return value.strftime("%Y-%m-%d %H:%M:%S")
     text = getattr(value, "value", value)  # enums by their value
     text = str(text)
     return text if len(text) <= 40 else text[:39] + "…"
