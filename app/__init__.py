@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from app.routing import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
+    import app.outcomes.followup_routes as _follow_up_page  # noqa: F401  (registers on the outcomes blueprint)
     from app.auth.routes import bp as auth_bp
     from app.calendar.routes import bp as calendar_bp
     from app.checkin.routes import bp as checkin_bp

@@ -143,6 +143,17 @@ def mail_lifecycle() -> None:
     click.echo("Queued: " + ", ".join(f"{kind} {n}" for kind, n in counts.items()))
 
 
+@mail_cli.command("follow-ups")
+def mail_follow_ups() -> None:
+    """Queue the staged follow-ups (2 weeks, 6 and 12 months after an event) and reminders due now, once each."""
+    from app.extensions import db
+    from app.outcomes.followups import schedule_follow_ups
+
+    counts = schedule_follow_ups()
+    db.session.commit()
+    click.echo(f"Queued: follow-ups {counts['sent']}, reminders {counts['reminded']}")
+
+
 @mail_cli.command("worker")
 @click.option("--interval", type=float, default=None, help="Seconds between polls when idle (MAIL_WORKER_INTERVAL).")
 @click.option("--batch", type=int, default=50, show_default=True, help="Messages claimed per round.")
@@ -156,6 +167,7 @@ def mail_worker(interval: float | None, batch: int) -> None:
     from app.events.lifecycle import lifecycle_if_due
     from app.extensions import db
     from app.mail import send_due
+    from app.outcomes.followups import follow_ups_if_due
     from app.privacy.retention import purge_if_due
 
     interval = interval if interval is not None else current_app.config["MAIL_WORKER_INTERVAL"]
@@ -167,13 +179,15 @@ def mail_worker(interval: float | None, batch: int) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     click.echo(f"Mail worker started (backend {current_app.config['MAIL_BACKEND']}, poll every {interval:g} s).")
-    last_purge = last_lifecycle = None
+    last_purge = last_lifecycle = last_follow_ups = None
     while not stop.is_set():
         try:
             # The daily retention purge runs in this process too: no cron, nothing in requests.
             last_purge = purge_if_due(last_purge)
             # Reminders and thank-yous (app/events/lifecycle.py) every few minutes, each mail once.
             last_lifecycle = lifecycle_if_due(last_lifecycle)
+            # Staged follow-ups after events (app/outcomes/followups.py), each once.
+            last_follow_ups = follow_ups_if_due(last_follow_ups)
             sent = send_due(limit=batch)
         except Exception as exc:  # database away: keep running, try again after a pause
             db.session.rollback()
