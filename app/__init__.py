@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from app.i18n import bp as i18n_bp
     from app.jobs.routes import bp as jobs_bp
     from app.networking.routes import bp as networking_bp
+    from app.outcomes import member_routes  # noqa: F401  (the member pages, on the same blueprint)
     from app.outcomes.ledger_routes import bp as outcomes_bp
     from app.reports.routes import bp as reports_bp
     from app.staff.routes import bp as staff_bp
