@@ -496,7 +496,12 @@ def save_answers(follow_up: FollowUp, rows: list[AnswerInput], *, now: dt.dateti
 
     FollowUpError (Korean) when anything is wrong, before anything is written; returns notices for
     the page (e.g. a ledger outcome that a lower stage could not move back). The caller commits.
+    Two saves of one follow-up at once (a double click) run one after the other: the follow-up's
+    row is locked (PostgreSQL) or the transaction is the writer (SQLite) before anything is read.
     """
+    begin_write()
+    db.session.execute(select(FollowUp.id).where(FollowUp.id == follow_up.id).with_for_update())
+    db.session.expire_all()  # what the other save committed, not what this session had loaded
     if is_expired(follow_up, now):
         raise FollowUpError(_("답변 기간이 끝난 링크입니다."))
     page = answer_page(follow_up)

@@ -530,6 +530,7 @@ def test_staff_see_response_counts_of_their_clusters(world, client):
     db.session.commit()
 
     login(client, "staff@dmc.example")
+    assert 'href="/staff/follow-ups"' in client.get("/staff/outcomes").get_data(as_text=True)
     html = client.get("/staff/follow-ups").get_data(as_text=True)
     assert "DMC 네트워킹 나이트" in html
     row = re.search(r"<tr>\s*<td>[^<]*DMC 네트워킹 나이트</td>(.*?)</tr>", html, re.S).group(1)
@@ -543,3 +544,47 @@ def test_staff_see_response_counts_of_their_clusters(world, client):
     post_form(client, "/auth/logout", {}, token_from="/")
     anonymous = client.get("/staff/follow-ups")
     assert anonymous.status_code in (302, 401)
+
+
+def test_two_saves_of_one_follow_up_at_once_keep_one_answer_per_company(race_app):
+    host = make_cluster()
+    a, b = make_company(host, name="가람"), make_company(host, name="나래")
+    ends = utcnow().replace(microsecond=0) - 14 * DAY - dt.timedelta(hours=1)
+    event = make_event(host, starts_at=ends - dt.timedelta(hours=2), ends_at=ends)
+    for company in (a, b):
+        make_checkin(make_registration(event, company))
+    db.session.commit()
+    schedule_follow_ups(utcnow())
+    db.session.commit()
+    follow_up_id = db.session.scalar(select(FollowUp.id).where(FollowUp.company_id == a.id))
+    other_id = b.id
+    db.session.close()
+
+    savers = 4
+    barrier = threading.Barrier(savers)
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def saver(i: int) -> None:
+        with race_app.app_context():
+            try:
+                follow_up = db.session.get(FollowUp, follow_up_id)
+                barrier.wait(timeout=30)
+                rows = [followups.AnswerInput(company_id=str(other_id), stage="contract", amount=str(1000 * (i + 1)))]
+                followups.save_answers(follow_up, rows, now=utcnow())
+                db.session.commit()
+            except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+                db.session.rollback()
+                with lock:
+                    errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=saver, args=(i,)) for i in range(savers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert db.session.scalar(select(func.count()).select_from(FollowUpAnswer)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Outcome)) == 1
