@@ -15,6 +15,7 @@ from app.models import Outcome, OutcomeChange, OutcomeStage, Role
 from app.outcomes import ledger
 from tests.factories import make_cluster, make_company, make_event, make_registration, make_user
 from tests.helpers import csrf_token, login, post_form, see_committed
+from tests.query_counter import count_queries
 
 PDF = b"%PDF-1.4 evidence"
 
@@ -233,6 +234,33 @@ def test_pages_of_fifty(world, client):
     assert rows == [48, 3] and "1 / 2" in first
     assert client.get("/outcomes?page=abc").status_code == 200
     assert client.get("/outcomes?page=99999").status_code == 200
+
+
+def test_the_list_and_the_form_take_the_same_queries_for_3_or_53_outcomes(world, client):
+    login(client, world["member"].email)
+
+    def queries(path):
+        with count_queries(db.engine) as statements:
+            assert client.get(path).status_code == 200
+        return len(statements)
+
+    few = (queries("/outcomes"), queries("/outcomes/new"))
+    see_committed()
+    for i in range(50):
+        company = make_company(world["one"], name=f"새기업{i:02d}")
+        make_registration(world["night"], company)
+        ledger.record_outcome(
+            title=f"다자 협약 {i:02d}",
+            stage=OutcomeStage.AGREEMENT,
+            occurred_on=seoul_today() - dt.timedelta(days=10),
+            company_ids=[world["a"].id, company.id, world["b"].id],
+            event_ids=[world["night"].id],
+            amount_won=i,
+        )
+    db.session.commit()
+    many = (queries("/outcomes"), queries("/outcomes/new"))
+    assert many == few
+    assert "새기업49" in client.get("/outcomes/new").get_data(as_text=True)
 
 
 def _report(client, **overrides):
