@@ -93,6 +93,9 @@ class Config:
     # Door check-in opens this long before the start; check-out is recorded until this long after the end.
     CHECKIN_OPENS_MINUTES_BEFORE = int(_env("CHECKIN_OPENS_MINUTES_BEFORE", "60"))
     CHECKOUT_GRACE_MINUTES = int(_env("CHECKOUT_GRACE_MINUTES", "180"))
+    # Scans a door device made while its link was valid are still accepted for upload this long
+    # after the link expired (docs/CHECKIN_API.md, POST .../scans); a revoked link gets none.
+    DOOR_UPLOAD_GRACE_HOURS = int(_env("DOOR_UPLOAD_GRACE_HOURS", "12"))
     # Badge QR codes are HMAC(TICKET_CODE_KEY, salt); unset, a key derived from SECRET_KEY is used.
     # Changing either invalidates every printed badge.
     TICKET_CODE_KEY = _env("TICKET_CODE_KEY")

@@ -28,6 +28,8 @@ CANCELLED = "cancelled"
 WAITLISTED = "waitlisted"
 NOT_OPEN = "not_open"
 UNDONE = "undone"
+# An uploaded offline scan made after its device link had expired: logged, nobody admitted.
+LINK_EXPIRED = "link_expired"
 AMBER = frozenset({ALREADY_CHECKED_IN, NOT_CHECKED_IN, ALREADY_CHECKED_OUT})
 
 
@@ -49,6 +51,7 @@ RESULT_LABELS = {
     WAITLISTED: _l("대기자"),
     NOT_OPEN: _l("체크인 시간 아님"),
     UNDONE: _l("체크인 취소"),
+    LINK_EXPIRED: _l("만료된 링크의 스캔"),
 }
 
 
@@ -143,6 +146,8 @@ def answer_message(answer: ScanAnswer) -> str:
         return _("지금은 체크인 시간이 아닙니다 (입장 시작 전이거나 행사가 끝났습니다).")
     if r == UNDONE:
         return _("체크인을 취소했습니다")
+    if r == LINK_EXPIRED:
+        return _("스캐너 링크가 만료된 뒤의 스캔이라 체크인하지 않았습니다.")
     return r
 
 

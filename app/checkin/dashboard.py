@@ -20,7 +20,8 @@ import dataclasses
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy.orm import aliased
 
 from app.checkin.answers import RESULT_LABELS, result_tone
 from app.events.council import quorum
@@ -47,6 +48,8 @@ MAX_BUCKETS = 72
 # The not-arrived list shows this many people (가나다 by company, then name); the total is exact.
 NOT_ARRIVED_LIMIT = 300
 LATEST_SCANS = 15
+# Conflicts shown (newest first): a badge admitted at two gates while they were offline.
+CONFLICTS_LIMIT = 20
 
 
 @dataclasses.dataclass
@@ -90,6 +93,7 @@ def dashboard_figures(event: Event, now: dt.datetime) -> dict:
         totals["present"] = None
     totals["present_label"] = str(totals["present"]) if totals["present"] is not None else phase.label
     not_arrived = _not_arrived(event.id, totals["confirmed"] - totals["checked_in"])
+    latest_scans, conflicts = _scans_and_conflicts(event.id)
     figures = {
         "event": {
             "id": event.id,
@@ -111,7 +115,8 @@ def dashboard_figures(event: Event, now: dt.datetime) -> dict:
         "by_company": by_company,
         "arrivals": _arrivals(event, now),
         "not_arrived": not_arrived,
-        "latest_scans": _latest_scans(event.id),
+        "latest_scans": latest_scans,
+        "conflicts": conflicts,
         "quorum": quorum(event) if event.kind == EventKind.COUNCIL else None,
     }
     return figures
@@ -276,32 +281,71 @@ def _arrivals(event: Event, now: dt.datetime) -> dict:
     return result
 
 
-def _latest_scans(event_id: int) -> list[dict]:
-    rows = db.session.execute(
-        select(ScanLog.scanned_at, ScanLog.gate, ScanLog.mode, ScanLog.result, Registration.name)
+def _scans_and_conflicts(event_id: int) -> tuple[list[dict], dict]:
+    """The latest scans and the conflicts (second admissions of a badge, found when gates upload
+    their offline scans: app/checkin/uploads.py) with the gate and time of the admission each
+    repeats, in one query (a UNION of the two lists), the conflicts' total exact."""
+    first = aliased(ScanLog)
+    base = (
+        select(
+            ScanLog.id,
+            ScanLog.scanned_at,
+            ScanLog.gate,
+            ScanLog.mode,
+            ScanLog.result,
+            Registration.name,
+            first.scanned_at.label("first_at"),
+            first.gate.label("first_gate"),
+        )
         .outerjoin(Registration, ScanLog.registration_id == Registration.id)
+        .outerjoin(first, first.id == ScanLog.conflict_with_id)
         .where(ScanLog.event_id == event_id)
         .order_by(ScanLog.scanned_at.desc(), ScanLog.id.desc())
-        .limit(LATEST_SCANS)
-    ).all()
-    scans = []
-    for scanned_at, gate, mode, result, name in rows:
-        if mode == "out" and result == "ok":
+    )
+    latest = base.add_columns(literal("latest").label("kind"), literal(0).label("total")).limit(LATEST_SCANS)
+    conflicts = (
+        base.add_columns(literal("conflict").label("kind"), func.count().over().label("total"))
+        .where(ScanLog.conflict_with_id.is_not(None), first.id.is_not(None))
+        .limit(CONFLICTS_LIMIT)
+    )
+    rows = db.session.execute(union_all(select(latest.subquery()), select(conflicts.subquery()))).all()
+    rows.sort(key=lambda r: (r.scanned_at, r.id), reverse=True)
+    scans, items, total = [], [], 0
+    for row in rows:
+        if row.kind == "conflict":
+            total = row.total
+            items.append(
+                {
+                    "name": row.name or "",
+                    "scanned_at": row.scanned_at.isoformat(),
+                    "time_label": _hhmmss(row.scanned_at),
+                    "gate": row.gate or "",
+                    "first_scanned_at": row.first_at.isoformat(),
+                    "first_time_label": _hhmmss(row.first_at),
+                    "first_gate": row.first_gate or "",
+                }
+            )
+            continue
+        if row.mode == "out" and row.result == "ok":
             label = _("퇴장")
-        elif mode == "undo" and result in ("ok", "undone"):
+        elif row.mode == "undo" and row.result in ("ok", "undone"):
             label = _("체크인 취소")
         else:
-            label = str(RESULT_LABELS.get(result, result))
+            label = str(RESULT_LABELS.get(row.result, row.result))
         scans.append(
             {
-                "scanned_at": scanned_at.isoformat(),
-                "time_label": _hhmmss(scanned_at),
-                "gate": gate or "",
-                "mode": mode,
-                "result": result,
+                "scanned_at": row.scanned_at.isoformat(),
+                "time_label": _hhmmss(row.scanned_at),
+                "gate": row.gate or "",
+                "mode": row.mode,
+                "result": row.result,
                 "result_label": label,
-                "tone": result_tone(result),
-                "name": name or "",
+                "tone": result_tone(row.result),
+                "name": row.name or "",
+                # A second admission: where and when the badge had been admitted first.
+                "conflict": row.first_at is not None,
+                "first_time_label": _hhmmss(row.first_at) if row.first_at is not None else "",
+                "first_gate": (row.first_gate or "") if row.first_at is not None else "",
             }
         )
-    return scans
+    return scans, {"total": total, "items": items}

@@ -55,6 +55,7 @@ def dashboard(event_id: int):
             "moreNotArrived": _("외 %(n)s명", n="{n}"),
             "noScans": _("아직 스캔 기록이 없습니다."),
             "noArrivals": _("아직 도착한 사람이 없습니다."),
+            "conflictNote": _("충돌: 먼저 %(time)s · %(gate)s", time="{time}", gate="{gate}"),
         },
     }
     response = render_template("checkin/dashboard.html", event=event, figures=figures, script_config=script_config)

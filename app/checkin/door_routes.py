@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 from werkzeug.exceptions import HTTPException
 
 from app.auth.decorators import staff_required
@@ -270,15 +271,28 @@ def walk_in_done(event_id: int, registration_id: int):
 def scan_log(event_id: int):
     event = managed_event(event_id)
     page = page_arg(request.args)
-    total = db.session.scalar(select(db.func.count()).select_from(ScanLog).where(ScanLog.event_id == event.id)) or 0
+    # ?conflicts=1: only second admissions found in offline uploads (app/checkin/uploads.py).
+    only_conflicts = request.args.get("conflicts") == "1"
+    where = [ScanLog.event_id == event.id]
+    conflicts = (
+        db.session.scalar(
+            select(db.func.count()).select_from(ScanLog).where(*where, ScanLog.conflict_with_id.is_not(None))
+        )
+        or 0
+    )
+    if only_conflicts:
+        where.append(ScanLog.conflict_with_id.is_not(None))
+    total = db.session.scalar(select(db.func.count()).select_from(ScanLog).where(*where)) or 0
     pages = max((total + SCAN_LOG_PER_PAGE - 1) // SCAN_LOG_PER_PAGE, 1)
     page = min(page, pages)
+    first = aliased(ScanLog)
     rows = db.session.execute(
-        select(ScanLog, Registration.name, DoorDevice.gate, User.name)
+        select(ScanLog, Registration.name, DoorDevice.gate, User.name, first.scanned_at, first.gate)
         .outerjoin(Registration, Registration.id == ScanLog.registration_id)
         .outerjoin(DoorDevice, DoorDevice.id == ScanLog.device_id)
         .outerjoin(User, User.id == ScanLog.user_id)
-        .where(ScanLog.event_id == event.id)
+        .outerjoin(first, first.id == ScanLog.conflict_with_id)
+        .where(*where)
         .order_by(ScanLog.scanned_at.desc(), ScanLog.id.desc())
         .limit(SCAN_LOG_PER_PAGE)
         .offset((page - 1) * SCAN_LOG_PER_PAGE)
@@ -290,6 +304,8 @@ def scan_log(event_id: int):
         page=page,
         pages=pages,
         total=total,
+        conflicts=conflicts,
+        only_conflicts=only_conflicts,
         result_labels=answers.RESULT_LABELS,
         result_tone=answers.result_tone,
         scan_method_label=scan_method_label,

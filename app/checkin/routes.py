@@ -8,6 +8,7 @@ from app.checkin import (  # noqa: F401
     door_routes,
     pwa_routes,
     roster_routes,
+    upload_routes,
 )
 from app.checkin.blueprint import bp
 

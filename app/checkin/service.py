@@ -77,13 +77,15 @@ def _insert_ignoring_sql(table, conflict_columns: tuple[str, ...]):
 _INSERT_CHECKIN = _insert_ignoring_sql(CheckIn.__table__, ("registration_id",))
 _INSERT_SCAN_LOG = _insert_ignoring_sql(ScanLog.__table__, ("event_id", "nonce"))
 _CHECKIN_DEFAULTS = {"checked_out_at": None, "checked_out_gate": None}
+# Columns only an offline upload fills (app/checkin/uploads.py): the SQL above names every column.
+_SCAN_LOG_DEFAULTS = {"local_result": None, "uploaded_at": None, "conflict_with_id": None}
 
 
 def _insert_ignoring_conflict(model, values: dict) -> int | None:
     """Insert a CheckIn or ScanLog row unless its unique key is taken: the new id, or None."""
     if model is CheckIn:
         return db.session.connection().execute(_INSERT_CHECKIN, {**_CHECKIN_DEFAULTS, **values}).scalar()
-    return db.session.connection().execute(_INSERT_SCAN_LOG, values).scalar()
+    return db.session.connection().execute(_INSERT_SCAN_LOG, {**_SCAN_LOG_DEFAULTS, **values}).scalar()
 
 
 @dataclasses.dataclass(frozen=True)

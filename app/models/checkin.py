@@ -96,3 +96,10 @@ class ScanLog(db.Model):
     nonce: Mapped[str | None] = mapped_column(String(64))
     # wrong_event: the event the code belongs to, so a replay names it again.
     other_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    # A scan answered on the device while offline and uploaded later (POST .../scans): what the
+    # device answered, and when the upload arrived (scanned_at stays the real scan time).
+    local_result: Mapped[str | None] = mapped_column(String(32))
+    uploaded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A second admission of a badge already admitted elsewhere while the gates were apart: the
+    # scan log of the other admission (its gate and time).
+    conflict_with_id: Mapped[int | None] = mapped_column(ForeignKey("scan_logs.id", ondelete="SET NULL"), index=True)

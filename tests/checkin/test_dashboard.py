@@ -425,6 +425,7 @@ def test_api_returns_the_figures_as_json_and_is_not_cached(client, world, counci
         "arrivals",
         "not_arrived",
         "latest_scans",
+        "conflicts",
         "quorum",
     }
     assert data["event"] == {

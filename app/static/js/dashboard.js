@@ -102,7 +102,9 @@
 
   function drawScans(data) {
     var rows = data.latest_scans.map(function (s) {
-      return row([{ value: s.time_label }, { value: s.gate }, { value: s.result_label }, { value: s.name }],
+      var result = s.result_label;
+      if (s.conflict) result += " · " + format(text.conflictNote, { time: s.first_time_label, gate: s.first_gate });
+      return row([{ value: s.time_label }, { value: s.gate }, { value: result }, { value: s.name }],
                  "tone-" + s.tone);
     });
     if (!rows.length) {
@@ -113,6 +115,17 @@
       rows.push(tr);
     }
     replaceChildren($("scans"), rows);
+  }
+
+  // Second admissions found when gates upload their offline scans: both gates and times.
+  function drawConflicts(data) {
+    var section = $("conflicts-section");
+    if (!section || !data.conflicts) return;
+    section.hidden = !data.conflicts.total;
+    replaceChildren($("conflicts"), data.conflicts.items.map(function (c) {
+      return row([{ value: c.name }, { value: c.first_time_label + " · " + c.first_gate },
+                  { value: c.time_label + " · " + c.gate }], "tone-warn");
+    }));
   }
 
   var SVG = "http://www.w3.org/2000/svg";
@@ -162,6 +175,7 @@
     drawGroups(data);
     drawNotArrived(data);
     drawScans(data);
+    drawConflicts(data);
     drawChart(data);
   }
 
