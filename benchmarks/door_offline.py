@@ -12,14 +12,23 @@ Run: .venv/bin/python benchmarks/door_offline.py [--database-url URL] [--registr
          [--downloads 20]
   URL omitted: a temporary SQLite file. postgresql+psycopg://...: a fresh database next to the
   given one, dropped afterwards.
-Targets: under 300 KB compressed and under 2 s per download. Prints its figures, then one line
-of JSON. Exits 1 when a target is missed or the roster does not hold every registration.
+Targets: under 300 KB compressed and under 2 s per download.
+
+Then the upload of queued scans (POST .../scans, issue 14 item 4): UPLOAD_SCANS (500) scans the
+device made offline, badges not yet admitted, sent as the scanner's queue sends them (batches of
+100, one after another), in --upload-rounds rounds of fresh badges; beside each round the baseline,
+a bare POST that inserts the same batches' nonces into one table with one executemany and a
+commit. Each round's batches are then sent again: every answer replayed, nothing written.
+Prints its figures, then one line of JSON. Exits 1 when a target is missed, the roster does not
+hold every registration, or an uploaded scan was not recorded exactly once (one log per nonce, one
+check-in per badge, at its scan time).
 The browser side (local answers from IndexedDB) is benchmarks/door_offline_browser.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gzip
 import http.client
 import json
@@ -36,8 +45,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from checkin_load import drive, seed, split  # noqa: E402
 from rsvp_rush import HOST, Database, free_port, percentile, server_env, start_gunicorn, stop, wait_until_up  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 BARE_PATH = "/_bench/bare-roster"
+BARE_UPLOAD_PATH = "/_bench/bare-upload"
+UPLOAD_SCANS = 500
+UPLOAD_BATCH = 100  # the scanner's BATCH_SIZE (queue.js) and the server's MAX_BATCH
 TARGET_COMPRESSED_KB = 300
 TARGET_SECONDS = 2.0
 
@@ -47,7 +60,7 @@ def bench_app():
     from flask import make_response, request
     from sqlalchemy import text as sql
 
-    from app.extensions import db
+    from app.extensions import csrf, db
     from wsgi import app
 
     def bare_roster():
@@ -62,7 +75,18 @@ def bench_app():
         response.mimetype = "application/json"
         return response
 
+    @csrf.exempt
+    def bare_upload():
+        scans = request.get_json()["scans"]
+        db.session.execute(
+            sql("INSERT INTO bench_uploads (nonce, code, scanned_at) VALUES (:nonce, :code, :scanned_at)"),
+            [{"nonce": s["nonce"], "code": s["code"], "scanned_at": s["scanned_at"]} for s in scans],
+        )
+        db.session.commit()
+        return {"results": [{"nonce": s["nonce"], "result": "ok"} for s in scans]}
+
     app.add_url_rule(BARE_PATH, "bench_bare_roster", bare_roster)
+    app.add_url_rule(BARE_UPLOAD_PATH, "bench_bare_upload", bare_upload, methods=["POST"])
     return app
 
 
@@ -81,12 +105,74 @@ def download(port: int, path: str, headers: dict) -> tuple[float, int, int, dict
     return elapsed, len(wire), len(raw), json.loads(raw)
 
 
+def post_batches(port: int, path: str, batches: list[list[dict]], headers: dict) -> tuple[float, list[dict]]:
+    """The batches one after another, as the scanner's queue sends them: seconds, every answer."""
+    answers: list[dict] = []
+    started = time.perf_counter()
+    for batch in batches:
+        conn = http.client.HTTPConnection(HOST, port, timeout=60)
+        conn.request(
+            "POST",
+            path,
+            body=json.dumps({"scans": batch}).encode(),
+            headers={"Content-Type": "application/json", "Accept": "application/json", **headers},
+        )
+        response = conn.getresponse()
+        data = response.read()
+        conn.close()
+        if response.status != 200:
+            raise SystemExit(f"POST {path}: HTTP {response.status}: {data[:300]!r}")
+        answers.extend(json.loads(data)["results"])
+    return time.perf_counter() - started, answers
+
+
+def queued_scans(codes: list[str], round_: int) -> list[dict]:
+    """What the scanner's queue holds after answering these badges offline, 10 ms apart (the last
+    seconds: the device link was made at seeding, and a scan before it would be refused)."""
+    now = dt.datetime.now(dt.UTC)
+    return [
+        {
+            "nonce": f"up{round_:02d}{n:06d}nonce",
+            "code": code,
+            "mode": "in",
+            "method": "qr",
+            "scanned_at": (now - dt.timedelta(milliseconds=10 * (len(codes) - n))).isoformat(),
+            "local_result": "ok",
+        }
+        for n, code in enumerate(codes)
+    ]
+
+
+def recorded(db_url: str, event_id: int) -> tuple[int, int, int, int]:
+    """Uploaded logs, distinct nonces among them, check-ins at their log's scan time, bare rows."""
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        logs, nonces = conn.execute(
+            text(
+                "SELECT count(*), count(DISTINCT nonce) FROM scan_logs WHERE event_id = :e AND uploaded_at IS NOT NULL"
+            ),
+            {"e": event_id},
+        ).one()
+        at_scan_time = conn.execute(
+            text(
+                "SELECT count(*) FROM checkins c JOIN scan_logs l ON l.registration_id = c.registration_id "
+                "AND l.uploaded_at IS NOT NULL AND l.result = 'ok' AND l.scanned_at = c.checked_in_at "
+                "WHERE c.event_id = :e"
+            ),
+            {"e": event_id},
+        ).scalar()
+        bare = conn.execute(text("SELECT count(*) FROM bench_uploads")).scalar()
+    engine.dispose()
+    return logs, nonces, at_scan_time, bare
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url")
     parser.add_argument("--registrations", type=int, default=2000)
     parser.add_argument("--downloads", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--upload-rounds", type=int, default=3)
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="moim-door-"))
@@ -99,6 +185,15 @@ def main() -> int:
         flask = str(Path(sys.executable).with_name("flask"))
         subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
         event_id, token, codes = seed(database.url, args.registrations, ticket_key)
+        engine = create_engine(database.url)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "CREATE TABLE bench_uploads "
+                    "(nonce VARCHAR(64) PRIMARY KEY, code VARCHAR(200), scanned_at VARCHAR(40))"
+                )
+            )
+        engine.dispose()
         port = free_port()
         server = start_gunicorn(
             env,
@@ -130,6 +225,30 @@ def main() -> int:
             roster_s.append(seconds)
             bare_s.append(download(port, bare_path, {})[0])
 
+        # The upload of queued offline scans: fresh badges each round, the baseline beside it.
+        upload_path = f"/api/checkin/events/{event_id}/scans"
+        fresh = codes[len(admitted) :]
+        rounds = min(args.upload_rounds, len(fresh) // UPLOAD_SCANS)
+        upload_s, replay_s, bare_upload_s = [], [], []
+        upload_ok = rounds > 0
+        for r in range(rounds):
+            scans = queued_scans(fresh[r * UPLOAD_SCANS : (r + 1) * UPLOAD_SCANS], r)
+            batches = [scans[i : i + UPLOAD_BATCH] for i in range(0, len(scans), UPLOAD_BATCH)]
+            seconds, answers = post_batches(port, upload_path, batches, headers)
+            upload_s.append(seconds)
+            upload_ok &= [a["nonce"] for a in answers] == [s["nonce"] for s in scans]
+            upload_ok &= all(a["result"] == "ok" and not a["replayed"] and not a["conflict"] for a in answers)
+            seconds, again = post_batches(port, upload_path, batches, headers)
+            replay_s.append(seconds)
+            upload_ok &= all(a["replayed"] for a in again)
+            upload_ok &= [a["result"] for a in again] == [a["result"] for a in answers]
+            bare_batches = [[dict(s, nonce="bare" + s["nonce"]) for s in b] for b in batches]
+            bare_upload_s.append(post_batches(port, BARE_UPLOAD_PATH, bare_batches, {})[0])
+        logs, nonces, at_scan_time, bare_rows = recorded(database.url, event_id)
+        uploaded = rounds * UPLOAD_SCANS
+        upload_ok &= logs == nonces == at_scan_time == bare_rows == uploaded
+        up50, replay50, bare50 = (percentile(v, 0.5) if v else 0.0 for v in (upload_s, replay_s, bare_upload_s))
+
         entries = body.get("entries", [])
         admitted_in_roster = sum(1 for e in entries if e.get("in"))
         hashes_only = all(c not in json.dumps(entries) for c in codes[:50])
@@ -140,6 +259,7 @@ def main() -> int:
             and hashes_only
             and wire / 1024 < TARGET_COMPRESSED_KB
             and max(roster_s) < TARGET_SECONDS
+            and upload_ok
         )
         print(f"database: {database.kind}; {args.registrations} registrations, {len(admitted)} admitted")
         print(
@@ -153,6 +273,16 @@ def main() -> int:
             f"ratio {p50_bare / p50:.2f}"
         )
         print(
+            f"upload: {UPLOAD_SCANS} queued scans in batches of {UPLOAD_BATCH}, {rounds} rounds: p50 "
+            f"{up50 * 1000:.0f} ms ({up50 * 1000 / UPLOAD_SCANS:.2f} ms a scan); sent again: {replay50 * 1000:.0f} ms, "
+            f"all replayed; recorded once: {logs} logs, {nonces} nonces, {at_scan_time} check-ins at their scan "
+            f"time (expected {uploaded}): {upload_ok}"
+        )
+        print(
+            f"baseline (one executemany INSERT of the batch's nonces + commit, same server): p50 "
+            f"{bare50 * 1000:.0f} ms; ratio {bare50 / up50 if up50 else 0:.2f}"
+        )
+        print(
             json.dumps(
                 {
                     "benchmark": "door_offline",
@@ -163,6 +293,14 @@ def main() -> int:
                     "download_max_ms": round(max(roster_s) * 1000, 1),
                     "baseline_p50_ms": round(p50_bare * 1000, 1),
                     "ratio": round(p50_bare / p50, 2),
+                    "upload_scans": UPLOAD_SCANS,
+                    "upload_rounds": rounds,
+                    "upload_p50_ms": round(up50 * 1000, 1),
+                    "upload_per_scan_ms": round(up50 * 1000 / UPLOAD_SCANS, 2),
+                    "replay_p50_ms": round(replay50 * 1000, 1),
+                    "upload_baseline_p50_ms": round(bare50 * 1000, 1),
+                    "upload_ratio": round(bare50 / up50, 2) if up50 else None,
+                    "upload_recorded_once": upload_ok,
                     "database": database.kind,
                     "ok": ok,
                 }
