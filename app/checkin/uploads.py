@@ -107,13 +107,15 @@ def _time(item: dict, n: int) -> dt.datetime:
         if not isinstance(value, str) or len(value) > 40:
             raise ValueError(value)
         at = dt.datetime.fromisoformat(value)
-    except ValueError:
+        if at.tzinfo is not None and at.utcoffset() is not None:
+            at = at.astimezone(dt.UTC)  # the year 1 east of Greenwich has no UTC: OverflowError
+    except (ValueError, OverflowError):
         raise ScanRequestError(
             _("%(n)d번째 스캔의 scanned_at 값이 올바르지 않습니다 (시간대가 있는 ISO 8601 시각).", n=n)
         ) from None
     if at.tzinfo is None or at.utcoffset() is None:
         raise ScanRequestError(_("%(n)d번째 스캔의 scanned_at 값에 시간대가 없습니다.", n=n))
-    return at.astimezone(dt.UTC)
+    return at
 
 
 def parse_batch(body: dict, *, now: dt.datetime, earliest: dt.datetime, staff: bool) -> list[UploadedScan]:

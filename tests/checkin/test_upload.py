@@ -290,6 +290,11 @@ def _malformed(door, ago):
         },
         "a time without offset": {"scans": [good, item(door.codes["voter"], at=ago(9).replace(tzinfo=None))]},
         "a time that is not one": {"scans": [good, dict(item(door.codes["voter"], at=ago(9)), scanned_at="어제 저녁")]},
+        "a time out of range in UTC": {
+            "scans": [good, dict(item(door.codes["voter"], at=ago(9)), scanned_at="0001-01-01T00:00:00+09:00")]
+        },
+        "a date without a time": {"scans": [good, dict(item(door.codes["voter"], at=ago(9)), scanned_at="2026-12-06")]},
+        "a registration id out of range": {"scans": [good, dict(item(None, at=ago(9)), registration_id=2**70)]},
         "a time as a number": {"scans": [good, dict(item(door.codes["voter"], at=ago(9)), scanned_at=1765000000)]},
         "a time in the future": {"scans": [good, item(door.codes["voter"], at=now + dt.timedelta(minutes=10))]},
         "a time before the link": {"scans": [good, item(door.codes["voter"], at=ago(60 * 4))]},
