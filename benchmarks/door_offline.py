@@ -6,7 +6,8 @@ gunicorn with one extra route, the baseline: a bare GET that reads the same regi
 ticket hash and name with one Core query and answers them as gzip JSON, on the same server,
 database and pool. Each is downloaded DOWNLOADS times, one after another, as a device does
 (X-Door-Token, Accept-Encoding: gzip). A quarter of the badges are checked in first, so the
-roster carries admissions too.
+roster carries admissions too; later 20 people leave (exits at the door) and the device's refresh
+with its cursor (?since=) must carry exactly those 20.
 
 Run: .venv/bin/python benchmarks/door_offline.py [--database-url URL] [--registrations 2000]
          [--downloads 20]
@@ -37,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -249,6 +251,20 @@ def main() -> int:
         upload_ok &= logs == nonces == at_scan_time == bare_rows == uploaded
         up50, replay50, bare50 = (percentile(v, 0.5) if v else 0.0 for v in (upload_s, replay_s, bare_upload_s))
 
+        # The device's refresh 30 s later: only what changed since its cursor (here 20 exits).
+        # Its cursor comes from a whole roster taken once everything above is older than the overlap
+        # the server reaches back before a cursor (roster.OVERLAP).
+        from app.checkin.roster import OVERLAP
+
+        time.sleep(OVERLAP.total_seconds() + 1)
+        cursor = download(port, roster_path, headers)[3]["cursor"]
+        later = admitted[:20]  # 20 people leave for a while: exits at the door
+        bodies = [{"code": c, "nonce": f"late{n:08d}nonce", "mode": "out"} for n, c in enumerate(later)]
+        _s, _ms, exits = drive(port, f"/api/checkin/events/{event_id}/scan", split(bodies, 4), headers)
+        since = urllib.parse.quote(cursor)
+        delta_s, delta_wire, _delta_raw, delta = download(port, f"{roster_path}?since={since}", headers)
+        delta_ids = {e["id"] for e in delta.get("entries", [])}
+
         entries = body.get("entries", [])
         admitted_in_roster = sum(1 for e in entries if e.get("in"))
         hashes_only = all(c not in json.dumps(entries) for c in codes[:50])
@@ -260,6 +276,10 @@ def main() -> int:
             and wire / 1024 < TARGET_COMPRESSED_KB
             and max(roster_s) < TARGET_SECONDS
             and upload_ok
+            and delta.get("full") is False
+            and exits == ["ok"] * len(later)
+            and len(delta_ids) == len(later)
+            and all(e["out"] for e in delta["entries"])
         )
         print(f"database: {database.kind}; {args.registrations} registrations, {len(admitted)} admitted")
         print(
@@ -267,6 +287,10 @@ def main() -> int:
             f"(target < {TARGET_COMPRESSED_KB} KB); download p50 {p50 * 1000:.0f} ms, "
             f"max {max(roster_s) * 1000:.0f} ms (target < {TARGET_SECONDS:.0f} s); "
             f"admissions in it: {admitted_in_roster}; no ticket code in it: {hashes_only}"
+        )
+        print(
+            f"refresh since the cursor (full: {delta.get('full')}): {len(delta_ids)} entries "
+            f"(20 exits since), {delta_wire} bytes, {delta_s * 1000:.0f} ms"
         )
         print(
             f"baseline (one Core SELECT of id, hash, name + gzip JSON, same server): p50 {p50_bare * 1000:.0f} ms; "
@@ -292,6 +316,9 @@ def main() -> int:
                     "download_p50_ms": round(p50 * 1000, 1),
                     "download_max_ms": round(max(roster_s) * 1000, 1),
                     "baseline_p50_ms": round(p50_bare * 1000, 1),
+                    "delta_entries": len(delta_ids),
+                    "delta_bytes": delta_wire,
+                    "delta_ms": round(delta_s * 1000, 1),
                     "ratio": round(p50_bare / p50, 2),
                     "upload_scans": UPLOAD_SCANS,
                     "upload_rounds": rounds,

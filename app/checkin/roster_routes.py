@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from app.checkin.api_routes import authorize
 from app.checkin.blueprint import bp
 from app.checkin.devices import device_for_token
-from app.checkin.roster import event_roster
+from app.checkin.roster import event_roster, parse_cursor
 from app.events.door import checkout_closes_at
 from app.models import utcnow
 
@@ -48,4 +48,4 @@ def api_roster(event_id: int):
     event, _device = authorize(event_id)
     if now > checkout_closes_at(event):
         return _answer({"error": "ended", "erase": True, "message": _("행사가 끝나 명단을 지웠습니다.")}, 410)
-    return _answer(event_roster(event, now))
+    return _answer(event_roster(event, now, parse_cursor(request.args.get("since"), now)))

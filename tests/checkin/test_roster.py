@@ -11,7 +11,7 @@ from app.events.tickets import normalize_code
 from app.extensions import db
 from app.models import utcnow
 from app.tokens import hash_token
-from tests.helpers import login
+from tests.helpers import login, see_committed
 
 
 def _roster(client, event_id: int, **headers):
@@ -95,3 +95,79 @@ def test_after_the_event_the_roster_is_erased(client, door):
     login(client, door.dmc_staff.email)
     answer = _roster(client, door.event.id)
     assert answer.status_code == 410 and answer.get_json()["erase"] is True and "entries" not in answer.get_json()
+
+
+def _age_everything(door, minutes: int = 10) -> dt.datetime:
+    """Every row of the door's world changed `minutes` ago; the cursor a device got 5 minutes ago."""
+    from sqlalchemy import update
+
+    from app.models import Event, Registration, ScanLog
+
+    see_committed()  # the test's read snapshot predates the requests' writes: start a fresh one
+    past = utcnow() - dt.timedelta(minutes=minutes)
+    db.session.execute(update(Registration).values(updated_at=past))
+    db.session.execute(update(Event).values(updated_at=past))
+    db.session.execute(update(ScanLog).values(scanned_at=past))
+    db.session.commit()
+    return utcnow() - dt.timedelta(minutes=5)
+
+
+def test_a_refresh_since_the_cursor_carries_only_what_changed(client, door, device_scanner):
+    from app.checkin.badges import reissue_ticket
+    from app.events.registration import cancel
+    from app.events.tickets import issue_ticket
+    from tests.factories import make_registration
+
+    assert device_scanner.scan(door.codes["confirmed"]).get_json()["result"] == "ok"
+    cursor = _age_everything(door)
+    token = {"X-Door-Token": door.device_token}
+    quiet = _roster(client, door.event.id, **token).get_json()
+    assert quiet["full"] is True  # no cursor: the whole roster
+    nothing = client.get(
+        f"/api/checkin/events/{door.event.id}/roster", query_string={"since": cursor.isoformat()}, headers=token
+    )
+    assert nothing.get_json()["full"] is False and nothing.get_json()["entries"] == []
+
+    # Meanwhile: a cancellation (and a promotion from the waitlist), a reissued badge, an admission at another gate, a walk-in.
+    cancel(door.voter.id, now=utcnow(), by_staff=True)
+    reissue_ticket(db.session.get(type(door.guest), door.guest.id))
+    walk_in = make_registration(door.event, company=door.company, name="현장등록")
+    issue_ticket(walk_in)
+    db.session.commit()
+    assert device_scanner.scan(door.codes["confirmed"], mode="out").get_json()["result"] == "ok"
+
+    delta = client.get(
+        f"/api/checkin/events/{door.event.id}/roster", query_string={"since": cursor.isoformat()}, headers=token
+    ).get_json()
+    assert delta["full"] is False and delta["cursor"] > cursor.isoformat()
+    by_id = {e["id"]: e for e in delta["entries"]}
+    # The voter's seat went to the first on the waitlist: promoted, so in the delta too.
+    assert set(by_id) == {door.voter.id, door.waitlisted.id, door.guest.id, door.confirmed.id, walk_in.id}
+    assert by_id[door.voter.id]["s"] == "cancelled" and by_id[door.waitlisted.id]["s"] == "ok"
+    assert by_id[door.guest.id]["h"] == db.session.get(type(door.guest), door.guest.id).ticket_hash
+    assert by_id[door.guest.id]["h"] != {e["id"]: e for e in quiet["entries"]}[door.guest.id]["h"]
+    assert by_id[door.confirmed.id]["out"] is not None and by_id[walk_in.id]["s"] == "ok"
+    # Entries as the whole roster has them.
+    whole = {e["id"]: e for e in _roster(client, door.event.id, **token).get_json()["entries"]}
+    assert all(whole[i] == e for i, e in by_id.items())
+
+
+def test_a_cursor_the_server_cannot_trust_gets_the_whole_roster(client, door):
+    cursor = _age_everything(door)
+    token = {"X-Door-Token": door.device_token}
+    url = f"/api/checkin/events/{door.event.id}/roster"
+    now = utcnow()
+    for since in [
+        "garbage",
+        "2026-12-03T10:00:00",  # no offset
+        (now + dt.timedelta(minutes=5)).isoformat(),  # from the future
+        (now - dt.timedelta(hours=13)).isoformat(),  # a device that slept past the window
+        "x" * 500,
+    ]:
+        body = client.get(url, query_string={"since": since}, headers=token).get_json()
+        assert body["full"] is True and len(body["entries"]) == 5, since
+    # The event itself changed after the cursor (its title, its times): the whole roster again.
+    door.event.title_ko = "바뀐 제목"
+    db.session.commit()
+    body = client.get(url, query_string={"since": cursor.isoformat()}, headers=token).get_json()
+    assert body["full"] is True and body["event"]["title"] == "바뀐 제목"

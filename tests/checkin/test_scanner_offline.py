@@ -176,6 +176,33 @@ def test_deltas_and_what_survives_a_reload(bench):
     assert ask(bench, CODES[2])["result"] == "unknown_code"
 
 
+def test_a_delta_with_a_reissued_badge_drops_the_old_hash(bench):
+    # The server's delta knows the registration by id only: the device retires the hash it held.
+    bench.evaluate("(b) => rig.apply(b)", full_roster())
+    new_code = fake_code(77)
+    delta = {
+        "event": EVENT,
+        "server_time": "2026-12-03T10:01:00+00:00",
+        "cursor": "c3",
+        "full": False,
+        "entries": [entry(new_code, 1, "김민수")],
+        "revoked": [],
+    }
+    bench.evaluate("(b) => rig.apply(b)", delta)
+    assert bench.evaluate("rig.info().size") == 5
+    assert ask(bench, CODES[0]) == {"result": "unknown_code", "tone": "error", "attendee": None}
+    assert ask(bench, new_code)["result"] == "ok"
+    # Kept so across a reload (IndexedDB), and the same delta again changes nothing.
+    bench.reload()
+    bench.wait_for_function("window.bench !== undefined")
+    assert bench.evaluate("(n) => rig.open(n)", f"roster-test-{next(_names) - 1}") == 5
+    bench.evaluate("(b) => rig.apply(b)", delta)
+    assert bench.evaluate("rig.info().size") == 5
+    assert bench.evaluate("(h) => window.roster.isRevoked(h)", h(CODES[0])) is True
+    assert ask(bench, CODES[0])["result"] == "unknown_code"
+    assert ask(bench, new_code)["result"] == "already_checked_in"
+
+
 def test_erased_after_the_event(bench):
     bench.evaluate("(b) => rig.apply(b)", full_roster())
     bench.evaluate("rig.setNow('2026-12-04T13:00:01Z')")

@@ -99,6 +99,7 @@ export function answerFrom(entry, local, revoked, mode) {
 export function createRoster({ idb, name, now = () => new Date() }) {
   let dbp = null;
   const entries = new Map();
+  const ids = new Map();  // registration id -> the hash its entry is kept under
   const revoked = new Set();
   const local = new Map();
   let meta = {};
@@ -121,7 +122,8 @@ export function createRoster({ idb, name, now = () => new Date() }) {
     meta = {};
     keys.forEach((k, i) => { meta[k] = values[i]; });
     entries.clear();
-    rows.forEach((row) => entries.set(row.h, row));
+    ids.clear();
+    rows.forEach((row) => { entries.set(row.h, row); ids.set(row.id, row.h); });
     revoked.clear();
     hashes.forEach((h) => revoked.add(h));
     local.clear();
@@ -145,9 +147,19 @@ export function createRoster({ idb, name, now = () => new Date() }) {
     if (body.full) {
       stores.filter((s) => s !== "local").forEach((s) => tx.objectStore(s).clear());
       entries.clear();
+      ids.clear();
       revoked.clear();
     }
     (body.entries || []).forEach((entry) => {
+      // The same registration under another hash: its badge was reissued, the old one is dead.
+      const old = ids.get(entry.id);
+      if (old && old !== entry.h) {
+        entries.delete(old);
+        tx.objectStore("entries").delete(old);
+        revoked.add(old);
+        tx.objectStore("revoked").put(true, old);
+      }
+      ids.set(entry.id, entry.h);
       entries.set(entry.h, entry);
       tx.objectStore("entries").put(entry);
       revoked.delete(entry.h);
@@ -202,6 +214,7 @@ export function createRoster({ idb, name, now = () => new Date() }) {
   // Everything goes: on a dead link (401/410 with erase), at the link's expiry, after erase_after.
   async function erase() {
     entries.clear();
+    ids.clear();
     revoked.clear();
     local.clear();
     meta = {};
