@@ -128,7 +128,8 @@ def test_a_refresh_since_the_cursor_carries_only_what_changed(client, door, devi
     )
     assert nothing.get_json()["full"] is False and nothing.get_json()["entries"] == []
 
-    # Meanwhile: a cancellation (and a promotion from the waitlist), a reissued badge, an admission at another gate, a walk-in.
+    # Meanwhile: a cancellation (and a promotion from the waitlist), a reissued badge, an exit at the
+    # door, a walk-in.
     cancel(door.voter.id, now=utcnow(), by_staff=True)
     reissue_ticket(db.session.get(type(door.guest), door.guest.id))
     walk_in = make_registration(door.event, company=door.company, name="현장등록")
