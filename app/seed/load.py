@@ -50,6 +50,7 @@ from app.seed.data import (
     VENUES,
     EventSeed,
 )
+from app.seed.followups import seed_follow_ups
 from app.seed.networking import seed_networking
 from app.seed.outcomes import seed_outcomes
 from app.seed.plan import PlannedRegistration, event_key, event_times, in_window, plan_demo, registration_window
@@ -286,6 +287,8 @@ def seed_demo(now: dt.datetime | None = None) -> dict[str, int]:
     created.update(seed_networking(clusters, {e.title_ko: e for e in event_by_key.values()}, new_titles))
     # Outcomes of the past meetings, for the impact report (app/seed/outcomes.py)
     created["outcomes"] = seed_outcomes(now)
+    # The staged follow-ups of the past events and their answers (app/seed/followups.py)
+    created.update(seed_follow_ups(now))
     return created
 
 

@@ -588,3 +588,29 @@ def test_two_saves_of_one_follow_up_at_once_keep_one_answer_per_company(race_app
     assert errors == []
     assert db.session.scalar(select(func.count()).select_from(FollowUpAnswer)) == 1
     assert db.session.scalar(select(func.count()).select_from(Outcome)) == 1
+
+
+# --- the demo seed ----------------------------------------------------------------------------------
+
+
+def test_the_demo_has_answered_follow_ups_and_leaves_the_scheduler_nothing_to_send(app):
+    from app.seed import seed_demo
+
+    first = seed_demo()
+    db.session.commit()
+    assert first["follow_ups"] > 10 and first["follow_up_answers"] > 10
+    see_committed()
+    answered = db.session.scalar(select(func.count()).select_from(FollowUp).where(FollowUp.answered_at.is_not(None)))
+    assert 0 < answered < first["follow_ups"]
+    # Every follow-up is of a checked-in company, at a stage that has passed.
+    for follow_up in db.session.scalars(select(FollowUp)):
+        assert follow_up.event.ends_at + dt.timedelta(days=follow_up.stage_days) <= utcnow()
+    # A pair the ledger holds an outcome for answers that outcome's stage (or, answered before it, less).
+    stages = {a.stage for a in db.session.scalars(select(FollowUpAnswer))}
+    assert OutcomeStage.NO_CONTACT in stages and any(s.is_outcome for s in stages)
+    again = seed_demo()
+    db.session.commit()
+    assert again["follow_ups"] == 0 and again["follow_up_answers"] == 0
+    # Seeded as the scheduler would have sent them: `make run`'s worker mails nothing for them.
+    assert run(utcnow()) == NOTHING
+    assert outbox() == []
