@@ -182,7 +182,9 @@ function renderHistory() {
     what.textContent = entry.view.name || entry.view.title;
     if (entry.view.name) {
       const small = document.createElement("small");
-      small.textContent = [entry.view.title, entry.view.company].filter(Boolean).join(" · ");
+      // An uploaded offline scan the server saw otherwise (a conflict, another answer) says so here.
+      const note = entry.view.uploaded ? entry.view.detail : "";
+      small.textContent = [entry.view.title, note, entry.view.company].filter(Boolean).join(" · ");
       what.appendChild(small);
     }
     li.appendChild(time);
