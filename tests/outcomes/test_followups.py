@@ -37,6 +37,7 @@ from app.outcomes.followups import STAGE_LATE_LIMIT, schedule_follow_ups
 from tests.conftest import app_for_races
 from tests.factories import make_checkin, make_cluster, make_company, make_event, make_registration, make_user
 from tests.helpers import body_of, csrf_token, login, post_form, see_committed, wait_for_mail
+from tests.query_counter import count_queries
 
 DAY = dt.timedelta(days=1)
 NOTHING = {"sent": 0, "reminded": 0}
@@ -614,3 +615,78 @@ def test_the_demo_has_answered_follow_ups_and_leaves_the_scheduler_nothing_to_se
     # Seeded as the scheduler would have sent them: `make run`'s worker mails nothing for them.
     assert run(utcnow()) == NOTHING
     assert outbox() == []
+
+
+# --- bounded queries ----------------------------------------------------------------------------------
+
+
+def _page_queries(client, companies: int) -> int:
+    host = make_cluster()
+    own = make_company(host)
+    ends = utcnow().replace(microsecond=0) - 14 * DAY - dt.timedelta(hours=1)
+    event = make_event(host, starts_at=ends - dt.timedelta(hours=3), ends_at=ends, capacity=500)
+    make_checkin(make_registration(event, own, email=f"own{companies}@page.example"))
+    others = [make_company(host) for _ in range(companies)]
+    for i, other in enumerate(others):
+        make_checkin(make_registration(event, other))
+        if i % 2 == 0:  # met half of them in 1:1 meetings
+            slot = MeetingSlot(
+                event_id=event.id,
+                starts_at=ends - dt.timedelta(hours=3) + dt.timedelta(minutes=i),
+                ends_at=ends - dt.timedelta(hours=3) + dt.timedelta(minutes=i + 1),
+            )
+            db.session.add(slot)
+            db.session.flush()
+            db.session.add(
+                Meeting(
+                    event_id=event.id,
+                    slot_id=slot.id,
+                    requester_company_id=own.id,
+                    invitee_company_id=other.id,
+                    status=MeetingStatus.ACCEPTED,
+                )
+            )
+    db.session.commit()
+    run(utcnow())
+    (mail,) = [m for m in outbox() if m.recipient == f"own{companies}@page.example"]
+    token = token_of(mail.body_text)
+    rows = {}
+    for i, other in enumerate(others[::2]):
+        rows[f"company_{i}"] = str(other.id)
+        rows[f"stage_{i}"] = "contract"
+        rows[f"amount_{i}"] = "1000"
+    assert answer(client, token, rows).status_code == 200
+    db.session.rollback()
+    with count_queries(db.engine) as statements:
+        response = client.get(f"/follow-up/{token}")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count('name="company_') >= companies // 2
+    return len(statements)
+
+
+def test_the_answer_page_loads_in_a_fixed_number_of_queries(app, client):
+    small = _page_queries(client, 4)
+    big = _page_queries(client, 40)
+    print(f"follow-up page: {small} queries with 4 companies, {big} with 40")
+    assert big == small, (small, big)
+
+
+def _scheduler_queries(companies: int) -> int:
+    host = make_cluster()
+    ends = dt.datetime(2030, 3, 1, 12, 0, tzinfo=dt.UTC) + companies * 100 * DAY  # apart from the other run's
+    event = make_event(host, starts_at=ends - dt.timedelta(hours=2), ends_at=ends, capacity=500)
+    for _ in range(companies):
+        make_checkin(make_registration(event, make_company(host)))
+    db.session.commit()
+    with count_queries(db.engine) as statements:
+        assert run(ends + 14 * DAY)["sent"] == companies
+    db.session.execute(FollowUp.__table__.delete())
+    db.session.execute(OutboxMessage.__table__.delete())
+    db.session.commit()
+    return len(statements)
+
+
+def test_the_scheduler_reads_in_a_fixed_number_of_queries_plus_two_writes_per_mail(app):
+    small, big = _scheduler_queries(4), _scheduler_queries(40)
+    print(f"scheduler: {small} statements for 4 follow-ups, {big} for 40")
+    assert big - small == 2 * (40 - 4)  # one follow-up row and one outbox row each
