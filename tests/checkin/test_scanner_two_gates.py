@@ -3,7 +3,8 @@ load their pages online, lose the network, and both admit the same badge from th
 both: neither can know of the other). When the network returns, both scans are uploaded with their real
 times: the badge is admitted once, both scans are logged, the later one is flagged as a conflict, and
 the staff's live dashboard shows it with both gates and times. Meanwhile the server reissued another
-badge: after the sync the phones' rosters no longer know its old code."""
+badge: after the sync the phones' rosters no longer know its old code. And the camera path offline:
+the fake camera's badge answered from the roster, with the QR decoder from the worker's cache."""
 
 from __future__ import annotations
 
@@ -120,3 +121,50 @@ def test_two_gates_admitting_one_badge_offline_show_one_conflict(app, door, live
     for context in (gate_a, gate_b, staff):
         context.close()
     assert errors_a == errors_b == errors_staff == []
+
+
+def test_the_camera_answers_offline_with_the_decoder_from_the_worker(
+    app, door, live_server, playwright, font_env, tmp_path
+):  # noqa: F811
+    """The fake camera shows a badge to a phone that lost the network and reloaded: the page and the
+    vendored QR decoder (Linux Chromium has no BarcodeDetector) come from the service worker's cache,
+    the roster answers green, and the scan is uploaded with method qr when the network returns."""
+    from app.extensions import db
+    from app.models import CheckIn
+    from tests.checkin.browser_helpers import launch
+    from tests.checkin.test_scanner_browser import write_qr_video
+    from tests.helpers import see_committed
+
+    video = write_qr_video(tmp_path / "badge.y4m", door.codes["voter"])
+    browser = launch(
+        playwright,
+        font_env,
+        [
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context, page, errors = _phone(browser, f"{live_server.url}/door/{door.device_token}")
+        context.set_offline(True)
+        page.reload()
+        page.wait_for_function("window.moimRoster && window.moimRoster.size() === 5")
+        expect(page.locator("#net-banner")).to_contain_text("오프라인으로 작동 중")
+        page.click("#camera-toggle")
+        answer = page.locator("#answer")
+        expect(answer).to_have_class(re.compile(r"\btone-ok\b"))
+        expect(answer).to_contain_text(door.voter.name)
+        expect(answer).to_contain_text("오프라인 확인")
+        page.click("#camera-toggle")  # camera off again before the network returns
+
+        context.set_offline(False)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        expect(page.locator("#net-banner")).to_be_hidden(timeout=20_000)
+        see_committed()
+        rows = db.session.scalars(select(CheckIn).where(CheckIn.registration_id == door.voter.id)).all()
+        assert [(r.gate, r.method) for r in rows] == [("A게이트", "qr")]
+        context.close()
+        assert errors == []
+    finally:
+        browser.close()
