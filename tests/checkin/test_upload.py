@@ -104,6 +104,23 @@ def test_each_scan_is_recorded_once_at_its_real_time(client, door, ago):
     assert third.result == "unknown_code" and third.local_result == "unknown_code"
 
 
+def test_each_scan_is_decided_as_of_its_own_time(client, door, ago):
+    # Doors opened 120 minutes ago (ago fixture): a scan made 150 minutes ago was before that.
+    early, came, left = (
+        item(door.codes["voter"], at=ago(150)),
+        item(door.codes["confirmed"], at=ago(30)),
+        item(door.codes["confirmed"], at=ago(10), mode="out", local="ok"),
+    )
+    # Sent newest first: the batch is recorded oldest first, the check-in before the check-out.
+    results = upload(client, door.event.id, [left, came, early], token=door.device_token).get_json()["results"]
+    assert [r["result"] for r in results] == ["ok", "ok", "not_open"]
+    assert results[0]["mode"] == "out"
+    checkin = checkin_of(door.confirmed.id)
+    assert checkin.checked_in_at == ago(30) and checkin.checked_out_at == ago(10)
+    assert checkin.checked_out_gate == "A게이트"
+    assert checkin_of(door.voter.id) is None
+
+
 def test_a_replayed_upload_changes_nothing_and_answers_the_same(client, door, ago):
     scans = [item(door.codes["confirmed"], at=ago(30)), item(door.codes["waitlisted"], at=ago(29), local="waitlisted")]
     first = upload(client, door.event.id, scans, token=door.device_token).get_json()["results"]
