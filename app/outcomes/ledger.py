@@ -105,6 +105,8 @@ def parse_amount(text: str | None) -> int | None:
         if cleaned.startswith("-") and cleaned[1:].isdigit():
             raise OutcomeError(_("금액은 0원 이상이어야 합니다."))
         raise OutcomeError(_("금액은 숫자(원)로 입력해 주세요."))
+    if len(cleaned.lstrip("0")) > len(str(MAX_AMOUNT)):  # before int(): Python refuses 4,300+ digits
+        raise OutcomeError(_("금액이 너무 큽니다."))
     return _amount(int(cleaned))
 
 

@@ -427,6 +427,8 @@ def test_an_outcome_stage_is_a_one_sided_outcome_that_the_other_company_confirms
         ({"company_0": "{hanbit}", "stage_0": "contract", "amount_0": "많이"}, "금액은 숫자"),
         ({"company_0": "{hanbit}", "stage_0": "contract", "amount_0": "-5"}, "0원 이상"),
         ({"company_0": "{hanbit}", "stage_0": "contract", "amount_0": "1.5"}, "금액은 숫자"),
+        ({"company_0": "{hanbit}", "stage_0": "contract", "amount_0": "9" * 5000}, "너무 큽니다"),
+        ({"company_0": "{hanbit}", "stage_0": "contract", "amount_0": "9223372036854775808"}, "너무 큽니다"),
         ({"company_0": "{outsider}", "stage_0": "agreement"}, "참가한 기업이 아닙니다"),
         ({"company_0": "{byeol}", "stage_0": "agreement"}, "참가한 기업이 아닙니다"),
         ({"company_0": "{nuri}", "stage_0": "agreement"}, "우리 기업에 대해서는"),
