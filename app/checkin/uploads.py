@@ -118,6 +118,28 @@ def _time(item: dict, n: int) -> dt.datetime:
     return at
 
 
+def _device_clock_shift(body: dict, now: dt.datetime) -> dt.timedelta:
+    """How far the device's clock is off, from ``sent_at`` (its clock when it sent the batch).
+
+    A phone whose clock runs minutes fast or slow would have every queued scan refused as "in the
+    future" (or before its link) and lose them: off by more than CLOCK_SKEW, its scan times are moved
+    by the difference. Within CLOCK_SKEW (network delay, ordinary drift) they are kept as sent."""
+    if "sent_at" not in body:
+        return dt.timedelta(0)
+    value = body["sent_at"]
+    try:
+        if not isinstance(value, str) or len(value) > 40:
+            raise ValueError(value)
+        sent = dt.datetime.fromisoformat(value)
+        if sent.tzinfo is None or sent.utcoffset() is None:
+            raise ValueError(value)
+        sent = sent.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        raise ScanRequestError(_("sent_at 값이 올바르지 않습니다 (시간대가 있는 ISO 8601 시각).")) from None
+    shift = now - sent
+    return shift if abs(shift) > CLOCK_SKEW else dt.timedelta(0)
+
+
 def parse_batch(body: dict, *, now: dt.datetime, earliest: dt.datetime, staff: bool) -> list[UploadedScan]:
     """The batch's scans, checked whole; ScanRequestError (a Korean sentence) for the first fault.
 
@@ -128,10 +150,11 @@ def parse_batch(body: dict, *, now: dt.datetime, earliest: dt.datetime, staff: b
         raise ScanRequestError(_("scans 목록이 필요합니다."))
     if len(scans) > MAX_BATCH:
         raise ScanRequestError(_("한 번에 최대 %(max)d건까지 업로드할 수 있습니다.", max=MAX_BATCH))
-    if set(body) - {"scans"}:
+    if set(body) - {"scans", "sent_at"}:
         raise ScanRequestError(
-            _("알 수 없는 항목이 있습니다: %(fields)s", fields=", ".join(sorted(set(body) - {"scans"})))
+            _("알 수 없는 항목이 있습니다: %(fields)s", fields=", ".join(sorted(set(body) - {"scans", "sent_at"})))
         )
+    shift = _device_clock_shift(body, now)
     parsed: list[UploadedScan] = []
     seen: set[str] = set()
     for n, item in enumerate(scans, start=1):
@@ -165,7 +188,7 @@ def parse_batch(body: dict, *, now: dt.datetime, earliest: dt.datetime, staff: b
         if local_result is not None and local_result not in LOCAL_RESULTS:
             raise ScanRequestError(_("%(n)d번째 스캔의 local_result 값이 올바르지 않습니다.", n=n))
         gate = _text(item, "gate", 60, n)  # checked for a device too; only staff choose theirs
-        scanned_at = _time(item, n)
+        scanned_at = _time(item, n) + shift
         if scanned_at > now + CLOCK_SKEW:
             raise ScanRequestError(_("%(n)d번째 스캔의 시각이 미래입니다. 기기의 시계를 확인해 주세요.", n=n))
         if scanned_at < earliest - CLOCK_SKEW:

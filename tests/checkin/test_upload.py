@@ -323,6 +323,8 @@ def _malformed(door, ago):
         "a walk-in method": {"scans": [good, dict(item(door.codes["voter"], at=ago(9)), method="walkin")]},
         "a bad local result": {"scans": [good, item(door.codes["voter"], at=ago(9), local="admitted")]},
         "a gate too long": {"scans": [good, dict(item(door.codes["voter"], at=ago(9)), gate="G" * 61)]},
+        "a device time that is not one": {"sent_at": "지금", "scans": [good]},
+        "a device time without offset": {"sent_at": now.replace(tzinfo=None).isoformat(), "scans": [good]},
     }
 
 
@@ -359,6 +361,36 @@ def test_the_refusal_names_the_scan_at_fault(client, door, ago):
     }
     message = upload(client, door.event.id, None, token=door.device_token, body=body).get_json()["message"]
     assert message.startswith("2번째 스캔") and "미래" in message
+
+
+def test_a_phone_whose_clock_is_off_keeps_its_scans_at_the_real_time(client, door, ago):
+    # The phone's clock runs two hours fast: its scans would all be "in the future". With its clock
+    # at sending (sent_at) the server moves them by the difference, and nothing is lost.
+    fast = dt.timedelta(hours=2)
+    sent = utcnow() + fast
+    scans = [item(door.codes["confirmed"], at=ago(20) + fast), item(door.codes["voter"], at=ago(5) + fast)]
+    answer = upload(
+        client, door.event.id, None, token=door.device_token, body={"sent_at": sent.isoformat(), "scans": scans}
+    )
+    assert answer.status_code == 200, answer.get_json()
+    assert [r["result"] for r in answer.get_json()["results"]] == ["ok", "ok"]
+    times = {log.registration_id: log.scanned_at for log in logs()}
+    for registration, minutes in ((door.confirmed, 20), (door.voter, 5)):
+        assert abs(times[registration.id] - ago(minutes)) < dt.timedelta(seconds=30)
+        assert abs(checkin_of(registration.id).checked_in_at - ago(minutes)) < dt.timedelta(seconds=30)
+    # The same scans without sent_at: refused as in the future, nothing written (the control).
+    before = counts()
+    again = [item(door.codes["guest"], at=ago(3) + fast)]
+    refused = upload(client, door.event.id, again, token=door.device_token)
+    assert refused.status_code == 400 and "미래" in refused.get_json()["message"] and counts() == before
+
+
+def test_a_clock_off_by_seconds_is_left_as_sent(client, door, ago):
+    # Network delay and ordinary drift (within the 5 minutes allowed) move nothing.
+    at = ago(7)
+    body = {"sent_at": (utcnow() + dt.timedelta(seconds=40)).isoformat(), "scans": [item(door.codes["voter"], at=at)]}
+    assert upload(client, door.event.id, None, token=door.device_token, body=body).status_code == 200
+    assert logs()[-1].scanned_at == at
 
 
 def test_an_empty_batch_is_answered_empty(client, door):

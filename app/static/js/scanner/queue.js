@@ -115,7 +115,9 @@ export function createScanQueue(options) {
     const options = {
       method: "POST",
       headers: Object.assign({ Accept: "application/json", "Content-Type": "application/json" }, headers),
-      body: JSON.stringify({ scans: batch.map((item) => item.body) }),
+      // sent_at: this device's clock now, so the server can correct scan times of a phone whose
+      // clock is minutes off instead of refusing them as in the future.
+      body: JSON.stringify({ sent_at: new Date().toISOString(), scans: batch.map((item) => item.body) }),
     };
     return fetchWithTimeout(fetchFn, batchUrl, options, timeoutMs, clock).then((response) => readBody(response).then((answer) => {
       flushing = false;
