@@ -357,9 +357,11 @@ def test_navigation_links_to_the_ledger(world, client):
     assert "/staff/outcomes" in client.get("/staff/reports/impact").get_data(as_text=True)
 
 
-def test_the_consent_says_company_outcomes_are_kept():
+def test_the_consent_says_company_outcomes_are_kept_and_follow_ups_are_asked():
     text = " ".join(str(content) for _heading, content in CONSENT_ITEMS)
     assert "1년간 보관 후 파기" in text and "기업 간 성과" in text and "개인정보가 아닌 기업 단위 정보" in text
+    # The staged follow-ups (app/outcomes/followups.py) are a purpose the registrant agrees to.
+    assert "2주·6개월·12개월 후" in text and "후속 설문" in text and "응답한 사람의 개인정보는 함께 파기" in text
 
 
 def test_the_purge_leaves_the_ledger_and_the_impact_figures(app):
