@@ -65,7 +65,15 @@ class Attendee:
     role_label: str
 
     def as_json(self) -> dict:
-        return dataclasses.asdict(self)
+        # Spelled out rather than dataclasses.asdict (a deep copy): every scan answer builds one.
+        return {
+            "registration_id": self.registration_id,
+            "name": self.name,
+            "company": self.company,
+            "cluster": self.cluster,
+            "role": self.role,
+            "role_label": self.role_label,
+        }
 
 
 @dataclasses.dataclass

@@ -8,6 +8,7 @@ CSRF-exempt because a device has no session; a session caller's CSRF token is ch
 from __future__ import annotations
 
 from flask import abort, jsonify, make_response, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
@@ -17,7 +18,7 @@ from app.checkin.answers import ScanRequestError
 from app.checkin.blueprint import bp
 from app.checkin.devices import device_for_token, touch
 from app.database import begin_write
-from app.extensions import csrf, db
+from app.extensions import csrf, db, limiter
 from app.models import DoorDevice, Event, Role, utcnow
 from app.routing import json_int
 
@@ -100,12 +101,13 @@ def _optional_id(body: dict, key: str) -> int | None:
 
 @bp.post("/api/checkin/events/<int:event_id>/scan")
 @csrf.exempt
+@limiter.exempt
 def api_scan(event_id: int):
     # The write transaction starts before the lookups (SQLite: BEGIN IMMEDIATE once, not a
     # read transaction ended and a writer begun): a scan is on the door's hot path.
-    begin_write()
     token = request.headers.get("X-Door-Token")
     if token is None:
+        begin_write()
         event, _device = authorize(event_id)
     body = _body()
     code = _optional_str(body, "code", 200)
@@ -118,6 +120,12 @@ def api_scan(event_id: int):
     if code is None and registration_id is None:
         json_error(400, "bad_request", _("코드나 신청 번호가 필요합니다."))
     now = utcnow()
+    if token is not None:
+        # A device takes the write lock only now, after the body is read and checked, and with
+        # the answer's language (and any session user) settled: on SQLite every other scan
+        # waits while the lock is held.
+        get_locale()
+        begin_write()
     try:
         if token is not None:
             # A device: its link, its event and the scanned registration come in one query.

@@ -294,3 +294,13 @@ def test_checkin_row_count_stays_one_per_registration(device_scanner, door):
         device_scanner.scan(door.codes["confirmed"])
     see_committed()
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
+
+
+def test_attendee_json_names_every_field():
+    import dataclasses
+
+    from app.checkin.answers import Attendee
+
+    attendee = Attendee(1, "이름", "회사", "클러스터", "attendee", "참가자")
+    assert list(attendee.as_json()) == [f.name for f in dataclasses.fields(Attendee)]
+    assert attendee.as_json() == dataclasses.asdict(attendee)
