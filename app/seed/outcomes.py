@@ -89,9 +89,12 @@ def seed_outcomes(now: dt.datetime) -> int:
         parties = [companies.get(COMPANY_BY_DOMAIN[d].brn) for d in seed.parties]
         if seed.title in existing or len(attributed) != len(seed.events) or None in parties:
             continue
-        occurred = max(e.ends_at for e in attributed) + dt.timedelta(days=seed.days_after)
-        if occurred > now:
-            continue  # not yet happened (the events moved with the clock)
+        latest = max(e.ends_at for e in attributed)
+        if latest > now:
+            continue  # its events have not happened yet (they move with the clock)
+        # Some days after its events, but never later than today: the demo events move with the
+        # clock, and an event of three weeks ago still gets its contract.
+        occurred = min(latest + dt.timedelta(days=seed.days_after), now)
         by = staff.get(STAFF_OF.get(seed.recorded_by, ""))
         outcome = Outcome(
             title=seed.title,
