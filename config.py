@@ -165,10 +165,12 @@ class Config:
 
     # Staged follow-ups after an event, in days after its end, per event kind (issue 16); a
     # kind with no stages gets no follow-ups. FOLLOWUP_LINK_DAYS: how long a link answers.
+    # The 12-month stage goes a fortnight early (351 days): the attendee's address is destroyed
+    # at RETENTION_DAYS (365), and the mail and its reminder a week later must reach them first.
     FOLLOWUP_STAGES_DAYS = {
-        "networking": (14, 182, 365),
-        "forum": (14, 182, 365),
-        "research": (14, 182, 365),
+        "networking": (14, 182, 351),
+        "forum": (14, 182, 351),
+        "research": (14, 182, 351),
         "council": (),
     }
     # PIPA: personal data is destroyed this many days after the event ends (the consent text

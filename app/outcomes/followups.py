@@ -662,6 +662,6 @@ def stage_label(days: int) -> str:
         return _("2주")
     if days in (182, 183):
         return _("6개월")
-    if days in (365, 366):
+    if days in (351, 365, 366):  # 351: the 12-month stage, sent before the personal data goes
         return _("12개월")
     return _("%(days)d일", days=days)

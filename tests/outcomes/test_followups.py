@@ -138,8 +138,8 @@ def test_each_stage_comes_due_at_its_day_only(app):
     assert follow_ups() == sorted([(event.id, a.id, 14), (event.id, b.id, 14)])
     assert run(ends + 100 * DAY)["sent"] == 0
     assert run(ends + 182 * DAY)["sent"] == 2
-    assert run(ends + 365 * DAY)["sent"] == 2
-    assert {days for _e, _c, days in follow_ups()} == {14, 182, 365}
+    assert run(ends + 351 * DAY)["sent"] == 2
+    assert {days for _e, _c, days in follow_ups()} == {14, 182, 351}
     assert len(follow_ups()) == 6
 
 
@@ -242,6 +242,29 @@ def test_concurrent_schedulers_mail_each_follow_up_once(race_app):
     assert db.session.scalar(select(func.count()).select_from(FollowUp)) == len(companies)
     recipients = db.session.scalars(select(OutboxMessage.recipient)).all()
     assert len(recipients) == len(companies) == len(set(recipients))
+
+
+def test_the_twelve_month_follow_up_and_its_reminder_reach_the_attendee_before_the_purge(app):
+    # With the default stages and retention, the last follow-up and its reminder go to the person
+    # who came while the purge has nothing of theirs due; it is due only later.
+    from app.privacy import retention
+
+    host = make_cluster()
+    ends = dt.datetime(2030, 3, 1, 12, 0, tzinfo=dt.UTC)
+    event = make_event(host, starts_at=ends - dt.timedelta(hours=2), ends_at=ends)
+    registration = make_registration(event, make_company(host), email="attendee@company.example")
+    make_checkin(registration)
+    db.session.commit()
+    last = max(app.config["FOLLOWUP_STAGES_DAYS"][event.kind.value])
+    reminder = app.config["FOLLOWUP_REMINDER_DAYS"]
+    for day in range(last - 1, last + reminder + 2):
+        now = ends + day * DAY + dt.timedelta(hours=1)
+        assert retention.plan(now).registrations == 0
+        run(now)
+    # (The 2-week and 6-month stages are long past: too late to be sent.)
+    assert [m.recipient for m in outbox()] == ["attendee@company.example"] * 2  # the mail, then the reminder
+    assert {days for _e, _c, days in follow_ups()} == {last}
+    assert retention.plan(ends + app.config["RETENTION_DAYS"] * DAY + DAY).registrations == 1
 
 
 def test_after_the_personal_data_is_purged_the_company_account_is_asked(app):
