@@ -296,6 +296,42 @@ def test_checkin_row_count_stays_one_per_registration(device_scanner, door):
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
 
 
+def test_a_device_scan_stores_times_as_the_orm_does(device_scanner, door):
+    """The door's statements run on the driver's cursor (service._Direct) with SQLAlchemy's own
+    bind processing: the stored times compare equal in SQL to the answer's time, as ORM rows do."""
+    answer = device_scanner.scan(door.codes["confirmed"]).get_json()
+    at = dt.datetime.fromisoformat(answer["checked_in_at"])
+    see_committed()
+    assert db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.checked_in_at == at)) == 1
+    assert db.session.scalar(select(func.count()).select_from(ScanLog).where(ScanLog.scanned_at == at)) == 1
+    log = logs()[-1]
+    assert log.scanned_at == at and log.scanned_at.tzinfo is not None
+    assert (log.local_result, log.uploaded_at, log.conflict_with_id) == (None, None, None)
+
+
+def test_a_driver_error_on_the_door_path_is_sqlalchemys_error(app, door):
+    from sqlalchemy.exc import IntegrityError
+
+    from app.checkin import service
+
+    values = {
+        "event_id": 999_999,  # no such event: the foreign key refuses the row
+        "registration_id": None,
+        "scanned_at": utcnow(),
+        "mode": "in",
+        "result": "unknown_code",
+        "method": "qr",
+        "gate": "A",
+        "device_id": None,
+        "user_id": None,
+        "nonce": new_nonce(),
+        "other_event_id": None,
+    }
+    with pytest.raises(IntegrityError):
+        service._insert_ignoring_conflict(ScanLog, values)
+    db.session.rollback()
+
+
 def test_attendee_json_names_every_field():
     import dataclasses
 
