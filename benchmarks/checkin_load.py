@@ -146,6 +146,18 @@ def seed(
     return event_id, token, codes
 
 
+def door_env(db_url: str, tmp: Path) -> tuple[dict, str]:
+    """The server's environment with a ticket key of this run, and the database migrated to head."""
+    import subprocess
+
+    env = server_env(db_url, tmp)
+    ticket_key = secrets.token_hex(32)
+    env["TICKET_CODE_KEY"] = ticket_key
+    flask = str(Path(sys.executable).with_name("flask"))
+    subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    return env, ticket_key
+
+
 def count_checkins(db_url: str, event_id: int) -> tuple[int, int]:
     engine = create_engine(db_url)
     with engine.connect() as conn:
@@ -206,18 +218,7 @@ def main() -> int:
     database = Database(args.database_url, tmp, label="checkin")
     server = None
     try:
-        env = server_env(database.url, tmp)
-        ticket_key = secrets.token_hex(32)
-        env["TICKET_CODE_KEY"] = ticket_key
-        import subprocess
-
-        subprocess.run(
-            [str(Path(sys.executable).with_name("flask")), "db", "upgrade"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        env, ticket_key = door_env(database.url, tmp)
         event_id, token, codes = seed(database.url, args.scans, ticket_key)
         print(
             f"database: {database.kind}; {args.scans} codes; gunicorn {args.workers} workers; "

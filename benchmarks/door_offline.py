@@ -33,8 +33,6 @@ import datetime as dt
 import gzip
 import http.client
 import json
-import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,8 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from checkin_load import drive, seed, split  # noqa: E402
-from rsvp_rush import HOST, Database, free_port, percentile, server_env, start_gunicorn, stop, wait_until_up  # noqa: E402
+from checkin_load import door_env, drive, seed, split  # noqa: E402
+from rsvp_rush import HOST, Database, free_port, percentile, start_gunicorn, stop, wait_until_up  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 BARE_PATH = "/_bench/bare-roster"
@@ -181,11 +179,7 @@ def main() -> int:
     database = Database(args.database_url, tmp, label="door")
     server = None
     try:
-        env = server_env(database.url, tmp)
-        ticket_key = secrets.token_hex(32)
-        env["TICKET_CODE_KEY"] = ticket_key
-        flask = str(Path(sys.executable).with_name("flask"))
-        subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+        env, ticket_key = door_env(database.url, tmp)
         event_id, token, codes = seed(database.url, args.registrations, ticket_key)
         engine = create_engine(database.url)
         with engine.begin() as conn:
