@@ -196,3 +196,38 @@ def redis_or_skip():
             pytest.fail(f"Redis at {REDIS_URL} is unreachable on CI: {exc}")
         pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
     return client
+
+
+def at_once(app, threads: int, work) -> tuple[list, list[BaseException]]:
+    """Run `work()` in `threads` threads released together (a barrier), each in its own app context
+    and database session, committing what it did; returns what each returned and what each raised.
+    For races against a real database: use an app whose pool holds a connection per thread
+    (tests/conftest.py app_for_races)."""
+    import threading
+
+    barrier = threading.Barrier(threads)
+    lock = threading.Lock()
+    results: list = []
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                value = work()
+                db.session.commit()
+                with lock:
+                    results.append(value)
+            except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+                db.session.rollback()
+                with lock:
+                    errors.append(exc)
+            finally:
+                db.session.remove()
+
+    started = [threading.Thread(target=one) for _ in range(threads)]
+    for t in started:
+        t.start()
+    for t in started:
+        t.join(timeout=120)
+    return results, errors

@@ -36,7 +36,7 @@ from app.outcomes import followups
 from app.outcomes.followups import STAGE_LATE_LIMIT, schedule_follow_ups
 from tests.conftest import app_for_races
 from tests.factories import make_checkin, make_cluster, make_company, make_event, make_registration, make_user
-from tests.helpers import body_of, csrf_token, login, post_form, see_committed, wait_for_mail
+from tests.helpers import at_once, body_of, csrf_token, login, post_form, see_committed, wait_for_mail
 from tests.query_counter import count_queries
 
 DAY = dt.timedelta(days=1)
@@ -211,32 +211,7 @@ def test_concurrent_schedulers_mail_each_follow_up_once(race_app):
     db.session.commit()
     db.session.close()
 
-    schedulers = 6
-    barrier = threading.Barrier(schedulers)
-    totals: list[int] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def scheduler() -> None:
-        with race_app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                counts = schedule_follow_ups(ends + 14 * DAY)
-                db.session.commit()
-                with lock:
-                    totals.append(counts["sent"])
-            except BaseException as exc:  # noqa: BLE001 - reported to the test thread
-                db.session.rollback()
-                with lock:
-                    errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=scheduler) for _ in range(schedulers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    totals, errors = at_once(race_app, 6, lambda: schedule_follow_ups(ends + 14 * DAY)["sent"])
     assert errors == []
     assert sum(totals) == len(companies)
     assert db.session.scalar(select(func.count()).select_from(FollowUp)) == len(companies)

@@ -33,7 +33,7 @@ from app.models import (
 )
 from tests.conftest import app_for_races
 from tests.factories import make_checkin, make_cluster, make_company, make_event, make_registration, make_user
-from tests.helpers import body_of, csrf_token, login, pdf_text, see_committed, wait_for_mail
+from tests.helpers import at_once, body_of, csrf_token, login, pdf_text, see_committed, wait_for_mail
 from tests.query_counter import count_queries
 
 EVENT_DAY = dt.date(2030, 12, 3)
@@ -198,32 +198,7 @@ def test_concurrent_schedulers_send_each_mail_once(race_app):
     db.session.commit()
     db.session.close()
 
-    schedulers = 6
-    barrier = threading.Barrier(schedulers)
-    totals: list[int] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def scheduler() -> None:
-        with race_app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                counts = send_lifecycle_mail(MORNING_OPENS)
-                db.session.commit()
-                with lock:
-                    totals.append(counts[MORNING_OF])
-            except BaseException as exc:  # noqa: BLE001 - reported to the test thread
-                db.session.rollback()
-                with lock:
-                    errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=scheduler) for _ in range(schedulers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    totals, errors = at_once(race_app, 6, lambda: send_lifecycle_mail(MORNING_OPENS)[MORNING_OF])
     assert errors == []
     assert sum(totals) == len(ids)
     assert db.session.scalar(select(func.count()).select_from(LifecycleMail)) == len(ids)
