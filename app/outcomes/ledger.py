@@ -528,6 +528,20 @@ class LedgerTotals:
     one_sided_amount: int
 
 
+def page_of(query: Select, page: int, per_page: int = 50):
+    """One page of outcomes, newest first, with their companies and events loaded (the lists of the
+    staff ledger and of a company's own outcomes)."""
+    return db.paginate(
+        query.options(
+            selectinload(Outcome.parties).joinedload(OutcomeParty.company),
+            selectinload(Outcome.events),
+        ).order_by(Outcome.occurred_on.desc(), Outcome.id.desc()),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+
+
 def totals(query: Select) -> LedgerTotals:
     """Confirmed outcomes count in full; one-sided ones apart (one query)."""
     sub = query.subquery()
@@ -537,23 +551,6 @@ def totals(query: Select) -> LedgerTotals:
     ):
         rows[bool(confirmed)] = (count, int(amount or 0))
     return LedgerTotals(rows[True][0], rows[True][1], rows[False][0], rows[False][1])
-
-
-def page_of(query: Select, page: int, per_page: int) -> tuple[list[Outcome], int]:
-    """One page of outcomes with their companies and events loaded (three queries) and the total count."""
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = list(
-        db.session.scalars(
-            query.options(
-                selectinload(Outcome.parties).joinedload(OutcomeParty.company),
-                selectinload(Outcome.events),
-            )
-            .order_by(Outcome.occurred_on.desc(), Outcome.id.desc())
-            .offset(max(page - 1, 0) * per_page)
-            .limit(per_page)
-        )
-    )
-    return rows, total
 
 
 def all_of(query: Select) -> list[Outcome]:

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from wtforms import StringField, TextAreaField
 
 from app.auth.decorators import staff_required
@@ -198,15 +198,7 @@ def _pickable_companies() -> list[Company]:
 def ledger_list():
     f, clusters, args, notice = _filter_from_args()
     query = ledger.filtered(current_user, f)
-    pagination = db.paginate(
-        query.options(
-            selectinload(Outcome.parties).joinedload(OutcomeParty.company),
-            selectinload(Outcome.events),
-        ).order_by(Outcome.occurred_on.desc(), Outcome.id.desc()),
-        page=page_arg(request.args),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    pagination = ledger.page_of(query, page_arg(request.args), PER_PAGE)
     return render_template(
         "outcomes/ledger_list.html",
         pagination=pagination,

@@ -14,13 +14,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 from wtforms import StringField, TextAreaField
 
 from app.extensions import db
 from app.forms import ConfirmForm, Form, one_line, strip
 from app.i18n import seoul_today
-from app.models import Outcome, OutcomeParty
+from app.models import Outcome
 from app.outcomes import company_outcomes, ledger
 from app.outcomes.blueprint import bp
 from app.routing import bounded_int, page_arg
@@ -79,15 +78,7 @@ def member_outcomes():
         return redirect(url_for("outcomes.ledger_list"))
     company_id = _member_company_id()
     query = ledger.outcomes_visible_to(current_user)
-    pagination = db.paginate(
-        query.options(
-            selectinload(Outcome.parties).joinedload(OutcomeParty.company),
-            selectinload(Outcome.events),
-        ).order_by(Outcome.occurred_on.desc(), Outcome.id.desc()),
-        page=page_arg(request.args),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    pagination = ledger.page_of(query, page_arg(request.args), PER_PAGE)
     return render_template(
         "outcomes/member_list.html",
         pagination=pagination,

@@ -275,5 +275,5 @@ def test_filters_and_totals_count_confirmed_apart_from_one_sided(world):
     assert len(list(db.session.scalars(ledger.filtered(admin, ledger.LedgerFilter(stage=OutcomeStage.CONTRACT))))) == 1
     assert not list(db.session.scalars(ledger.filtered(admin, ledger.LedgerFilter(cluster_id=world["two"].id))))
     assert len(list(db.session.scalars(ledger.filtered(admin, ledger.LedgerFilter(event_id=world["event"].id))))) == 3
-    rows, total = ledger.page_of(query, 2, 2)
-    assert total == 3 and [o.id for o in rows] == [old.id]
+    second = ledger.page_of(query, 2, 2)
+    assert second.total == 3 and [o.id for o in second.items] == [old.id]
