@@ -62,6 +62,7 @@ from app.models import (
     RegistrationStatus,
     utcnow,
 )
+from app.periodic import run_if_due
 
 log = logging.getLogger(__name__)
 
@@ -295,14 +296,14 @@ def send_lifecycle_mail(now: dt.datetime | None = None) -> dict[str, int]:
 
 def lifecycle_if_due(last_run: dt.datetime | None, now: dt.datetime | None = None) -> dt.datetime | None:
     """The worker's step: run and commit every ``LIFECYCLE_EVERY``; returns the time of the last run."""
-    now = now or utcnow()
-    if last_run is not None and now - last_run < LIFECYCLE_EVERY:
-        return last_run
-    counts = send_lifecycle_mail(now)
-    db.session.commit()
-    if any(counts.values()):
-        log.info("lifecycle mail queued: %s", counts)
-    return now
+
+    def step(at: dt.datetime) -> None:
+        counts = send_lifecycle_mail(at)
+        db.session.commit()
+        if any(counts.values()):
+            log.info("lifecycle mail queued: %s", counts)
+
+    return run_if_due(last_run, now, LIFECYCLE_EVERY, step)
 
 
 # --- "참석이 어려워요" -------------------------------------------------------------------------

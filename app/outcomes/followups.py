@@ -65,6 +65,7 @@ from app.models import (
     utcnow,
 )
 from app.outcomes import ledger
+from app.periodic import run_if_due
 
 log = logging.getLogger(__name__)
 
@@ -317,14 +318,14 @@ def _send_reminders(now: dt.datetime) -> int:
 
 def follow_ups_if_due(last_run: dt.datetime | None, now: dt.datetime | None = None) -> dt.datetime | None:
     """The worker's step: run and commit every ``FOLLOW_UPS_EVERY``; returns the time of the last run."""
-    now = now or utcnow()
-    if last_run is not None and now - last_run < FOLLOW_UPS_EVERY:
-        return last_run
-    counts = schedule_follow_ups(now)
-    db.session.commit()
-    if any(counts.values()):
-        log.info("follow-ups queued: %s", counts)
-    return now
+
+    def step(at: dt.datetime) -> None:
+        counts = schedule_follow_ups(at)
+        db.session.commit()
+        if any(counts.values()):
+            log.info("follow-ups queued: %s", counts)
+
+    return run_if_due(last_run, now, FOLLOW_UPS_EVERY, step)
 
 
 # --- the answer page -------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.periodic import run_if_due
 
 log = logging.getLogger(__name__)
 
@@ -229,8 +230,4 @@ DAY = dt.timedelta(days=1)
 def purge_if_due(last_run: dt.datetime | None, now: dt.datetime | None = None) -> dt.datetime | None:
     """The worker's daily run: purge when a day has passed since ``last_run`` (or never ran);
     returns the time of this run, or ``last_run`` when it was not due."""
-    now = now or utcnow()
-    if last_run is not None and now - last_run < DAY:
-        return last_run
-    purge(now)
-    return now
+    return run_if_due(last_run, now, DAY, purge)
