@@ -198,36 +198,46 @@ def redis_or_skip():
     return client
 
 
-def at_once(app, threads: int, work) -> tuple[list, list[BaseException]]:
-    """Run `work()` in `threads` threads released together (a barrier), each in its own app context
-    and database session, committing what it did; returns what each returned and what each raised.
-    For races against a real database: use an app whose pool holds a connection per thread
-    (tests/conftest.py app_for_races)."""
+def run_together(count: int, work) -> tuple[list, list[BaseException]]:
+    """Run `work(n)` for n in range(count), each in its own thread, released together (a barrier);
+    returns what each returned (None where it raised) and what was raised."""
     import threading
 
-    barrier = threading.Barrier(threads)
+    barrier = threading.Barrier(count)
+    results, errors = [None] * count, []
     lock = threading.Lock()
-    results: list = []
-    errors: list[BaseException] = []
 
-    def one() -> None:
+    def worker(n: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[n] = work(n)
+        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+            with lock:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results, errors
+
+
+def at_once(app, threads: int, work) -> tuple[list, list[BaseException]]:
+    """run_together for `work()` inside an app context and database session of its own per thread,
+    committing what it did (rolled back when it raises). For races against a real database: use an
+    app whose pool holds a connection per thread (tests/conftest.py app_for_races)."""
+
+    def one(_n: int):
         with app.app_context():
             try:
-                barrier.wait(timeout=30)
                 value = work()
                 db.session.commit()
-                with lock:
-                    results.append(value)
-            except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+                return value
+            except BaseException:
                 db.session.rollback()
-                with lock:
-                    errors.append(exc)
+                raise
             finally:
                 db.session.remove()
 
-    started = [threading.Thread(target=one) for _ in range(threads)]
-    for t in started:
-        t.start()
-    for t in started:
-        t.join(timeout=120)
-    return results, errors
+    return run_together(threads, one)

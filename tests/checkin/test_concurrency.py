@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models import CheckIn, ScanLog, utcnow
 from tests.conftest import IsolatedClient, app_for_races
 from tests.factories import make_cluster, make_event, make_registration
+from tests.helpers import run_together
 
 SCANNERS = 50
 RACE_WINDOW_S = 0.05
@@ -49,27 +50,6 @@ def _badge():
     return event_id, registration_id, code, tokens
 
 
-def _run_together(count: int, work) -> tuple[list, list[BaseException]]:
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-    lock = threading.Lock()
-
-    def worker(n: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[n] = work(n)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
-            with lock:
-                errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results, errors
-
-
 def test_fifty_simultaneous_scans_admit_once(race_app):
     event_id, registration_id, code, tokens = _badge()
 
@@ -84,7 +64,7 @@ def test_fifty_simultaneous_scans_admit_once(race_app):
         return response.get_json()
 
     started = time.monotonic()
-    answers, errors = _run_together(SCANNERS, scan)
+    answers, errors = run_together(SCANNERS, scan)
     assert errors == []
     results = [a["result"] for a in answers]
     assert results.count("ok") == 1, results
@@ -117,7 +97,7 @@ def test_control_naive_check_then_insert_is_caught(race_app):
                 db.session.rollback()
                 db.session.remove()
 
-    results, errors = _run_together(SCANNERS, naive)
+    results, errors = run_together(SCANNERS, naive)
     oks = results.count("ok")
     # One committed; the other racers that passed the check failed at the unique key.
     assert oks + len(errors) > 1, (results, errors)

@@ -25,6 +25,7 @@ from app.models import CheckIn, Registration, ScanLog, utcnow
 from app.tokens import hash_token
 from tests.conftest import IsolatedClient, app_for_races
 from tests.factories import make_cluster, make_event, make_registration
+from tests.helpers import run_together
 
 BADGES = 30
 ROUNDS = 3
@@ -77,27 +78,6 @@ def _two_gates(round_: int):
     return event_id, tokens, batches, first
 
 
-def _run_together(count: int, work) -> tuple[list, list[BaseException]]:
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-    lock = threading.Lock()
-
-    def worker(n: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[n] = work(n)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
-            with lock:
-                errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results, errors
-
-
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_two_gates_uploading_the_same_badges_at_once(race_app, round_):
     event_id, tokens, batches, first = _two_gates(round_)
@@ -112,7 +92,7 @@ def test_two_gates_uploading_the_same_badges_at_once(race_app, round_):
         return response.get_json()["results"]
 
     started = time.monotonic()
-    answers, errors = _run_together(len(senders), send)
+    answers, errors = run_together(len(senders), send)
     assert errors == []
     # The retried copy of gate A's batch answers the same results for the same nonces.
     assert [r["nonce"] for r in answers[0]] == [r["nonce"] for r in answers[2]]
@@ -167,7 +147,7 @@ def test_control_naive_check_then_admit_upload_is_caught(race_app):
             db.session.remove()
         return admitted, failed
 
-    results, errors = _run_together(2, naive)
+    results, errors = run_together(2, naive)
     assert errors == []
     (admitted_a, failed_a), (admitted_b, failed_b) = results
     twice = set(admitted_a) & set(admitted_b)
