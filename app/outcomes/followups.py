@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import logging
 import re
-import secrets
 from collections import defaultdict
 
 from flask import current_app, has_request_context, url_for
@@ -38,6 +36,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from app import tokens
 from app.database import begin_write
 from app.extensions import db
 from app.i18n import seoul_today
@@ -85,13 +84,9 @@ class FollowUpError(Exception):
 
 
 def new_token() -> tuple[str, str]:
-    """A random link token (192 bits) and the SHA-256 hex that is stored."""
-    token = secrets.token_urlsafe(24)
-    return token, token_hash(token)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    """A random link token (app.tokens, as every other link) and the SHA-256 hex that is stored."""
+    token = tokens.new_token()
+    return token, tokens.hash_token(token)
 
 
 def follow_up_url(token: str) -> str:
@@ -107,7 +102,7 @@ def find_by_token(token: str | None) -> FollowUp | None:
         return None
     return db.session.scalar(
         select(FollowUp)
-        .where(FollowUp.token_hash == token_hash(token))
+        .where(FollowUp.token_hash == tokens.hash_token(token))
         .options(joinedload(FollowUp.event), joinedload(FollowUp.company))
     )
 
