@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.database import begin_write
+from app.database import _install_sqlite_hooks, begin_write
 from app.events.tickets import issue_ticket
 from app.extensions import db
 from app.models import Cluster, Event, Registration, RegistrationStatus
@@ -118,6 +119,72 @@ def test_begin_write_takes_the_write_lock_at_once_on_sqlite(on_sqlite):
     finally:
         other.close()
         db.session.rollback()
+
+
+def _hold_write_lock(url: str, seconds: float, holding: threading.Event) -> threading.Thread:
+    """Another process's writer, as a thread on its own connection: BEGIN IMMEDIATE for `seconds`."""
+
+    def hold():
+        conn = sqlite3.connect(url.split("sqlite:///", 1)[1], isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            holding.set()
+            time.sleep(seconds)
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert holding.wait(10)
+    return thread
+
+
+def test_a_writer_waits_for_the_lock_and_takes_it_when_it_comes_free(on_sqlite):
+    # begin_write() tries BEGIN IMMEDIATE again and again (busy timeout 0 meanwhile) until the
+    # other writer is done, then holds the lock itself; the connection's busy timeout is back.
+    db.session.rollback()
+    holder = _hold_write_lock(str(db.engine.url), 0.3, threading.Event())
+    started = time.monotonic()
+    try:
+        begin_write()
+        waited = time.monotonic() - started
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+        other = db.engine.connect()
+        try:
+            other.exec_driver_sql("PRAGMA busy_timeout=0")
+            with pytest.raises(OperationalError, match="database is locked"):
+                other.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            other.close()
+    finally:
+        db.session.rollback()
+        holder.join()
+    assert waited >= 0.25
+
+
+def test_a_writer_gives_up_after_the_busy_timeout_with_sqlalchemys_error(on_sqlite, tmp_path):
+    # When the lock stays taken, the caller gets OperationalError ("database is locked") after
+    # the busy timeout, as it did from SQLite's own busy handler, not a bare sqlite3 error.
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    engine = create_engine(url)
+    _install_sqlite_hooks(engine, busy_ms=200, wal=True)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    holder = _hold_write_lock(url, 1.0, threading.Event())
+    session = Session(engine)
+    started = time.monotonic()
+    try:
+        with pytest.raises(OperationalError, match="database is locked"):
+            begin_write(session)
+        assert 0.15 <= time.monotonic() - started < 0.9
+        session.rollback()
+        with engine.connect() as conn:  # the pooled connection waits as configured again
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 200
+    finally:
+        session.close()
+        holder.join()
+        engine.dispose()
 
 
 # --- concurrency: capacity check under two simultaneous writers --------------------
