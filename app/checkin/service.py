@@ -80,28 +80,43 @@ class _Direct:
         plan = self._plans.get(dialect)
         if plan is None:
             compiled = self.stmt.compile(dialect=dialect)
+            # Only plain binds: no escaped names, no expanding IN lists, no callable values.
+            assert not compiled.escaped_bind_names and not compiled._render_postcompile
+            processors = compiled._bind_processors
+            by_name = {}
+            for bind, name in compiled.bind_names.items():
+                assert not bind.callable
+                # (the caller's key, whether the caller must give it, the value in the statement, processor)
+                by_name[name] = (bind.key, bind.required, bind.value, processors.get(name))
+            names = compiled.positiontup if compiled.positional else tuple(by_name)
+            binds = tuple((name, *by_name[name]) for name in names)
             results = tuple(col[3]._cached_result_processor(dialect, None) for col in compiled._result_columns)
-            plan = (compiled, compiled.positiontup if compiled.positional else None, results)
+            plan = (compiled.string, compiled.positional, binds, results)
             self._plans[dialect] = plan
         return plan
 
     def first(self, params: dict):
         connection = db.session.connection()
         dialect = connection.dialect
-        compiled, positional, results = self._plan(dialect)
-        values = compiled.construct_params(params)
-        for name, process in compiled._bind_processors.items():
-            if name in values:
-                values[name] = process(values[name])
-        args = tuple(values[name] for name in positional) if positional else values
+        sql, positional, binds, results = self._plan(dialect)
+        # What construct_params() and the bind processors do, from the plan: a statement's
+        # parameter list is fixed, so it is worked out once (was 13-40 us a statement).
+        values = []
+        for name, key, required, constant, process in binds:
+            if key in params:
+                value = params[key]
+            elif required:
+                raise exc.InvalidRequestError(f"A value is required for bind parameter {key!r}")
+            else:
+                value = constant
+            values.append(process(value) if process is not None else value)
+        args = tuple(values) if positional else dict(zip((bind[0] for bind in binds), values, strict=True))
         cursor = connection.connection.dbapi_connection.cursor()
         try:
-            cursor.execute(compiled.string, args)
+            cursor.execute(sql, args)
             row = cursor.fetchone() if cursor.description else None
         except dialect.loaded_dbapi.Error as error:
-            raise exc.DBAPIError.instance(
-                compiled.string, args, error, dialect.loaded_dbapi.Error, dialect=dialect
-            ) from error
+            raise exc.DBAPIError.instance(sql, args, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
         finally:
             cursor.close()
         if row is None or not results:  # a text() statement declares no result types: as the driver gave it
