@@ -6,7 +6,7 @@ import flask_migrate
 import pytest
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from app import create_app
 from app.extensions import db
@@ -75,3 +75,19 @@ def test_upgrade_on_empty_sqlite_has_no_drift(tmp_path):
 def test_upgrade_on_empty_postgresql_has_no_drift(tmp_path):
     with scratch_database(tmp_path, "migration") as url:
         _upgrade_check_downgrade(url)
+
+
+def test_scan_log_conflict_index_is_partial_and_used_for_lookups(app):
+    """Nearly every scan log has conflict_with_id NULL: the index leaves those rows out (so a door
+    insert pays nothing for it) and still serves `conflict_with_id = ...` (which implies NOT NULL)."""
+    name = "ix_scan_logs_conflict_with_id"
+    if db.engine.dialect.name == "postgresql":
+        indexdef = db.session.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"), {"n": name})
+        assert indexdef is not None and "WHERE" in indexdef, indexdef
+        return
+    sql = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :n"), {"n": name})
+    assert sql is not None and "WHERE" in sql.upper(), sql
+    plan = db.session.execute(
+        text("EXPLAIN QUERY PLAN SELECT id FROM scan_logs WHERE conflict_with_id = :x"), {"x": 1}
+    ).all()
+    assert any(name in row[-1] for row in plan), plan
