@@ -9,13 +9,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.i18n import format_kst, kst_hhmm
-from app.models import Cluster, Company, Event, Registration, role_tag_label
-from app.models.registration import ROLE_TAG_LABELS
+from app.i18n import format_kst, kept_str, kst_hhmm, request_language
+from app.i18n import kept_gettext as _  # every scan answers in words: translations kept per language
+from app.models import Cluster, Company, Event, Registration
+from app.models.registration import ROLE_TAG_LABELS, role_tag
 
 # Reasons a scan can end with. The scanner colours them: ok green, the AMBER ones amber, the rest red.
 OK = "ok"
@@ -186,13 +185,16 @@ def attendee_from_row(row) -> Attendee:
     reg_id, _event_id, _status, role, name, company_id, guest_company, company_name, cl_ko, cl_en = row[
         : len(ATTENDEE_COLUMNS)
     ]
-    cluster = (cl_en if str(get_locale()) == "en" and cl_en else cl_ko) or ""
     is_guest = company_id is None
+    if is_guest:
+        cluster = kept_str(ROLE_TAG_LABELS["guest"])
+    else:
+        cluster = (cl_en if cl_en and request_language() == "en" else cl_ko) or ""
     return Attendee(
         registration_id=reg_id,
         name=name,
         company=company_name or guest_company or "",
-        cluster=cluster if not is_guest else str(ROLE_TAG_LABELS["guest"]),
+        cluster=cluster,
         role=role.value,
-        role_label=role_tag_label(role, is_guest),
+        role_label=kept_str(ROLE_TAG_LABELS[role_tag(role, is_guest)]),
     )

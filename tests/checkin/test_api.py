@@ -11,6 +11,7 @@ from app.events.tickets import issue_ticket
 from app.extensions import db
 from app.models import CheckIn, EventStatus, Registration, ScanLog, utcnow
 from tests.checkin.conftest import new_nonce
+from tests.conftest import csrf_token
 from tests.helpers import see_committed
 
 
@@ -38,6 +39,27 @@ def test_ok_admits_and_names_the_attendee(device_scanner, door):
     assert answer["gate"] == "A게이트"
     [checkin] = checkins(door.confirmed.id)
     assert checkin.gate == "A게이트" and checkin.device_id == door.device_id and checkin.method == "qr"
+
+
+def test_answers_follow_each_requests_language(client, device_scanner, door):
+    # The answer's words are kept per language (app.i18n.kept_gettext): a worker that answered in
+    # Korean answers the next request in English, and the one after in Korean again.
+    first = device_scanner.scan(door.codes["confirmed"]).get_json()
+    assert (first["message"], first["attendee"]["role_label"]) == ("체크인 완료", "참가자")
+    client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client)})
+    english = device_scanner.scan(door.codes["confirmed"]).get_json()
+    assert english["message"].startswith("Already checked in")
+    assert english["attendee"]["role_label"] == "Attendee"
+    assert english["attendee"]["cluster"] == "Sangam DMC"
+    guest = device_scanner.scan(door.codes["guest"]).get_json()
+    assert (guest["message"], guest["attendee"]["role_label"], guest["attendee"]["cluster"]) == (
+        "Checked in",
+        "Guest",
+        "Guest",
+    )
+    client.post("/language", data={"locale": "ko", "csrf_token": csrf_token(client)})
+    korean = device_scanner.scan(door.codes["confirmed"]).get_json()
+    assert korean["message"].startswith("이미 체크인됨") and korean["attendee"]["role_label"] == "참가자"
 
 
 def test_codes_are_read_as_scanners_and_people_type_them(device_scanner, door):
