@@ -41,6 +41,9 @@ def code_from_salt(salt: str, key: bytes | None = None) -> str:
     return base64.b32encode(digest).decode().rstrip("=")
 
 
+_DROPPED = str.maketrans("", "", " -\t\r\n")
+
+
 def normalize_code(raw: str | None) -> str | None:
     """What a scanner or a person typed, as a code; None when it cannot be one of ours.
 
@@ -49,7 +52,7 @@ def normalize_code(raw: str | None) -> str | None:
     """
     if not raw or len(raw) > 200:
         return None
-    cleaned = "".join(ch for ch in raw.upper() if ch not in " -\t\r\n")
+    cleaned = raw.upper().translate(_DROPPED)
     if len(cleaned) != CODE_LENGTH or not set(cleaned) <= _ALPHABET:
         return None
     return cleaned
