@@ -102,7 +102,7 @@ class _Direct:
         # What construct_params() and the bind processors do, from the plan: a statement's
         # parameter list is fixed, so it is worked out once (was 13-40 us a statement).
         values = []
-        for name, key, required, constant, process in binds:
+        for _name, key, required, constant, process in binds:
             if key in params:
                 value = params[key]
             elif required:
