@@ -13,7 +13,11 @@ Run: .venv/bin/python benchmarks/checkin_load.py [--database-url URL] [--scans 6
 Then every code of the first half is scanned again (answer: already checked in) and the
 baseline run again beside it: a repeated scan should cost no more than a first one.
 Prints its figures, then one line of JSON:
-  {"scans_per_s", "p99_ms", "baseline_per_s", "ratio", "repeat_per_s", "repeat_ratio", ...}
+  {"scans_per_s", "p99_ms", "baseline_per_s", "ratio", "repeat_per_s", "repeat_ratio", ...,
+   "server_cpu_us", "client_cpu_us"}
+The CPU figures are per request, by kind (scan, bare, repeat, again: the baseline beside the
+repeats), read from /proc for the gunicorn workers (null off Linux) and from this process for the
+client; on a host whose cores are all busy the throughput ratio follows their sums.
 Exits 1 when a scan did not answer "ok" or the database does not hold one check-in per code.
 """
 
@@ -23,6 +27,7 @@ import argparse
 import datetime as dt
 import http.client
 import json
+import os
 import secrets
 import sys
 import tempfile
@@ -202,6 +207,23 @@ def drive(port: int, path: str, bodies: list[list[dict]], headers: dict) -> tupl
     return elapsed, latencies, results
 
 
+def workers_cpu_s(master_pid: int) -> float | None:
+    """CPU seconds (user + system) the gunicorn workers have used so far; None off Linux."""
+    total, ticks = 0.0, os.sysconf("SC_CLK_TCK")
+    try:
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # gone meanwhile
+                if int(fields[1]) == master_pid:  # ppid
+                    total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    except OSError:
+        return None
+    return total
+
+
 def split(items: list, parts: int) -> list[list]:
     return [items[i::parts] for i in range(parts)]
 
@@ -236,6 +258,23 @@ def main() -> int:
         )
         wait_until_up(port, "/", server)
 
+        # Server CPU (the gunicorn workers) and this client's CPU, per kind of request.
+        cpu = {kind: [0.0, 0.0, 0] for kind in ("scan", "bare", "repeat", "again")}
+
+        def metered(kind: str, path: str, bodies: list[list[dict]], headers: dict):
+            server_before, client_before = workers_cpu_s(server.pid), time.process_time()
+            out = drive(port, path, bodies, headers)
+            server_after, client_after = workers_cpu_s(server.pid), time.process_time()
+            acc = cpu[kind]
+            acc[0] += (server_after - server_before) if server_before is not None else float("nan")
+            acc[1] += client_after - client_before
+            acc[2] += len(out[2])
+            return out
+
+        def per_request_us(kind: str) -> tuple[float, float]:
+            server_s, client_s, n = cpu[kind]
+            return round(server_s / n * 1e6), round(client_s / n * 1e6)
+
         # Warm every worker a little (imports, first queries) on rows outside the measured set.
         half = args.scans // 2
         warm = [[{"row": i}] for i in range(half, half + args.concurrency)]
@@ -257,8 +296,8 @@ def main() -> int:
             bare_bodies = split(
                 [{"row": i} for i in range(lo, hi) if not (half <= i < half + args.concurrency)], args.concurrency
             )
-            scan_s, scan_ms, scan_results = drive(port, scan_path, scan_bodies, headers)
-            bare_s, bare_ms, bare_results = drive(port, BARE_PATH, bare_bodies, {})
+            scan_s, scan_ms, scan_results = metered("scan", scan_path, scan_bodies, headers)
+            bare_s, bare_ms, bare_results = metered("bare", BARE_PATH, bare_bodies, {})
             rounds.append((scan_s, scan_ms, scan_results, bare_s, bare_ms, bare_results))
 
         # Repeat scans: every code of the first half again, with fresh nonces (answer: already
@@ -270,8 +309,8 @@ def main() -> int:
         again_bare = split(
             [{"row": i} for i in range(half) if not (half <= i < half + args.concurrency)], args.concurrency
         )
-        repeat_s, repeat_ms, repeat_results = drive(port, scan_path, repeat_bodies, headers)
-        again_s, _again_ms, again_results = drive(port, BARE_PATH, again_bare, {})
+        repeat_s, repeat_ms, repeat_results = metered("repeat", scan_path, repeat_bodies, headers)
+        again_s, _again_ms, again_results = metered("again", BARE_PATH, again_bare, {})
         repeat_per_s = len(repeat_results) / repeat_s
         again_per_s = len(again_results) / again_s
         repeat_bad = [r for r in repeat_results if r != "already_checked_in"]
@@ -301,6 +340,11 @@ def main() -> int:
             f"them {again_per_s:.0f}/s (ratio {repeat_per_s / again_per_s:.2f}); other answers: {len(repeat_bad)}"
         )
         print(f"check-ins in the database: {checked_in} (codes scanned: {len(scan_results)})")
+        cpu_us = {kind: per_request_us(kind) for kind in cpu}
+        print(
+            "CPU per request, server (4 workers) / this client: "
+            + ", ".join(f"{kind} {server_us} / {client_us} us" for kind, (server_us, client_us) in cpu_us.items())
+        )
         print(
             f"ratio {ratio:.2f} (target >= {TARGET_RATIO}); p99 {percentile(scan_ms, 0.99):.1f} ms "
             f"(target <= {TARGET_P99_MS} ms on PostgreSQL)"
@@ -320,6 +364,8 @@ def main() -> int:
                     "repeat_ratio": round(repeat_per_s / again_per_s, 2),
                     "first_p50_ms": round(percentile(scan_ms, 0.5), 1),
                     "repeat_errors": len(repeat_bad),
+                    "server_cpu_us": {kind: server_us for kind, (server_us, _client) in cpu_us.items()},
+                    "client_cpu_us": {kind: client_us for kind, (_server, client_us) in cpu_us.items()},
                     "database": database.kind,
                 }
             )
