@@ -120,18 +120,39 @@ def api_scan(event_id: int):
         json_error(400, "bad_request", _("코드나 신청 번호가 필요합니다."))
     now = utcnow()
     if token is not None:
-        # A device takes the write lock only now, after the body is read and checked, and with
-        # the answer's language (and any session user) settled: on SQLite every other scan
-        # waits while the lock is held.
-        get_locale()
-        begin_write()
+        return _device_scan(event_id, token, code, registration_id, nonce, mode, method, now)
     try:
-        if token is not None:
-            # A device: its link, its event and the scanned registration come in one query.
-            door = service.device_scan_context(token, code=code, registration_id=registration_id, now=now)
-            _refuse_unless_device_may_scan(
-                door is not None and door.usable, door.device_event_id if door else None, event_id
-            )
+        answer = service.scan(
+            event,
+            code=code,
+            registration_id=registration_id,
+            nonce=nonce,
+            mode=mode,
+            gate=_optional_str(body, "gate", 60),
+            method=method,
+            user_id=current_user.id,
+            now=now,
+        )
+    except ScanRequestError as exc:
+        db.session.rollback()
+        json_error(400, "bad_request", exc.message)
+    db.session.commit()
+    return _no_store(answer.as_json())
+
+
+def _device_scan(event_id: int, token: str, code, registration_id, nonce, mode, method, now):
+    """A door device's scan: its link, its event and the scanned registration in one query, then
+    the check-in and its log, all in a door transaction of its own (service.DoorTransaction)."""
+    # The write lock is taken only now, after the body is read and checked, and with the
+    # answer's language settled: on SQLite every other scan waits while the lock is held.
+    get_locale()
+    tx = service.DoorTransaction()
+    try:
+        door = service.device_scan_context(token, code=code, registration_id=registration_id, now=now, tx=tx)
+        _refuse_unless_device_may_scan(
+            door is not None and door.usable, door.device_event_id if door else None, event_id
+        )
+        try:
             answer = service.scan(
                 door.event,
                 nonce=nonce,
@@ -141,24 +162,15 @@ def api_scan(event_id: int):
                 device_id=door.device_id,
                 now=now,
                 row=door.row,
+                tx=tx,
             )
-            touch(door.device_id, door.last_seen_at, now)
-        else:
-            answer = service.scan(
-                event,
-                code=code,
-                registration_id=registration_id,
-                nonce=nonce,
-                mode=mode,
-                gate=_optional_str(body, "gate", 60),
-                method=method,
-                user_id=current_user.id,
-                now=now,
-            )
-    except ScanRequestError as exc:
-        db.session.rollback()
-        json_error(400, "bad_request", exc.message)
-    db.session.commit()
+        except ScanRequestError as exc:
+            tx.rollback()
+            json_error(400, "bad_request", exc.message)
+        service.touch_device(door, now, tx)
+        tx.commit()
+    finally:
+        tx.close()
     return _no_store(answer.as_json())
 
 

@@ -64,13 +64,18 @@ def device_for_token(token: str | None, now: dt.datetime) -> DoorDevice | None:
     return device
 
 
+def needs_touch(last_seen_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether a use of the device at `now` should be written down (at most once a minute)."""
+    return last_seen_at is None or now - last_seen_at >= LAST_SEEN_EVERY
+
+
 def touch(device_id: int, last_seen_at: dt.datetime | None, now: dt.datetime) -> None:
     """Remember when the device was last used, at most once a minute (a scan need not write here).
 
     Takes plain values: after a scan's transaction the ORM object is expired, and reading it
     again would cost a query.
     """
-    if last_seen_at is None or now - last_seen_at >= LAST_SEEN_EVERY:
+    if needs_touch(last_seen_at, now):
         db.session.execute(update(DoorDevice).where(DoorDevice.id == device_id).values(last_seen_at=now))
 
 

@@ -7,8 +7,10 @@ devices scan it at the same moment), and log the scan with its client nonce unde
 back instead of a second check-in. On SQLite the transaction starts with BEGIN IMMEDIATE
 (begin_write), so concurrent writers queue rather than fail.
 
-Services never commit; the view commits once. A nonce race (the same scan arriving twice at
-once) rolls this transaction back and replays the winner's answer.
+A staff member's scan runs in the ORM session. A door device's scan (the hot path) runs in a
+DoorTransaction: the same statements on a pooled DB-API connection of its own, without the
+session's bookkeeping. Services never commit; the view commits once. A nonce race (the same
+scan arriving twice at once) rolls this transaction back and replays the winner's answer.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from app.checkin.answers import (
     ScanRequestError,
     attendee_from_row,
 )
-from app.database import begin_write
+from app.checkin.devices import needs_touch
+from app.database import begin_write, raw_write_connection
 from app.events.door import checkout_closes_at, doors_open_at
 from app.events.tickets import normalize_code
 from app.extensions import db
@@ -95,9 +98,13 @@ class _Direct:
             self._plans[dialect] = plan
         return plan
 
-    def first(self, params: dict):
-        connection = db.session.connection()
-        dialect = connection.dialect
+    def _execute(self, params: dict, tx):
+        """Run on `tx` (a DoorTransaction) or, when None, on the session's connection: the cursor."""
+        if tx is None:
+            connection = db.session.connection()
+            dialect, dbapi = connection.dialect, connection.connection.dbapi_connection
+        else:
+            dialect, dbapi = tx.dialect, tx.dbapi
         sql, positional, binds, results = self._plan(dialect)
         # What construct_params() and the bind processors do, from the plan: a statement's
         # parameter list is fixed, so it is worked out once (was 13-40 us a statement).
@@ -111,17 +118,59 @@ class _Direct:
                 value = constant
             values.append(process(value) if process is not None else value)
         args = tuple(values) if positional else dict(zip((bind[0] for bind in binds), values, strict=True))
-        cursor = connection.connection.dbapi_connection.cursor()
+        cursor = dbapi.cursor()
         try:
             cursor.execute(sql, args)
-            row = cursor.fetchone() if cursor.description else None
         except dialect.loaded_dbapi.Error as error:
+            cursor.close()
             raise exc.DBAPIError.instance(sql, args, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
+        return cursor, results
+
+    def first(self, params: dict, tx=None):
+        cursor, results = self._execute(params, tx)
+        try:
+            row = cursor.fetchone() if cursor.description else None
         finally:
             cursor.close()
         if row is None or not results:  # a text() statement declares no result types: as the driver gave it
             return None if row is None else tuple(row)
         return tuple(process(value) if process else value for process, value in zip(results, row, strict=True))
+
+    def rowcount(self, params: dict, tx=None) -> int:
+        """Run an UPDATE or DELETE: the number of rows it changed."""
+        cursor, _results = self._execute(params, tx)
+        try:
+            return cursor.rowcount
+        finally:
+            cursor.close()
+
+
+class DoorTransaction:
+    """A door device's scan as a write transaction on a pooled DB-API connection of its own.
+
+    A device scan touches no ORM object: its statements are the _Direct ones, so it can skip the
+    session's begin and commit bookkeeping too (database.raw_write_connection). The view commits
+    or rolls back and always closes. Rare answers that read more (another event's title, a
+    replayed nonce) read through the session, which sees what this transaction committed (WAL on
+    SQLite) and never writes.
+    """
+
+    __slots__ = ("connection", "dbapi", "dialect")
+
+    def __init__(self):
+        engine = db.engine
+        self.dialect = engine.dialect
+        self.connection = raw_write_connection(engine)
+        self.dbapi = self.connection.dbapi_connection
+
+    def commit(self) -> None:
+        self.connection.commit()
+
+    def rollback(self) -> None:
+        self.connection.rollback()
+
+    def close(self) -> None:
+        self.connection.close()  # back to the pool, which rolls back anything left open
 
 
 def _insert_ignoring_sql(table, conflict_columns: tuple[str, ...]):
@@ -146,12 +195,12 @@ _CHECKIN_DEFAULTS = {"checked_out_at": None, "checked_out_gate": None}
 _SCAN_LOG_DEFAULTS = {"local_result": None, "uploaded_at": None, "conflict_with_id": None}
 
 
-def _insert_ignoring_conflict(model, values: dict) -> int | None:
+def _insert_ignoring_conflict(model, values: dict, tx=None) -> int | None:
     """Insert a CheckIn or ScanLog row unless its unique key is taken: the new id, or None."""
     if model is CheckIn:
-        row = _INSERT_CHECKIN.first({**_CHECKIN_DEFAULTS, **values})
+        row = _INSERT_CHECKIN.first({**_CHECKIN_DEFAULTS, **values}, tx)
     else:
-        row = _INSERT_SCAN_LOG.first({**_SCAN_LOG_DEFAULTS, **values})
+        row = _INSERT_SCAN_LOG.first({**_SCAN_LOG_DEFAULTS, **values}, tx)
     return row[0] if row is not None else None
 
 
@@ -178,7 +227,43 @@ def _lookup_key(code: str | None, registration_id: int | None) -> tuple[str, obj
 
 # After the attendee columns of a lookup row: the check-in, if any (id, in at, gate, out at).
 CHECKIN_COLUMNS = (CheckIn.id, CheckIn.checked_in_at, CheckIn.gate, CheckIn.checked_out_at)
-_EXISTING_CHECKIN = select(*CHECKIN_COLUMNS).where(CheckIn.registration_id == bindparam("registration_id"))
+_EXISTING_CHECKIN = _Direct(select(*CHECKIN_COLUMNS).where(CheckIn.registration_id == bindparam("registration_id")))
+_CHECKINS = CheckIn.__table__.c
+# Back in after a check-out (the first arrival time is kept); a check-out; what a check-out found.
+_READMIT = _Direct(
+    update(CheckIn).where(CheckIn.id == bindparam("checkin_id")).values(checked_out_at=None, checked_out_gate=None)
+)
+_CHECK_OUT = _Direct(
+    update(CheckIn)
+    .where(CheckIn.registration_id == bindparam("reg_id"), CheckIn.checked_out_at.is_(None))
+    .values(
+        checked_out_at=bindparam("out_at", type_=_CHECKINS.checked_out_at.type),
+        checked_out_gate=bindparam("out_gate", type_=_CHECKINS.checked_out_gate.type),
+    )
+)
+_CHECKED_OUT = _Direct(
+    select(CheckIn.checked_out_at, CheckIn.checked_out_gate).where(CheckIn.registration_id == bindparam("reg_id"))
+)
+_TOUCH = _Direct(
+    update(DoorDevice)
+    .where(DoorDevice.id == bindparam("device_id_"))
+    .values(last_seen_at=bindparam("seen_at", type_=DoorDevice.__table__.c.last_seen_at.type))
+)
+
+
+def _changed(statement: _Direct, params: dict, tx) -> int:
+    """An UPDATE on the door transaction, or through the session (which then also updates the
+    ORM objects it holds): the rows changed."""
+    if tx is None:
+        return db.session.execute(statement.stmt, params).rowcount
+    return statement.rowcount(params, tx)
+
+
+def _first(statement: _Direct, params: dict, tx):
+    """A SELECT's first row on the door transaction, or on the session's connection."""
+    if tx is None:
+        return db.session.connection().execute(statement.stmt, params).first()
+    return statement.first(params, tx)
 
 
 def _existing_checkin(row) -> tuple | None:
@@ -251,14 +336,14 @@ class DeviceScan:
 
 
 def device_scan_context(
-    token: str, *, code: str | None, registration_id: int | None, now: dt.datetime
+    token: str, *, code: str | None, registration_id: int | None, now: dt.datetime, tx: DoorTransaction | None = None
 ) -> DeviceScan | None:
     """Device, event and scanned registration in one query (the door's hot path); None for an
     unknown token. The caller refuses a device that is not usable or not of this event."""
     if not token or len(token) > 100:
         return None
     by, key = _lookup_key(code, registration_id)
-    row = _DEVICE_LOOKUPS[by].first({"key": key, "token_hash": hash_token(token)})
+    row = _DEVICE_LOOKUPS[by].first({"key": key, "token_hash": hash_token(token)}, tx)
     if row is None:
         return None
     attendee_row = tuple(row[9:])
@@ -286,10 +371,12 @@ def scan(
     user_id: int | None = None,
     now: dt.datetime,
     row=_NOT_LOOKED_UP,
+    tx: DoorTransaction | None = None,
 ) -> ScanAnswer:
     """Redeem a code (or a registration found by search) at the door of `event` (an Event or
     the facts of one). ``row``: the registration's attendee row when the caller already read
-    it (device_scan_context), None when there is none."""
+    it (device_scan_context), None when there is none. ``tx``: a device's door transaction, in
+    which that row was read; without one the scan runs in the session (begin_write())."""
     if mode not in MODES:
         raise ScanRequestError(_("알 수 없는 모드입니다."))
     if nonce is not None and not NONCE_RE.match(nonce):
@@ -297,11 +384,16 @@ def scan(
     facts = (
         event if isinstance(event, _EventFacts) else _EventFacts(event.id, event.status, event.starts_at, event.ends_at)
     )
-    begin_write()
-    if row is _NOT_LOOKED_UP:
-        row = _lookup_row(code, registration_id)
+    if tx is None:
+        begin_write()
+        if row is _NOT_LOOKED_UP:
+            row = _lookup_row(code, registration_id)
+    elif row is _NOT_LOOKED_UP:
+        raise TypeError("a door transaction's scan needs the row read in it (device_scan_context)")
 
-    answer = _decide(facts, row, mode=mode, gate=gate, method=method, device_id=device_id, user_id=user_id, now=now)
+    answer = _decide(
+        facts, row, mode=mode, gate=gate, method=method, device_id=device_id, user_id=user_id, now=now, tx=tx
+    )
     logged = _insert_ignoring_conflict(
         ScanLog,
         {
@@ -317,9 +409,13 @@ def scan(
             "nonce": nonce,
             "other_event_id": answer.other_event.id if answer.other_event else None,
         },
+        tx,
     )
     if logged is None:
-        # The same scan (same nonce) got here first: undo this attempt, answer as it was answered.
+        # The same scan (same nonce) got here first: undo this attempt, answer as it was answered
+        # (read through the session, which sees the winner's committed log).
+        if tx is not None:
+            tx.rollback()
         db.session.rollback()
         replay = replay_answer(facts.id, nonce)
         if replay is not None:
@@ -328,7 +424,7 @@ def scan(
     return answer
 
 
-def _decide(event, row, *, mode, gate, method, device_id, user_id, now) -> ScanAnswer:
+def _decide(event, row, *, mode, gate, method, device_id, user_id, now, tx=None) -> ScanAnswer:
     if row is None:
         return ScanAnswer(UNKNOWN_CODE, mode)
     reg_event_id, status = row[1], row[2]
@@ -342,7 +438,7 @@ def _decide(event, row, *, mode, gate, method, device_id, user_id, now) -> ScanA
     if event.status != EventStatus.PUBLISHED:
         return ScanAnswer(NOT_OPEN, mode, attendee)
     if mode == "out":
-        return _check_out(event, attendee, gate=gate, now=now)
+        return _check_out(event, attendee, gate=gate, now=now, tx=tx)
     if now < doors_open_at(event) or now > event.ends_at:
         return ScanAnswer(NOT_OPEN, mode, attendee)
     # A repeated scan (the most common refusal at a door) answers from the lookup row: no insert
@@ -361,39 +457,28 @@ def _decide(event, row, *, mode, gate, method, device_id, user_id, now) -> ScanA
                 "gate": gate,
                 "method": method,
             },
+            tx,
         )
         if inserted is not None:
             return ScanAnswer(OK, mode, attendee, at=now, gate=gate)
-        existing = (
-            db.session.connection().execute(_EXISTING_CHECKIN, {"registration_id": attendee.registration_id}).first()
-        )
+        existing = _first(_EXISTING_CHECKIN, {"registration_id": attendee.registration_id}, tx)
         if existing is None:  # taken back (undo) between the two statements: let the scanner retry
             raise ScanRequestError(_("다른 기기에서 방금 처리한 명찰입니다. 다시 스캔해 주세요."))
     checkin_id, checked_in_at, checkin_gate, checked_out_at = existing
     if checked_out_at is not None:
         # Coming back after a check-out: admitted again; the first arrival time is kept.
-        db.session.execute(
-            update(CheckIn).where(CheckIn.id == checkin_id).values(checked_out_at=None, checked_out_gate=None)
-        )
+        _changed(_READMIT, {"checkin_id": checkin_id}, tx)
         return ScanAnswer(OK, mode, attendee, at=checked_in_at, gate=checkin_gate)
     return ScanAnswer(ALREADY_CHECKED_IN, mode, attendee, at=checked_in_at, gate=checkin_gate)
 
 
-def _check_out(event, attendee, *, gate, now) -> ScanAnswer:
+def _check_out(event, attendee, *, gate, now, tx) -> ScanAnswer:
     if now < doors_open_at(event) or now > checkout_closes_at(event):
         return ScanAnswer(NOT_OPEN, "out", attendee)
-    done = db.session.execute(
-        update(CheckIn)
-        .where(CheckIn.registration_id == attendee.registration_id, CheckIn.checked_out_at.is_(None))
-        .values(checked_out_at=now, checked_out_gate=gate)
-    ).rowcount
+    done = _changed(_CHECK_OUT, {"reg_id": attendee.registration_id, "out_at": now, "out_gate": gate}, tx)
     if done:
         return ScanAnswer(OK, "out", attendee, at=now, gate=gate)
-    existing = db.session.execute(
-        select(CheckIn.checked_out_at, CheckIn.checked_out_gate).where(
-            CheckIn.registration_id == attendee.registration_id
-        )
-    ).first()
+    existing = _first(_CHECKED_OUT, {"reg_id": attendee.registration_id}, tx)
     if existing is None:
         return ScanAnswer(NOT_CHECKED_IN, "out", attendee)
     return ScanAnswer(ALREADY_CHECKED_OUT, "out", attendee, at=existing[0], gate=existing[1])
@@ -426,6 +511,12 @@ def replay_answer(event_id: int, nonce: str | None) -> ScanAnswer | None:
                     at, gate = checkin.checked_in_at, checkin.gate
     other = db.session.get(Event, log.other_event_id) if log.other_event_id else None
     return ScanAnswer(log.result, log.mode, attendee, at=at, gate=gate, other_event=other, replayed=True)
+
+
+def touch_device(door: DeviceScan, now: dt.datetime, tx: DoorTransaction) -> None:
+    """devices.touch() in the door transaction: last_seen_at at most once a minute."""
+    if needs_touch(door.last_seen_at, now):
+        _TOUCH.rowcount({"device_id_": door.device_id, "seen_at": now}, tx)
 
 
 def undo(

@@ -354,6 +354,31 @@ def test_a_driver_error_on_the_door_path_is_sqlalchemys_error(app, door):
     db.session.rollback()
 
 
+def test_a_door_transaction_is_given_back_whatever_the_answer(device_scanner, door):
+    """A device scan runs on a pooled connection of its own (service.DoorTransaction): after an
+    admission, a refusal, a replay, a 400 and a dead link's 401 none is left checked out, and
+    the next writer is not kept waiting by a transaction left open."""
+    from app.checkin.devices import revoke_device
+    from app.models import DoorDevice
+
+    see_committed()
+    db.session.remove()
+    pool = db.engine.pool
+    before = pool.checkedout()
+    nonce = new_nonce()
+    assert device_scanner.scan(door.codes["confirmed"], nonce=nonce).get_json()["result"] == "ok"
+    assert device_scanner.scan(door.codes["confirmed"], nonce=nonce).get_json()["replayed"] is True
+    assert device_scanner.scan(door.codes["cancelled"]).get_json()["result"] == "cancelled"
+    assert device_scanner.scan(door.codes["confirmed"], nonce="x").status_code == 400
+    assert pool.checkedout() == before
+    revoke_device(db.session.get(DoorDevice, door.device_id), utcnow())
+    db.session.commit()  # would wait out the busy timeout behind a writer left open, and fail
+    assert device_scanner.scan(door.codes["voter"]).status_code == 401
+    db.session.remove()
+    assert pool.checkedout() == before
+    assert [log.result for log in logs()] == ["ok", "cancelled"]
+
+
 def test_attendee_json_names_every_field():
     import dataclasses
 
