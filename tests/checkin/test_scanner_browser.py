@@ -301,6 +301,9 @@ def test_revoked_device_link_says_so(app, live_server, door, laptop):
     page = laptop.new_page()
     page.goto(f"{live_server.url}/door/{token}")
     expect(page.locator("#code-input")).to_be_focused()
+    # The page has its roster: revoked before that download, the link is known dead from the
+    # roster's 401 and the scan takes the offline path (another message; a race in this test).
+    page.wait_for_function("window.moimRoster && window.moimRoster.size() > 0")
 
     # Opening the link wrote last_seen_at: write from a fresh (immediate) transaction, not a stale snapshot.
     see_committed()
