@@ -108,16 +108,22 @@ def test_begin_write_ends_an_open_read_transaction_and_allows_the_write(app):
     assert db.session.scalar(select(Cluster.name_en).where(Cluster.slug == "seoul")) == "Seoul"
 
 
-def test_begin_write_takes_the_write_lock_at_once_on_sqlite(on_sqlite):
-    begin_write()
-    other = db.engine.connect().execution_options()
+def _assert_another_writer_is_refused() -> None:
+    """The session holds SQLite's write lock: a second connection's BEGIN IMMEDIATE is refused."""
+    other = db.engine.connect()
     try:
-        # A second writer is refused while the first holds BEGIN IMMEDIATE.
         other.exec_driver_sql("PRAGMA busy_timeout=0")
         with pytest.raises(OperationalError, match="database is locked"):
             other.exec_driver_sql("BEGIN IMMEDIATE")
     finally:
         other.close()
+
+
+def test_begin_write_takes_the_write_lock_at_once_on_sqlite(on_sqlite):
+    begin_write()
+    try:
+        _assert_another_writer_is_refused()
+    finally:
         db.session.rollback()
 
 
@@ -150,13 +156,7 @@ def test_a_writer_waits_for_the_lock_and_takes_it_when_it_comes_free(on_sqlite):
         begin_write()
         waited = time.monotonic() - started
         assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
-        other = db.engine.connect()
-        try:
-            other.exec_driver_sql("PRAGMA busy_timeout=0")
-            with pytest.raises(OperationalError, match="database is locked"):
-                other.exec_driver_sql("BEGIN IMMEDIATE")
-        finally:
-            other.close()
+        _assert_another_writer_is_refused()
     finally:
         db.session.rollback()
         holder.join()
