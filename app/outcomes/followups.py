@@ -492,11 +492,13 @@ def save_answers(follow_up: FollowUp, rows: list[AnswerInput], *, now: dt.dateti
 
     FollowUpError (Korean) when anything is wrong, before anything is written; returns notices for
     the page (e.g. a ledger outcome that a lower stage could not move back). The caller commits.
-    Two saves of one follow-up at once (a double click) run one after the other: the follow-up's
-    row is locked (PostgreSQL) or the transaction is the writer (SQLite) before anything is read.
+    Saves of one event's follow-ups run one after the other: the event's row is locked
+    (PostgreSQL) or the transaction is the writer (SQLite) before anything is read. Two saves of
+    one follow-up (a double click) would otherwise both add its answers, and two companies
+    answering about each other at the same moment would each add an outcome for the pair.
     """
     begin_write()
-    db.session.execute(select(FollowUp.id).where(FollowUp.id == follow_up.id).with_for_update())
+    _lock_event_answers(follow_up.event_id)
     db.session.expire_all()  # what the other save committed, not what this session had loaded
     if is_expired(follow_up, now):
         raise FollowUpError(_("답변 기간이 끝난 링크입니다."))
@@ -528,6 +530,11 @@ def save_answers(follow_up: FollowUp, rows: list[AnswerInput], *, now: dt.dateti
     follow_up.answered_at = now
     db.session.flush()
     return notices
+
+
+def _lock_event_answers(event_id: int) -> None:
+    """PostgreSQL: wait for any other save of this event's follow-ups (SQLite: begin_write did)."""
+    db.session.execute(select(Event.id).where(Event.id == event_id).with_for_update())
 
 
 def _pair_outcome(follow_up: FollowUp, answer: FollowUpAnswer, other_id: int) -> Outcome | None:

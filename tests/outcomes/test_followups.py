@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.mail import send_all
@@ -37,7 +39,16 @@ from app.outcomes.followups import STAGE_LATE_LIMIT, schedule_follow_ups
 from app.tokens import hash_token
 from tests.conftest import app_for_races
 from tests.factories import make_checkin, make_cluster, make_company, make_event, make_registration, make_user
-from tests.helpers import at_once, body_of, csrf_token, login, post_form, see_committed, wait_for_mail
+from tests.helpers import (
+    at_once,
+    body_of,
+    csrf_token,
+    login,
+    post_form,
+    run_together,
+    see_committed,
+    wait_for_mail,
+)
 from tests.query_counter import count_queries
 
 DAY = dt.timedelta(days=1)
@@ -590,6 +601,65 @@ def test_two_saves_of_one_follow_up_at_once_keep_one_answer_per_company(race_app
     assert errors == []
     assert db.session.scalar(select(func.count()).select_from(FollowUpAnswer)) == 1
     assert db.session.scalar(select(func.count()).select_from(Outcome)) == 1
+
+
+def _two_companies_answer_each_other_at_once(race_app, monkeypatch) -> list[Outcome]:
+    """A and B met at one event; each answers its follow-up about the other ("agreement") at the
+    same moment. Each save waits 0.3 s between looking for the pair's outcome and writing one, so
+    two saves that do not wait for each other both find none."""
+    host = make_cluster()
+    a, b = make_company(host, name="가람"), make_company(host, name="나래")
+    ends = utcnow().replace(microsecond=0) - 14 * DAY - dt.timedelta(hours=1)
+    event = make_event(host, starts_at=ends - dt.timedelta(hours=2), ends_at=ends)
+    for company in (a, b):
+        make_checkin(make_registration(event, company))
+    db.session.commit()
+    schedule_follow_ups(utcnow())
+    db.session.commit()
+    follow_up_of = {f.company_id: f.id for f in db.session.scalars(select(FollowUp))}
+    saves = [(follow_up_of[a.id], b.id), (follow_up_of[b.id], a.id)]
+    db.session.close()
+    looked_up = followups._pair_outcome
+
+    def slow_pair_outcome(*args):
+        outcome = looked_up(*args)
+        time.sleep(0.3)
+        return outcome
+
+    monkeypatch.setattr(followups, "_pair_outcome", slow_pair_outcome)
+
+    def save(n: int) -> None:
+        follow_up_id, other_id = saves[n]
+        with race_app.app_context():
+            try:
+                rows = [followups.AnswerInput(company_id=str(other_id), stage="agreement")]
+                followups.save_answers(db.session.get(FollowUp, follow_up_id), rows, now=utcnow())
+                db.session.commit()
+            finally:
+                db.session.rollback()
+                db.session.remove()
+
+    _results, errors = run_together(2, save)
+    assert errors == []
+    see_committed()
+    return db.session.scalars(select(Outcome).options(selectinload(Outcome.parties))).all()
+
+
+def test_two_companies_answering_about_each_other_at_once_make_one_outcome(race_app, monkeypatch):
+    # The second save waits for the first (the event's row is locked), then confirms its outcome.
+    [outcome] = _two_companies_answer_each_other_at_once(race_app, monkeypatch)
+    assert outcome.stage == OutcomeStage.AGREEMENT
+    assert len(outcome.parties) == 2 and all(p.confirmed_at is not None for p in outcome.parties)
+
+
+def test_control_without_the_event_lock_the_pair_gets_two_outcomes(race_app, monkeypatch):
+    # Shows that the test above catches the race: without _lock_event_answers both saves find no
+    # outcome and each records its own (SQLite's begin_write() already makes every writer wait).
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("on SQLite begin_write() serializes every writer: the race is PostgreSQL's")
+    monkeypatch.setattr(followups, "_lock_event_answers", lambda event_id: None)
+    outcomes = _two_companies_answer_each_other_at_once(race_app, monkeypatch)
+    assert len(outcomes) == 2
 
 
 # --- the demo seed ----------------------------------------------------------------------------------
