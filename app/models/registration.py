@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
+from app.i18n import kept_str
 from app.models.company import Company
 from app.models.event import Event
 from app.models.types import UTCDateTime, enum_column, utcnow
@@ -66,7 +67,8 @@ def role_tag(role: AttendeeRole, is_guest: bool) -> str:
 
 
 def role_tag_label(role: AttendeeRole, is_guest: bool) -> str:
-    return str(ROLE_TAG_LABELS[role_tag(role, is_guest)])
+    # Every door answer and roster entry shows one: the translation is kept per language.
+    return kept_str(ROLE_TAG_LABELS[role_tag(role, is_guest)])
 
 
 class Registration(db.Model):
