@@ -8,7 +8,6 @@ from typing import TypeVar
 
 from flask import Flask
 from sqlalchemy import event, exc
-from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
@@ -20,8 +19,6 @@ _CHANGES_AT_BEGIN = "moim_sqlite_changes_at_begin"
 _RETRY_FIRST_S = 50e-6
 _RETRY_MAX_S = 1e-3
 _BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
-# Only to classify a driver error as SQLAlchemy does (OperationalError for "database is locked").
-_SQLITE_DIALECT = SQLiteDialect_pysqlite()
 
 T = TypeVar("T")
 
@@ -58,7 +55,7 @@ def _install_sqlite_hooks(engine: Engine, busy_ms: int, wal: bool) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         if conn.get_execution_options().get(_IMMEDIATE):
-            _begin_immediate(conn.connection.dbapi_connection, busy_ms)
+            _begin_immediate(conn.connection.dbapi_connection, busy_ms, conn.dialect)
         else:
             conn.exec_driver_sql("BEGIN")
         # Rows changed so far on this connection: begin_write() compares against it,
@@ -66,7 +63,7 @@ def _install_sqlite_hooks(engine: Engine, busy_ms: int, wal: bool) -> None:
         conn.info[_CHANGES_AT_BEGIN] = conn.connection.dbapi_connection.total_changes
 
 
-def _begin_immediate(dbapi_conn, busy_ms: int) -> None:
+def _begin_immediate(dbapi_conn, busy_ms: int, dialect) -> None:
     """BEGIN IMMEDIATE on a pysqlite connection, waiting up to busy_ms for another writer, with
     short retries; SQLAlchemy's OperationalError ("database is locked") when the time is up.
 
@@ -89,7 +86,7 @@ def _begin_immediate(dbapi_conn, busy_ms: int) -> None:
                 # SQLITE_BUSY and its extended codes wait; any other error, or the time up, raises.
                 if error.sqlite_errorcode & 0xFF not in _BUSY_CODES or time.monotonic() >= deadline:
                     raise exc.DBAPIError.instance(
-                        "BEGIN IMMEDIATE", (), error, sqlite3.Error, dialect=_SQLITE_DIALECT
+                        "BEGIN IMMEDIATE", (), error, sqlite3.Error, dialect=dialect
                     ) from error
             time.sleep(pause)
             pause = min(pause * 2, _RETRY_MAX_S)
@@ -111,7 +108,7 @@ def raw_write_connection(engine: Engine | None = None):
     connection = engine.raw_connection()
     try:
         if engine.dialect.name == "sqlite":
-            _begin_immediate(connection.dbapi_connection, getattr(engine, "_moim_busy_ms", 5000))
+            _begin_immediate(connection.dbapi_connection, getattr(engine, "_moim_busy_ms", 5000), engine.dialect)
     except BaseException:
         connection.close()
         raise
