@@ -559,7 +559,9 @@ def test_staff_see_response_counts_of_their_clusters(world, client):
     assert anonymous.status_code in (302, 401)
 
 
-def test_two_saves_of_one_follow_up_at_once_keep_one_answer_per_company(race_app):
+def _two_companies_asked() -> tuple[int, int, dict[int, int]]:
+    """Companies A and B checked in at an event that ended 14 days ago and were sent their
+    follow-ups: A's id, B's id, and each company's follow-up id."""
     host = make_cluster()
     a, b = make_company(host, name="가람"), make_company(host, name="나래")
     ends = utcnow().replace(microsecond=0) - 14 * DAY - dt.timedelta(hours=1)
@@ -569,8 +571,12 @@ def test_two_saves_of_one_follow_up_at_once_keep_one_answer_per_company(race_app
     db.session.commit()
     schedule_follow_ups(utcnow())
     db.session.commit()
-    follow_up_id = db.session.scalar(select(FollowUp.id).where(FollowUp.company_id == a.id))
-    other_id = b.id
+    return a.id, b.id, {f.company_id: f.id for f in db.session.scalars(select(FollowUp))}
+
+
+def test_two_saves_of_one_follow_up_at_once_keep_one_answer_per_company(race_app):
+    a_id, other_id, follow_up_of = _two_companies_asked()
+    follow_up_id = follow_up_of[a_id]
     db.session.close()
 
     savers = 4
@@ -607,17 +613,8 @@ def _two_companies_answer_each_other_at_once(race_app, monkeypatch) -> list[Outc
     """A and B met at one event; each answers its follow-up about the other ("agreement") at the
     same moment. Each save waits 0.3 s between looking for the pair's outcome and writing one, so
     two saves that do not wait for each other both find none."""
-    host = make_cluster()
-    a, b = make_company(host, name="가람"), make_company(host, name="나래")
-    ends = utcnow().replace(microsecond=0) - 14 * DAY - dt.timedelta(hours=1)
-    event = make_event(host, starts_at=ends - dt.timedelta(hours=2), ends_at=ends)
-    for company in (a, b):
-        make_checkin(make_registration(event, company))
-    db.session.commit()
-    schedule_follow_ups(utcnow())
-    db.session.commit()
-    follow_up_of = {f.company_id: f.id for f in db.session.scalars(select(FollowUp))}
-    saves = [(follow_up_of[a.id], b.id), (follow_up_of[b.id], a.id)]
+    a_id, b_id, follow_up_of = _two_companies_asked()
+    saves = [(follow_up_of[a_id], b_id), (follow_up_of[b_id], a_id)]
     db.session.close()
     looked_up = followups._pair_outcome
 
