@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.i18n import format_kst, kept_str, kst_hhmm, request_language
 from app.i18n import kept_gettext as _  # every scan answers in words: translations kept per language
-from app.models import Cluster, Company, Event, Registration, role_tag_label
-from app.models.registration import ROLE_TAG_LABELS
+from app.models import Cluster, Company, Event, Registration
+from app.models.registration import ROLE_TAG_LABELS, role_tag
 
 # Reasons a scan can end with. The scanner colours them: ok green, the AMBER ones amber, the rest red.
 OK = "ok"
@@ -196,5 +196,5 @@ def attendee_from_row(row) -> Attendee:
         company=company_name or guest_company or "",
         cluster=cluster,
         role=role.value,
-        role_label=role_tag_label(role, is_guest),
+        role_label=kept_str(ROLE_TAG_LABELS[role_tag(role, is_guest)]),
     )

@@ -10,7 +10,6 @@ from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
-from app.i18n import kept_str
 from app.models.company import Company
 from app.models.event import Event
 from app.models.types import UTCDateTime, enum_column, utcnow
@@ -67,8 +66,7 @@ def role_tag(role: AttendeeRole, is_guest: bool) -> str:
 
 
 def role_tag_label(role: AttendeeRole, is_guest: bool) -> str:
-    # Every door answer and roster entry shows one: the translation is kept per language.
-    return kept_str(ROLE_TAG_LABELS[role_tag(role, is_guest)])
+    return str(ROLE_TAG_LABELS[role_tag(role, is_guest)])
 
 
 class Registration(db.Model):
