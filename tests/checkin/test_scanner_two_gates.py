@@ -39,6 +39,11 @@ def _phone(chromium, url: str):  # noqa: F811
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("navigator.serviceWorker.controller !== null", polling=100)
     page.wait_for_function("window.moimRoster && window.moimRoster.size() === 5")
+    # The page itself is in the worker's cache, as test_scanner_offline waits for: a reload offline
+    # before that fails with net::ERR_FAILED (seen once on a loaded CI run).
+    page.wait_for_function(
+        "async () => Boolean(await (await caches.open('moim-scanner-pages')).match(location.href))", polling=200
+    )
     return context, page, errors
 
 
